@@ -1,0 +1,106 @@
+using System.Collections.Frozen;
+
+namespace Courier.Core.Messages;
+
+/// <summary>
+/// Tables of named values (message headers, queue and binding arguments) are plain read-only
+/// dictionaries. Values are one of: null, bool, sbyte, byte, short, ushort, int, uint, long,
+/// float, double, decimal, string, byte[] (a long string), <see cref="BinaryValue"/>,
+/// <see cref="Timestamp"/>, a nested table, or an <c>IReadOnlyList&lt;object?&gt;</c> of values.
+/// </summary>
+public static class FieldTable
+{
+    public static readonly IReadOnlyDictionary<string, object?> Empty = FrozenDictionary<string, object?>.Empty;
+
+    /// <summary>Reads a value that may be a string or long-string bytes as text.</summary>
+    public static string? GetString(IReadOnlyDictionary<string, object?>? table, string key)
+    {
+        if (table is null || !table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            string s => s,
+            byte[] b => System.Text.Encoding.UTF8.GetString(b),
+            BinaryValue bv => System.Text.Encoding.UTF8.GetString(bv.Bytes),
+            _ => null,
+        };
+    }
+
+    /// <summary>Reads an integer-valued entry of any integer width.</summary>
+    public static bool TryGetInt64(IReadOnlyDictionary<string, object?>? table, string key, out long result)
+    {
+        result = 0;
+        if (table is null || !table.TryGetValue(key, out var value))
+        {
+            return false;
+        }
+
+        switch (value)
+        {
+            case sbyte v: result = v; return true;
+            case byte v: result = v; return true;
+            case short v: result = v; return true;
+            case ushort v: result = v; return true;
+            case int v: result = v; return true;
+            case uint v: result = v; return true;
+            case long v: result = v; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Structural equality of two values as tables carry them (used by equivalence checks and tests).</summary>
+    public static bool ValueEquals(object? a, object? b)
+    {
+        switch (a)
+        {
+            case null:
+                return b is null;
+            case byte[] ba:
+                return b is byte[] bb && ba.AsSpan().SequenceEqual(bb);
+            case BinaryValue va:
+                return b is BinaryValue vb && va.Bytes.AsSpan().SequenceEqual(vb.Bytes);
+            case IReadOnlyDictionary<string, object?> ta:
+                return b is IReadOnlyDictionary<string, object?> tb && TableEquals(ta, tb);
+            case IReadOnlyList<object?> la:
+                if (b is not IReadOnlyList<object?> lb || la.Count != lb.Count)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < la.Count; i++)
+                {
+                    if (!ValueEquals(la[i], lb[i]))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return a.Equals(b);
+        }
+    }
+
+    public static bool TableEquals(IReadOnlyDictionary<string, object?>? a, IReadOnlyDictionary<string, object?>? b)
+    {
+        a ??= Empty;
+        b ??= Empty;
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || !ValueEquals(value, other))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,300 @@
+using Courier.Core.Exchanges;
+using Courier.Core.Messages;
+
+namespace Courier.Core.Queues;
+
+/// <summary>
+/// A classic queue: FIFO with destructive consumption, settlement and redelivery.
+/// </summary>
+/// <remarks>
+/// <para>Invariants: every message is in exactly one of two places, the ready set (ordered by
+/// <see cref="QueuedMessage.Sequence"/>) or out with a consumer awaiting settlement. A requeued
+/// message goes back to its original place in the order, marked redelivered. Deliveries to one
+/// consumer follow queue order.</para>
+/// <para>Threading: all state is guarded by one lock, held only for short sections that never wait
+/// on I/O. Sinks are called under the lock (see <see cref="IDeliverySink"/>), which is what keeps
+/// per-queue order with many publishers and consumers at once. The queue's lock is always taken
+/// before any protocol lock.</para>
+/// <para>Storage: messages are held in memory here; the durable store plugs in under
+/// <see cref="Enqueue"/>, <see cref="Settle"/> and <see cref="Requeue"/>, which are the only places
+/// the queue's contents change.</para>
+/// </remarks>
+public sealed class Queue : IBindingDestination
+{
+    private readonly Lock _gate = new();
+    private readonly PriorityQueue<QueuedMessage, long> _ready = new();
+    private readonly List<QueueConsumer> _consumers = [];
+    private int _nextConsumer;
+    private long _nextSequence;
+    private int _unsettled;
+    private bool _deleted;
+    private bool _hadConsumer;
+
+    public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner)
+    {
+        Name = name;
+        VirtualHost = virtualHost;
+        Definition = definition;
+        ExclusiveOwner = exclusiveOwner;
+    }
+
+    public string Name { get; }
+
+    public string VirtualHost { get; }
+
+    public QueueDefinition Definition { get; }
+
+    public bool Durable => Definition.Durable;
+
+    public bool Exclusive => Definition.Exclusive;
+
+    public bool AutoDelete => Definition.AutoDelete;
+
+    /// <summary>The connection an exclusive queue belongs to; null for a shared queue.</summary>
+    public object? ExclusiveOwner { get; }
+
+    /// <summary>Messages ready for delivery (not counting those out with consumers).</summary>
+    public int MessageCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ready.Count;
+            }
+        }
+    }
+
+    /// <summary>Messages delivered and not yet settled.</summary>
+    public int UnsettledCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unsettled;
+            }
+        }
+    }
+
+    public int ConsumerCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _consumers.Count;
+            }
+        }
+    }
+
+    public bool IsDeleted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _deleted;
+            }
+        }
+    }
+
+    /// <summary>Adds a message at the tail and delivers what consumers can take.</summary>
+    public void Enqueue(Message message)
+    {
+        lock (_gate)
+        {
+            if (_deleted)
+            {
+                return;
+            }
+
+            var queued = new QueuedMessage(message, _nextSequence++);
+            _ready.Enqueue(queued, queued.Sequence);
+            DispatchLocked();
+        }
+    }
+
+    /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
+    public int TryGet(bool autoSettle, out QueuedMessage? message)
+    {
+        lock (_gate)
+        {
+            if (!_ready.TryDequeue(out message, out _))
+            {
+                return 0;
+            }
+
+            message.DeliveryCount++;
+            if (!autoSettle)
+            {
+                _unsettled++;
+            }
+
+            return _ready.Count;
+        }
+    }
+
+    /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
+    public void Dispatch()
+    {
+        lock (_gate)
+        {
+            DispatchLocked();
+        }
+    }
+
+    /// <summary>Marks delivered messages as done with (acknowledged, or rejected without requeue).</summary>
+    public void Settle(QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            if (_unsettled > 0)
+            {
+                _unsettled--;
+            }
+        }
+    }
+
+    /// <summary>Returns delivered messages to their original places, marked redelivered, and delivers again.</summary>
+    public void Requeue(IReadOnlyList<QueuedMessage> messages)
+    {
+        lock (_gate)
+        {
+            foreach (var message in messages)
+            {
+                if (_unsettled > 0)
+                {
+                    _unsettled--;
+                }
+
+                if (_deleted)
+                {
+                    continue;
+                }
+
+                message.Redelivered = true;
+                _ready.Enqueue(message, message.Sequence);
+            }
+
+            DispatchLocked();
+        }
+    }
+
+    public void AddConsumer(QueueConsumer consumer)
+    {
+        lock (_gate)
+        {
+            if (_deleted)
+            {
+                throw BrokerException.NotFound($"no queue '{Name}' in vhost '{VirtualHost}'");
+            }
+
+            if (_consumers.Count > 0 && (consumer.Exclusive || _consumers[0].Exclusive))
+            {
+                throw BrokerException.AccessRefused($"queue '{Name}' in vhost '{VirtualHost}' in exclusive use");
+            }
+
+            _consumers.Add(consumer);
+            _hadConsumer = true;
+            DispatchLocked();
+        }
+    }
+
+    /// <summary>Removes a consumer. Returns true when the queue is auto-delete and has just lost its last consumer.</summary>
+    public bool RemoveConsumer(QueueConsumer consumer)
+    {
+        lock (_gate)
+        {
+            if (!_consumers.Remove(consumer))
+            {
+                return false;
+            }
+
+            if (_nextConsumer >= _consumers.Count)
+            {
+                _nextConsumer = 0;
+            }
+
+            return AutoDelete && _hadConsumer && _consumers.Count == 0 && !_deleted;
+        }
+    }
+
+    /// <summary>Removes every ready message; returns how many. Messages out with consumers stay.</summary>
+    public int Purge()
+    {
+        lock (_gate)
+        {
+            var count = _ready.Count;
+            _ready.Clear();
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Marks the queue deleted and ends its consumers (each sink is told after the lock is released).
+    /// Returns the number of ready messages dropped.
+    /// </summary>
+    public int Delete()
+    {
+        QueueConsumer[] consumers;
+        int count;
+        lock (_gate)
+        {
+            if (_deleted)
+            {
+                return 0;
+            }
+
+            _deleted = true;
+            count = _ready.Count;
+            _ready.Clear();
+            consumers = [.. _consumers];
+            _consumers.Clear();
+        }
+
+        foreach (var consumer in consumers)
+        {
+            consumer.Sink.OnCancelled(this, consumer);
+        }
+
+        return count;
+    }
+
+    private void DispatchLocked()
+    {
+        while (_ready.Count > 0 && _consumers.Count > 0)
+        {
+            var message = _ready.Peek();
+            var count = _consumers.Count;
+            var delivered = false;
+            for (var i = 0; i < count; i++)
+            {
+                var index = (_nextConsumer + i) % count;
+                var consumer = _consumers[index];
+                if (!consumer.Sink.TryDeliver(this, consumer, message))
+                {
+                    continue;
+                }
+
+                _ready.Dequeue();
+                message.DeliveryCount++;
+                if (!consumer.AutoSettle)
+                {
+                    _unsettled++;
+                }
+
+                _nextConsumer = (index + 1) % count;
+                delivered = true;
+                break;
+            }
+
+            if (!delivered)
+            {
+                return;
+            }
+        }
+    }
+
+    public override string ToString() => $"queue '{Name}' in vhost '{VirtualHost}'";
+}

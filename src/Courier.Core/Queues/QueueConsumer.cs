@@ -1,0 +1,26 @@
+namespace Courier.Core.Queues;
+
+/// <summary>A consumer registered on a queue.</summary>
+public sealed class QueueConsumer
+{
+    public QueueConsumer(string tag, IDeliverySink sink, bool autoSettle, bool exclusive, object owner)
+    {
+        Tag = tag;
+        Sink = sink;
+        AutoSettle = autoSettle;
+        Exclusive = exclusive;
+        Owner = owner;
+    }
+
+    public string Tag { get; }
+
+    public IDeliverySink Sink { get; }
+
+    /// <summary>True when a delivery counts as settled the moment it is handed over (AMQP no-ack, MQTT QoS 0).</summary>
+    public bool AutoSettle { get; }
+
+    public bool Exclusive { get; }
+
+    /// <summary>The connection that owns the consumer (for exclusive-queue checks).</summary>
+    public object Owner { get; }
+}

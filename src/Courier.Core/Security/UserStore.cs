@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Courier.Core.Security;
+
+/// <summary>The users the broker knows and their permissions per vhost.</summary>
+public sealed class UserStore
+{
+    private readonly ConcurrentDictionary<string, User> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string User, string VirtualHost), Permission> _permissions = new();
+
+    public IEnumerable<User> Users => _users.Values;
+
+    public User AddOrReplace(string name, string password, params string[] tags)
+    {
+        var user = new User(name, password, tags);
+        _users[name] = user;
+        return user;
+    }
+
+    public bool Remove(string name)
+    {
+        if (!_users.TryRemove(name, out _))
+        {
+            return false;
+        }
+
+        foreach (var key in _permissions.Keys)
+        {
+            if (key.User == name)
+            {
+                _permissions.TryRemove(key, out _);
+            }
+        }
+
+        return true;
+    }
+
+    public bool TryGet(string name, [NotNullWhen(true)] out User? user) => _users.TryGetValue(name, out user);
+
+    /// <summary>Returns the user when the password is right, else null (the caller does not learn which part was wrong).</summary>
+    public User? Authenticate(string name, string password) =>
+        _users.TryGetValue(name, out var user) && user.CheckPassword(password) ? user : null;
+
+    public void SetPermission(string user, string virtualHost, Permission permission) =>
+        _permissions[(user, virtualHost)] = permission;
+
+    public void ClearPermission(string user, string virtualHost) => _permissions.TryRemove((user, virtualHost), out _);
+
+    public Permission? GetPermission(string user, string virtualHost) =>
+        _permissions.TryGetValue((user, virtualHost), out var permission) ? permission : null;
+}

@@ -1,0 +1,63 @@
+using Courier.Core.Exchanges;
+using Courier.Core.Queues;
+
+namespace Courier.Core.VirtualHosts;
+
+/// <summary>
+/// Scratch space for routing one message, owned by one publisher (a channel) and reused for every
+/// message it publishes, so routing allocates nothing per message.
+/// </summary>
+public sealed class RoutingResult
+{
+    private const int LinearSearchLimit = 16;
+    private readonly HashSet<Queue> _seen = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The distinct queues the message was routed to.</summary>
+    public List<Queue> Queues { get; } = [];
+
+    internal List<IBindingDestination> Matches { get; } = [];
+
+    internal List<Exchange> Visited { get; } = [];
+
+    public void Clear()
+    {
+        if (Queues.Count > LinearSearchLimit)
+        {
+            _seen.Clear();
+        }
+
+        Queues.Clear();
+        Matches.Clear();
+        Visited.Clear();
+    }
+
+    internal void AddQueue(Queue queue)
+    {
+        if (Queues.Count < LinearSearchLimit)
+        {
+            foreach (var existing in Queues)
+            {
+                if (ReferenceEquals(existing, queue))
+                {
+                    return;
+                }
+            }
+
+            Queues.Add(queue);
+            if (Queues.Count == LinearSearchLimit)
+            {
+                foreach (var q in Queues)
+                {
+                    _seen.Add(q);
+                }
+            }
+
+            return;
+        }
+
+        if (_seen.Add(queue))
+        {
+            Queues.Add(queue);
+        }
+    }
+}

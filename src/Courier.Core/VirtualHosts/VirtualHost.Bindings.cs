@@ -1,0 +1,197 @@
+using Courier.Core.Exchanges;
+using Courier.Core.Messages;
+using Courier.Core.Queues;
+
+namespace Courier.Core.VirtualHosts;
+
+/// <summary>Binding bookkeeping and deletion cascades; every method here runs under the definitions lock.</summary>
+public sealed partial class VirtualHost
+{
+    private void AddBindingLocked(Binding binding)
+    {
+        if (!binding.Source.Bind(binding))
+        {
+            return;
+        }
+
+        if (!_incoming.TryGetValue(binding.Destination, out var sources))
+        {
+            sources = new HashSet<Exchange>(ReferenceEqualityComparer.Instance);
+            _incoming[binding.Destination] = sources;
+        }
+
+        sources.Add(binding.Source);
+    }
+
+    private void RemoveBindingLocked(Binding binding)
+    {
+        if (!binding.Source.Unbind(binding))
+        {
+            return;
+        }
+
+        if (_incoming.TryGetValue(binding.Destination, out var sources) && !HasBindingTo(binding.Source, binding.Destination))
+        {
+            sources.Remove(binding.Source);
+            if (sources.Count == 0)
+            {
+                _incoming.Remove(binding.Destination);
+            }
+        }
+
+        AutoDeleteIfUnusedLocked(binding.Source);
+    }
+
+    private static bool HasBindingTo(Exchange source, IBindingDestination destination)
+    {
+        foreach (var binding in source.GetBindings())
+        {
+            if (ReferenceEquals(binding.Destination, destination))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes every binding that points at <paramref name="destination"/>, auto-deleting sources left unused.</summary>
+    private void RemoveIncomingLocked(IBindingDestination destination)
+    {
+        if (!_incoming.Remove(destination, out var sources))
+        {
+            return;
+        }
+
+        foreach (var source in sources)
+        {
+            source.UnbindAll(destination);
+        }
+
+        foreach (var source in sources)
+        {
+            AutoDeleteIfUnusedLocked(source);
+        }
+    }
+
+    private void AutoDeleteIfUnusedLocked(Exchange exchange)
+    {
+        if (exchange.AutoDelete && exchange.BindingCount == 0 && _exchanges.TryGetValue(exchange.Name, out var current) && ReferenceEquals(current, exchange))
+        {
+            DeleteExchangeLocked(exchange);
+        }
+    }
+
+    private void DeleteExchangeLocked(Exchange exchange)
+    {
+        if (!_exchanges.TryRemove(new KeyValuePair<string, Exchange>(exchange.Name, exchange)))
+        {
+            return;
+        }
+
+        // Outgoing bindings: forget this exchange as a source in the reverse index.
+        foreach (var binding in exchange.GetBindings())
+        {
+            exchange.Unbind(binding);
+            if (_incoming.TryGetValue(binding.Destination, out var sources))
+            {
+                sources.Remove(exchange);
+                if (sources.Count == 0)
+                {
+                    _incoming.Remove(binding.Destination);
+                }
+            }
+        }
+
+        // Incoming exchange-to-exchange bindings.
+        RemoveIncomingLocked(exchange);
+    }
+
+    private void RemoveQueueLocked(Queue queue)
+    {
+        if (_queues.TryRemove(new KeyValuePair<string, Queue>(queue.Name, queue)))
+        {
+            RemoveIncomingLocked(queue);
+        }
+    }
+
+    private void CheckEquivalent(Exchange existing, ExchangeDefinition requested)
+    {
+        var current = existing.Definition;
+        var what = $"exchange '{existing.Name}' in vhost '{Name}'";
+        if (!string.Equals(existing.Type, requested.Type, StringComparison.Ordinal))
+        {
+            throw Inequivalent("type", what, requested.Type, existing.Type);
+        }
+
+        if (current.Durable != requested.Durable)
+        {
+            throw Inequivalent("durable", what, requested.Durable, current.Durable);
+        }
+
+        if (current.AutoDelete != requested.AutoDelete)
+        {
+            throw Inequivalent("auto_delete", what, requested.AutoDelete, current.AutoDelete);
+        }
+
+        if (current.Internal != requested.Internal)
+        {
+            throw Inequivalent("internal", what, requested.Internal, current.Internal);
+        }
+
+        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what);
+    }
+
+    private void CheckEquivalent(Queue existing, QueueDefinition requested)
+    {
+        var current = existing.Definition;
+        var what = $"queue '{existing.Name}' in vhost '{Name}'";
+        if (current.Durable != requested.Durable)
+        {
+            throw Inequivalent("durable", what, requested.Durable, current.Durable);
+        }
+
+        if (current.AutoDelete != requested.AutoDelete)
+        {
+            throw Inequivalent("auto_delete", what, requested.AutoDelete, current.AutoDelete);
+        }
+
+        if (current.Exclusive != requested.Exclusive)
+        {
+            throw Inequivalent("exclusive", what, requested.Exclusive, current.Exclusive);
+        }
+
+        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what);
+    }
+
+    private static void CheckArgumentsEquivalent(IReadOnlyDictionary<string, object?> current, IReadOnlyDictionary<string, object?> requested, string what)
+    {
+        foreach (var (key, value) in requested)
+        {
+            if (!current.TryGetValue(key, out var existing) || !FieldTable.ValueEquals(existing, value))
+            {
+                throw Inequivalent(key, what, Describe(value), current.TryGetValue(key, out var c) ? Describe(c) : "none");
+            }
+        }
+
+        foreach (var key in current.Keys)
+        {
+            if (!requested.ContainsKey(key))
+            {
+                throw Inequivalent(key, what, "none", Describe(current[key]));
+            }
+        }
+    }
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "none",
+        byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+        bool b => b ? "true" : "false",
+        _ => value.ToString() ?? "none",
+    };
+
+    private static BrokerException Inequivalent(string arg, string what, object received, object current) =>
+        BrokerException.PreconditionFailed(
+            $"inequivalent arg '{arg}' for {what}: received '{Describe(received)}' but current is '{Describe(current)}'");
+}

@@ -1,0 +1,320 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Courier.Core.Exchanges;
+using Courier.Core.Messages;
+using Courier.Core.Queues;
+
+namespace Courier.Core.VirtualHosts;
+
+/// <summary>
+/// A namespace of exchanges, queues and bindings, and the place a publish is routed.
+/// </summary>
+/// <remarks>
+/// Definitions (declare, delete, bind, unbind) change under one lock per vhost, which keeps the
+/// reverse index of bindings and auto-delete decisions consistent. Lookups and routing read the
+/// concurrent maps and the exchanges' own binding structures without that lock, so publishing never
+/// waits for a declaration elsewhere.
+/// </remarks>
+public sealed partial class VirtualHost
+{
+    private const string ReservedPrefix = "amq.";
+
+    private readonly Lock _definitions = new();
+    private readonly ConcurrentDictionary<string, Exchange> _exchanges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Queue> _queues = new(StringComparer.Ordinal);
+
+    // For each destination, the exchanges with bindings to it: deleting a queue or exchange finds
+    // its incoming bindings here instead of scanning every exchange.
+    private readonly Dictionary<IBindingDestination, HashSet<Exchange>> _incoming = new(ReferenceEqualityComparer.Instance);
+
+    public VirtualHost(string name)
+    {
+        Name = name;
+        var defaultExchange = new DefaultExchange(this);
+        _exchanges[string.Empty] = defaultExchange;
+        foreach (var (exchangeName, type) in new[]
+                 {
+                     ("amq.direct", ExchangeTypes.Direct), ("amq.fanout", ExchangeTypes.Fanout),
+                     ("amq.topic", ExchangeTypes.Topic), ("amq.headers", ExchangeTypes.Headers),
+                     ("amq.match", ExchangeTypes.Headers),
+                 })
+        {
+            _exchanges[exchangeName] = ExchangeTypes.Create(exchangeName, new ExchangeDefinition { Type = type, Durable = true });
+        }
+    }
+
+    public string Name { get; }
+
+    public IEnumerable<Exchange> Exchanges => _exchanges.Values;
+
+    public IEnumerable<Queue> Queues => _queues.Values;
+
+    public bool TryGetExchange(string name, [NotNullWhen(true)] out Exchange? exchange) => _exchanges.TryGetValue(name, out exchange);
+
+    public bool TryGetQueue(string name, [NotNullWhen(true)] out Queue? queue) => _queues.TryGetValue(name, out queue);
+
+    public Exchange GetExchange(string name) =>
+        _exchanges.TryGetValue(name, out var exchange) ? exchange : throw NoExchange(name);
+
+    /// <summary>Finds a queue the caller may use: an exclusive queue only by the connection that owns it.</summary>
+    public Queue GetQueue(string name, object accessor)
+    {
+        if (!_queues.TryGetValue(name, out var queue))
+        {
+            throw NoQueue(name);
+        }
+
+        CheckExclusiveAccess(queue, accessor);
+        return queue;
+    }
+
+    public Exchange DeclareExchange(string name, ExchangeDefinition definition, bool passive)
+    {
+        if (passive)
+        {
+            return GetExchange(name);
+        }
+
+        if (!ExchangeTypes.IsKnown(definition.Type))
+        {
+            throw new BrokerException(BrokerError.CommandInvalid, $"invalid exchange type '{definition.Type}'");
+        }
+
+        lock (_definitions)
+        {
+            if (_exchanges.TryGetValue(name, out var existing))
+            {
+                CheckEquivalent(existing, definition);
+                return existing;
+            }
+
+            if (name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            {
+                throw BrokerException.AccessRefused($"exchange name '{name}' contains reserved prefix '{ReservedPrefix}*'");
+            }
+
+            var exchange = ExchangeTypes.Create(name, definition);
+            _exchanges[name] = exchange;
+            return exchange;
+        }
+    }
+
+    public void DeleteExchange(string name, bool ifUnused)
+    {
+        if (name.Length == 0 || name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+        {
+            throw BrokerException.AccessRefused(name.Length == 0
+                ? "operation not permitted on the default exchange"
+                : $"exchange name '{name}' contains reserved prefix '{ReservedPrefix}*'");
+        }
+
+        lock (_definitions)
+        {
+            if (!_exchanges.TryGetValue(name, out var exchange))
+            {
+                throw NoExchange(name);
+            }
+
+            if (ifUnused && exchange.BindingCount > 0)
+            {
+                throw BrokerException.PreconditionFailed($"exchange '{name}' in vhost '{Name}' in use");
+            }
+
+            DeleteExchangeLocked(exchange);
+        }
+    }
+
+    public QueueDeclareResult DeclareQueue(string name, QueueDefinition definition, bool passive, object owner)
+    {
+        if (passive)
+        {
+            var found = GetQueue(name, owner);
+            return new QueueDeclareResult(found, found.MessageCount, found.ConsumerCount);
+        }
+
+        lock (_definitions)
+        {
+            if (name.Length == 0)
+            {
+                do
+                {
+                    name = "amq.gen-" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                }
+                while (_queues.ContainsKey(name));
+            }
+            else if (_queues.TryGetValue(name, out var existing))
+            {
+                CheckExclusiveAccess(existing, owner);
+                CheckEquivalent(existing, definition);
+                return new QueueDeclareResult(existing, existing.MessageCount, existing.ConsumerCount);
+            }
+            else if (name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            {
+                throw BrokerException.AccessRefused($"queue name '{name}' contains reserved prefix '{ReservedPrefix}*'");
+            }
+
+            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null);
+            _queues[name] = queue;
+            return new QueueDeclareResult(queue, 0, 0);
+        }
+    }
+
+    /// <summary>Deletes a queue and its bindings; returns the number of ready messages it held.</summary>
+    public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, object accessor)
+    {
+        Queue queue;
+        lock (_definitions)
+        {
+            if (!_queues.TryGetValue(name, out queue!))
+            {
+                throw NoQueue(name);
+            }
+
+            CheckExclusiveAccess(queue, accessor);
+            if (ifUnused && queue.ConsumerCount > 0)
+            {
+                throw BrokerException.PreconditionFailed($"queue '{name}' in vhost '{Name}' in use");
+            }
+
+            if (ifEmpty && queue.MessageCount > 0)
+            {
+                throw BrokerException.PreconditionFailed($"queue '{name}' in vhost '{Name}' is not empty");
+            }
+
+            RemoveQueueLocked(queue);
+        }
+
+        return queue.Delete();
+    }
+
+    public int PurgeQueue(string name, object accessor) => GetQueue(name, accessor).Purge();
+
+    public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    {
+        lock (_definitions)
+        {
+            var queue = GetQueue(queueName, accessor);
+            var exchange = GetBindableExchange(exchangeName);
+            AddBindingLocked(new Binding(exchange, queue, routingKey, arguments));
+        }
+    }
+
+    public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    {
+        lock (_definitions)
+        {
+            var queue = GetQueue(queueName, accessor);
+            var exchange = GetBindableExchange(exchangeName);
+            RemoveBindingLocked(new Binding(exchange, queue, routingKey, arguments));
+        }
+    }
+
+    public void BindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
+    {
+        lock (_definitions)
+        {
+            var destination = GetBindableExchange(destinationName);
+            var source = GetBindableExchange(sourceName);
+            AddBindingLocked(new Binding(source, destination, routingKey, arguments));
+        }
+    }
+
+    public void UnbindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
+    {
+        lock (_definitions)
+        {
+            var destination = GetBindableExchange(destinationName);
+            var source = GetBindableExchange(sourceName);
+            RemoveBindingLocked(new Binding(source, destination, routingKey, arguments));
+        }
+    }
+
+    /// <summary>Every binding in the vhost, including each queue's implicit binding to the default exchange.</summary>
+    public IReadOnlyList<Binding> GetBindings()
+    {
+        var bindings = new List<Binding>();
+        foreach (var exchange in _exchanges.Values)
+        {
+            bindings.AddRange(exchange.GetBindings());
+        }
+
+        return bindings;
+    }
+
+    /// <summary>Removes a consumer from its queue, deleting the queue if it is auto-delete and that was its last consumer.</summary>
+    public void RemoveConsumer(Queue queue, QueueConsumer consumer)
+    {
+        if (!queue.RemoveConsumer(consumer))
+        {
+            return;
+        }
+
+        lock (_definitions)
+        {
+            if (queue.ConsumerCount > 0 || !_queues.TryGetValue(queue.Name, out var current) || !ReferenceEquals(current, queue))
+            {
+                return;
+            }
+
+            RemoveQueueLocked(queue);
+        }
+
+        queue.Delete();
+    }
+
+    /// <summary>Deletes the exclusive queues a closing connection owned.</summary>
+    public void ReleaseOwner(object owner)
+    {
+        List<Queue>? owned = null;
+        foreach (var queue in _queues.Values)
+        {
+            if (ReferenceEquals(queue.ExclusiveOwner, owner))
+            {
+                (owned ??= []).Add(queue);
+            }
+        }
+
+        if (owned is null)
+        {
+            return;
+        }
+
+        foreach (var queue in owned)
+        {
+            lock (_definitions)
+            {
+                if (!_queues.TryGetValue(queue.Name, out var current) || !ReferenceEquals(current, queue))
+                {
+                    continue;
+                }
+
+                RemoveQueueLocked(queue);
+            }
+
+            queue.Delete();
+        }
+    }
+
+    private Exchange GetBindableExchange(string name)
+    {
+        if (name.Length == 0)
+        {
+            throw BrokerException.AccessRefused("operation not permitted on the default exchange");
+        }
+
+        return GetExchange(name);
+    }
+
+    private void CheckExclusiveAccess(Queue queue, object accessor)
+    {
+        if (queue.ExclusiveOwner is not null && !ReferenceEquals(queue.ExclusiveOwner, accessor))
+        {
+            throw BrokerException.ResourceLocked(
+                $"cannot obtain exclusive access to locked queue '{queue.Name}' in vhost '{Name}'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.");
+        }
+    }
+
+    private BrokerException NoExchange(string name) => BrokerException.NotFound($"no exchange '{name}' in vhost '{Name}'");
+
+    private BrokerException NoQueue(string name) => BrokerException.NotFound($"no queue '{name}' in vhost '{Name}'");
+}
