@@ -1,0 +1,229 @@
+using System.Buffers;
+using Courier.Amqp091.Framing;
+using Courier.Core;
+using Courier.Core.Exchanges;
+using Courier.Core.Messages;
+using Courier.Core.Security;
+using Courier.Core.VirtualHosts;
+
+namespace Courier.Amqp091.Channels;
+
+/// <summary>basic.publish: assembling method, header and body frames into a message, routing it, confirms.</summary>
+internal sealed partial class AmqpChannel
+{
+    private readonly RoutingResult _routing = new();
+
+    // The publish being assembled: set by basic.publish, then the content header, then body frames.
+    private BasicPublish _publish;
+    private Exchange? _publishExchange;
+    private ContentPhase _contentPhase;
+    private MessageProperties? _publishProperties;
+    private byte[]? _publishBody;
+    private int _publishBodyFilled;
+
+    // The last exchange this channel was allowed to publish to, so a stream of publishes to one
+    // exchange looks it up and checks permission once (RabbitMQ's channels cache the same way).
+    private string? _authorizedExchange;
+
+    private bool _confirmMode;
+    private ulong _nextPublishSeq = 1;
+    private ulong _confirmUpTo;
+    private ulong _confirmedUpTo;
+
+    /// <summary>True between basic.publish and the last byte of its body: only content frames may come.</summary>
+    public bool ExpectsContent => _contentPhase != ContentPhase.None;
+
+    public bool ExpectsContentHeader => _contentPhase == ContentPhase.Header;
+
+    private void OnPublish(BasicPublish method)
+    {
+        if (method.Immediate)
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotImplemented, "immediate=true");
+        }
+
+        // Sequence numbers count every publish in confirm mode, even one that fails below.
+        var exchange = ResolvePublishExchange(method.Exchange);
+        _publish = method;
+        _publishExchange = exchange;
+        _contentPhase = ContentPhase.Header;
+    }
+
+    private Exchange ResolvePublishExchange(string name)
+    {
+        var exchange = VirtualHost.GetExchange(name);
+        if (exchange.Internal)
+        {
+            throw BrokerException.AccessRefused($"cannot publish to internal exchange '{name}' in vhost '{VirtualHost.Name}'");
+        }
+
+        if (!string.Equals(_authorizedExchange, name, StringComparison.Ordinal))
+        {
+            Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Write, "exchange", name);
+            _authorizedExchange = name;
+        }
+
+        return exchange;
+    }
+
+    public void OnContentHeader(ReadOnlySequence<byte> payload)
+    {
+        byte[]? rented = null;
+        var span = payload.IsSingleSegment ? payload.FirstSpan : Contiguous(payload, ref rented);
+        try
+        {
+            var bodySize = ContentHeaderCodec.PeekBodySize(span);
+            if (bodySize > (ulong)Broker.Options.MaxMessageSize)
+            {
+                ClearPendingContent();
+                throw BrokerException.PreconditionFailed(
+                    $"message size {bodySize} is larger than configured max size {Broker.Options.MaxMessageSize}");
+            }
+
+            var header = ContentHeaderCodec.Read(span);
+            if (header.ClassId != AmqpClassId.Basic)
+            {
+                throw new AmqpProtocolException(AmqpConstants.UnexpectedFrame, $"content header for class {header.ClassId} after basic.publish");
+            }
+
+            if (header.Properties.UserId is { } userId && !string.Equals(userId, _connection.User!.Name, StringComparison.Ordinal))
+            {
+                ClearPendingContent();
+                throw BrokerException.PreconditionFailed(
+                    $"user_id property set to '{userId}' but authenticated user was '{_connection.User!.Name}'");
+            }
+
+            _publishProperties = header.Properties;
+            _publishBody = bodySize == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)bodySize);
+            _publishBodyFilled = 0;
+            _contentPhase = ContentPhase.Body;
+            if (bodySize == 0)
+            {
+                CompletePublish();
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    public void OnContentBody(ReadOnlySequence<byte> payload)
+    {
+        var body = _publishBody!;
+        if (payload.Length > body.Length - _publishBodyFilled)
+        {
+            throw new AmqpProtocolException(AmqpConstants.FrameError, "body frames carry more bytes than the content header announced");
+        }
+
+        payload.CopyTo(body.AsSpan(_publishBodyFilled));
+        _publishBodyFilled += (int)payload.Length;
+        if (_publishBodyFilled == body.Length)
+        {
+            CompletePublish();
+        }
+    }
+
+    private void CompletePublish()
+    {
+        var message = new Message(_publish.Exchange, _publish.RoutingKey, _publishProperties!, _publishBody!);
+        var exchange = _publishExchange!;
+        var mandatory = _publish.Mandatory;
+        ClearPendingContent();
+        if (_txMode)
+        {
+            _txPublishes.Add(new PendingPublish(exchange, message, mandatory));
+            return;
+        }
+
+        Deliver(exchange, message, mandatory);
+    }
+
+    private void Deliver(Exchange exchange, Message message, bool mandatory)
+    {
+        var seq = _confirmMode ? _nextPublishSeq++ : 0;
+        VirtualHost.Route(exchange, message, _routing);
+        var queues = _routing.Queues;
+        if (queues.Count == 0)
+        {
+            if (mandatory)
+            {
+                _connection.Outbound.WriteContent(
+                    Id,
+                    new BasicReturn
+                    {
+                        ReplyCode = AmqpConstants.NoRoute,
+                        ReplyText = "NO_ROUTE",
+                        Exchange = message.Exchange,
+                        RoutingKey = message.RoutingKey,
+                    },
+                    message.Properties,
+                    message.Body.Span,
+                    _connection.FrameMax);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < queues.Count; i++)
+            {
+                queues[i].Enqueue(message);
+            }
+        }
+
+        _routing.Clear();
+        if (seq != 0)
+        {
+            _confirmUpTo = seq;
+        }
+    }
+
+    private void FlushConfirms()
+    {
+        if (_confirmUpTo > _confirmedUpTo)
+        {
+            Write(new BasicAck { DeliveryTag = _confirmUpTo, Multiple = _confirmUpTo - _confirmedUpTo > 1 });
+            _confirmedUpTo = _confirmUpTo;
+        }
+    }
+
+    private void OnConfirmSelect(ConfirmSelect method)
+    {
+        if (_txMode)
+        {
+            throw BrokerException.PreconditionFailed("cannot switch from tx to confirm mode");
+        }
+
+        _confirmMode = true;
+        if (!method.Nowait)
+        {
+            Write(new ConfirmSelectOk());
+        }
+    }
+
+    private void ClearPendingContent()
+    {
+        _contentPhase = ContentPhase.None;
+        _publish = default;
+        _publishExchange = null;
+        _publishProperties = null;
+        _publishBody = null;
+        _publishBodyFilled = 0;
+    }
+
+    private static ReadOnlySpan<byte> Contiguous(ReadOnlySequence<byte> payload, ref byte[]? rented)
+    {
+        rented = ArrayPool<byte>.Shared.Rent((int)payload.Length);
+        payload.CopyTo(rented);
+        return rented.AsSpan(0, (int)payload.Length);
+    }
+
+    private enum ContentPhase
+    {
+        None,
+        Header,
+        Body,
+    }
+}

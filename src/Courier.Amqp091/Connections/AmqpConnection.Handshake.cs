@@ -1,0 +1,245 @@
+using System.Text;
+using Courier.Amqp091.Framing;
+using Courier.Core;
+using Courier.Core.Messages;
+
+namespace Courier.Amqp091.Connections;
+
+/// <summary>Channel 0: start, authentication, tune, open, close, and the other connection methods.</summary>
+internal sealed partial class AmqpConnection
+{
+    private const string Mechanisms = "PLAIN AMQPLAIN";
+
+    private void SendStart()
+    {
+        _state = ConnectionState.AwaitingStartOk;
+        Outbound.WriteMethod(0, new ConnectionStart
+        {
+            VersionMajor = 0,
+            VersionMinor = 9,
+            ServerProperties = new Dictionary<string, object?>
+            {
+                ["product"] = "Courier"u8.ToArray(),
+                ["version"] = Encoding.UTF8.GetBytes(_options.ProductVersion),
+                ["platform"] = Encoding.UTF8.GetBytes(".NET " + Environment.Version),
+                ["copyright"] = "Courier contributors"u8.ToArray(),
+                ["information"] = "Licensed under the Apache License 2.0"u8.ToArray(),
+                ["cluster_name"] = Encoding.UTF8.GetBytes(_options.ClusterName),
+                ["capabilities"] = ClientCapabilities.ServerCapabilities,
+            },
+            Mechanisms = Encoding.UTF8.GetBytes(Mechanisms),
+            Locales = "en_US"u8.ToArray(),
+        });
+    }
+
+    private void HandleConnectionMethod(uint key, ref AmqpReader reader)
+    {
+        switch (_state)
+        {
+            case ConnectionState.AwaitingStartOk when key == ConnectionStartOk.Key:
+                OnStartOk(ConnectionStartOk.Read(ref reader));
+                return;
+            case ConnectionState.AwaitingTuneOk when key == ConnectionTuneOk.Key:
+                OnTuneOk(ConnectionTuneOk.Read(ref reader));
+                return;
+            case ConnectionState.AwaitingOpen when key == ConnectionOpen.Key:
+                OnOpen(ConnectionOpen.Read(ref reader));
+                return;
+            case ConnectionState.Open:
+                break;
+            default:
+                throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"method {key >> 16}/{key & 0xFFFF} is not expected during the handshake");
+        }
+
+        switch (key)
+        {
+            case ConnectionClose.Key:
+                _ = ConnectionClose.Read(ref reader);
+                ReleaseChannels();
+                Outbound.WriteMethod(0, new ConnectionCloseOk());
+                _finished = true;
+                return;
+            case ConnectionCloseOk.Key:
+                return;
+            case ConnectionUpdateSecret.Key:
+                _ = ConnectionUpdateSecret.Read(ref reader);
+                Outbound.WriteMethod(0, new ConnectionUpdateSecretOk());
+                return;
+            case ConnectionBlocked.Key:
+            case ConnectionUnblocked.Key:
+                // A client may tell us it is blocked; nothing on our side depends on it.
+                return;
+            default:
+                throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"method {key >> 16}/{key & 0xFFFF} is not valid on channel 0");
+        }
+    }
+
+    private void OnStartOk(ConnectionStartOk method)
+    {
+        ClientCapabilities = ClientCapabilities.From(method.ClientProperties);
+        if (!TryParseCredentials(method.Mechanism, method.Response, out var userName, out var password))
+        {
+            throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"unknown authentication mechanism '{method.Mechanism}'");
+        }
+
+        var user = Broker.Authenticate(userName, password, RemoteEndPoint);
+        if (user is null)
+        {
+            AmqpLog.LoginRefused(_logger, Name, userName, method.Mechanism);
+            if (ClientCapabilities.AuthenticationFailureClose)
+            {
+                CloseConnection(
+                    AmqpConstants.AccessRefused,
+                    $"Login was refused using authentication mechanism {method.Mechanism}. For details see the broker logfile.",
+                    0);
+            }
+            else
+            {
+                _finished = true;
+            }
+
+            return;
+        }
+
+        User = user;
+        _state = ConnectionState.AwaitingTuneOk;
+        Outbound.WriteMethod(0, new ConnectionTune
+        {
+            ChannelMax = _options.ChannelMax,
+            FrameMax = _options.FrameMax,
+            Heartbeat = _options.HeartbeatSeconds,
+        });
+    }
+
+    private static bool TryParseCredentials(string mechanism, byte[] response, out string userName, out string password)
+    {
+        userName = password = string.Empty;
+        switch (mechanism)
+        {
+            case "PLAIN":
+                {
+                    // authzid NUL authcid NUL passwd; the authorisation identity is ignored.
+                    var span = response.AsSpan();
+                    var first = span.IndexOf((byte)0);
+                    if (first < 0)
+                    {
+                        throw new AmqpProtocolException(AmqpConstants.SyntaxError, "PLAIN response without NUL separators");
+                    }
+
+                    var rest = span[(first + 1)..];
+                    var second = rest.IndexOf((byte)0);
+                    if (second < 0)
+                    {
+                        throw new AmqpProtocolException(AmqpConstants.SyntaxError, "PLAIN response without NUL separators");
+                    }
+
+                    userName = Encoding.UTF8.GetString(rest[..second]);
+                    password = Encoding.UTF8.GetString(rest[(second + 1)..]);
+                    return true;
+                }
+
+            case "AMQPLAIN":
+                {
+                    // A field table without its length prefix: LOGIN and PASSWORD entries.
+                    var framed = new byte[response.Length + 4];
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(framed, (uint)response.Length);
+                    response.CopyTo(framed, 4);
+                    var reader = new AmqpReader(framed);
+                    var table = reader.ReadTable();
+                    userName = FieldTable.GetString(table, "LOGIN") ?? string.Empty;
+                    password = FieldTable.GetString(table, "PASSWORD") ?? string.Empty;
+                    return true;
+                }
+
+            default:
+                return false;
+        }
+    }
+
+    private void OnTuneOk(ConnectionTuneOk method)
+    {
+        if (method.FrameMax != 0 && method.FrameMax < AmqpConstants.FrameMinSize)
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"frame_max={method.FrameMax} < {AmqpConstants.FrameMinSize} min size");
+        }
+
+        if (method.FrameMax > _options.FrameMax)
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"frame_max={method.FrameMax} > {_options.FrameMax} max size");
+        }
+
+        if (method.ChannelMax > _options.ChannelMax)
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"channel_max={method.ChannelMax} > {_options.ChannelMax} max");
+        }
+
+        FrameMax = method.FrameMax == 0 ? _options.FrameMax : method.FrameMax;
+        _channelMax = method.ChannelMax == 0 ? _options.ChannelMax : method.ChannelMax;
+        _heartbeat = method.Heartbeat;
+        _state = ConnectionState.AwaitingOpen;
+    }
+
+    private void OnOpen(ConnectionOpen method)
+    {
+        if (!Broker.TryGetVirtualHost(method.VirtualHost, out var virtualHost))
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"vhost {method.VirtualHost} not found");
+        }
+
+        if (!Broker.MayAccess(User!, virtualHost))
+        {
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"access to vhost '{method.VirtualHost}' refused for user '{User!.Name}'");
+        }
+
+        VirtualHost = virtualHost;
+        _state = ConnectionState.Open;
+        Outbound.WriteMethod(0, new ConnectionOpenOk());
+        AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);
+    }
+
+    /// <summary>Once a second: handshake and close deadlines, heartbeats out, missed heartbeats in.</summary>
+    private void OnTimer()
+    {
+        var now = _time.GetTimestamp();
+        var state = _state;
+        if (state == ConnectionState.Closing)
+        {
+            if (_time.GetElapsedTime(_closingSince, now) >= _options.CloseTimeout)
+            {
+                Abort();
+            }
+
+            return;
+        }
+
+        if (state != ConnectionState.Open)
+        {
+            if (_time.GetElapsedTime(_connectedAt, now) >= _options.HandshakeTimeout)
+            {
+                AmqpLog.HandshakeTimeout(_logger, Name, _options.HandshakeTimeout);
+                Abort();
+            }
+
+            return;
+        }
+
+        if (_heartbeat == 0)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromSeconds(_heartbeat);
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) > interval * 2)
+        {
+            AmqpLog.MissedHeartbeats(_logger, Name, _heartbeat);
+            Abort();
+            return;
+        }
+
+        var lastWrite = Outbound.LastWriteTimestamp;
+        if (lastWrite == 0 || _time.GetElapsedTime(lastWrite, now) >= interval / 2)
+        {
+            Outbound.WriteHeartbeat();
+        }
+    }
+}

@@ -1,0 +1,546 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Courier.Amqp091.Channels;
+using Courier.Amqp091.Framing;
+using Courier.Core;
+using Courier.Core.Security;
+using Courier.Core.VirtualHosts;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Amqp091.Connections;
+
+/// <summary>
+/// One client connection speaking AMQP 0-9-1: the handshake, the frame loop, channel 0 methods and
+/// the close handshake.
+/// </summary>
+/// <remarks>
+/// <para>One reader loop owns all of the connection's protocol state and handles frames in order;
+/// other threads reach it only by cancelling the pending read (shutdown) or aborting the
+/// connection (timeouts). Frames go out through <see cref="Outbound"/>, which any thread may
+/// write to.</para>
+/// <para>Errors: a soft error (404, 403, 405, 406) closes the channel it happened on; a hard error
+/// closes the connection with connection.close and waits, bounded, for close-ok. Bytes that cannot
+/// be framed are answered with 501 and the socket is closed at once, since nothing after them can
+/// be trusted.</para>
+/// </remarks>
+internal sealed partial class AmqpConnection
+{
+    private readonly IDuplexPipe _transport;
+    private readonly AmqpOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Dictionary<ushort, AmqpChannel> _channels = [];
+    private readonly Action _abortTransport;
+    private ConnectionState _state = ConnectionState.AwaitingProtocolHeader;
+    private ushort _channelMax;
+    private ushort _heartbeat;
+    private long _lastReceived;
+    private long _connectedAt;
+    private long _closingSince;
+    private ITimer? _timer;
+    private volatile bool _shutdownRequested;
+    private bool _finished;
+
+    public AmqpConnection(
+        IDuplexPipe transport,
+        EndPoint? remoteEndPoint,
+        EndPoint? localEndPoint,
+        Broker broker,
+        AmqpOptions options,
+        ILogger logger,
+        TimeProvider time,
+        Action abortTransport)
+    {
+        _transport = transport;
+        RemoteEndPoint = remoteEndPoint;
+        Broker = broker;
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _abortTransport = abortTransport;
+        Name = $"{remoteEndPoint} -> {localEndPoint}";
+        FrameMax = options.FrameMax;
+        _channelMax = options.ChannelMax;
+        Outbound = new OutboundBuffer(options.OutboundHighWatermark);
+        Outbound.Drained += OnOutboundDrained;
+    }
+
+    public string Name { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public Broker Broker { get; }
+
+    public OutboundBuffer Outbound { get; }
+
+    /// <summary>The negotiated largest frame; deliveries split bodies to fit.</summary>
+    public uint FrameMax { get; private set; }
+
+    public User? User { get; private set; }
+
+    public VirtualHost? VirtualHost { get; private set; }
+
+    public ClientCapabilities ClientCapabilities { get; private set; } = ClientCapabilities.None;
+
+    /// <summary>Runs the connection until the client or the server closes it.</summary>
+    public async Task RunAsync(CancellationToken closeRequested)
+    {
+        AmqpLog.Accepted(_logger, Name);
+        var writer = Outbound.RunAsync(_transport.Output, _time, _lifetime.Token);
+        _lastReceived = _connectedAt = _time.GetTimestamp();
+        _timer = _time.CreateTimer(static s => ((AmqpConnection)s!).OnTimer(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        using var registration = closeRequested.Register(static s => ((AmqpConnection)s!).RequestShutdown(), this);
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            // Aborted: timeout or missed heartbeats, already logged.
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
+                                  or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            // The client went away without closing.
+        }
+        catch (Exception e)
+        {
+            AmqpLog.UnexpectedError(_logger, Name, e);
+        }
+        finally
+        {
+            await FinishAsync(writer).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        while (!_finished)
+        {
+            var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                if (result.IsCanceled && _shutdownRequested)
+                {
+                    OnShutdownRequested();
+                }
+
+                Process(ref buffer);
+            }
+            finally
+            {
+                // Everything before buffer.Start is consumed; the rest was examined and needs more bytes.
+                input.AdvanceTo(buffer.Start, result.Buffer.End);
+            }
+
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+    }
+
+    private void Process(ref ReadOnlySequence<byte> buffer)
+    {
+        if (_state == ConnectionState.AwaitingProtocolHeader)
+        {
+            switch (AmqpFrameReader.TryReadProtocolHeader(ref buffer))
+            {
+                case AmqpFrameReader.HeaderResult.NeedMore:
+                    return;
+                case AmqpFrameReader.HeaderResult.Rejected:
+                    AmqpLog.BadProtocolHeader(_logger, Name);
+                    Outbound.WriteRaw(AmqpFrameReader.ProtocolHeader);
+                    buffer = buffer.Slice(buffer.End);
+                    _finished = true;
+                    return;
+                default:
+                    SendStart();
+                    break;
+            }
+        }
+
+        while (!_finished)
+        {
+            AmqpFrame frame;
+            try
+            {
+                if (!AmqpFrameReader.TryReadFrame(ref buffer, FrameMax, out frame))
+                {
+                    break;
+                }
+            }
+            catch (AmqpProtocolException e)
+            {
+                // Unframeable input: nothing after it can be trusted, so answer and close at once.
+                SendConnectionClose(e.ReplyCode, e.Message, 0);
+                buffer = buffer.Slice(buffer.End);
+                _finished = true;
+                return;
+            }
+
+            _lastReceived = _time.GetTimestamp();
+            try
+            {
+                HandleFrame(frame);
+            }
+            catch (AmqpProtocolException e)
+            {
+                OnError(frame.Channel, e.ReplyCode, e.Message, CurrentMethodKey(frame));
+            }
+            catch (BrokerException e)
+            {
+                OnError(frame.Channel, AmqpReplies.CodeOf(e.Error), e.Message, CurrentMethodKey(frame));
+            }
+        }
+
+        if (_state == ConnectionState.Open)
+        {
+            foreach (var channel in _channels.Values)
+            {
+                channel.AfterBatch();
+            }
+        }
+    }
+
+    private static uint CurrentMethodKey(in AmqpFrame frame)
+    {
+        if (frame.Type != AmqpFrameType.Method || frame.Payload.Length < 4)
+        {
+            return 0;
+        }
+
+        Span<byte> ids = stackalloc byte[4];
+        frame.Payload.Slice(0, 4).CopyTo(ids);
+        return AmqpFrameReader.ReadMethodKey(ids);
+    }
+
+    private void OnError(ushort channelId, ushort code, string message, uint failingMethod)
+    {
+        if (channelId != 0 && !AmqpProtocolException.IsHard(code) && _channels.TryGetValue(channelId, out var channel))
+        {
+            AmqpLog.ChannelError(_logger, Name, channelId, code, message);
+            channel.CloseWithError(code, message, failingMethod);
+            return;
+        }
+
+        CloseConnection(code, message, failingMethod);
+    }
+
+    private void HandleFrame(in AmqpFrame frame)
+    {
+        if (_state == ConnectionState.Closing)
+        {
+            HandleFrameWhileClosing(frame);
+            return;
+        }
+
+        switch (frame.Type)
+        {
+            case AmqpFrameType.Heartbeat:
+                if (frame.Channel != 0)
+                {
+                    throw new AmqpProtocolException(AmqpConstants.FrameError, $"heartbeat frame on channel {frame.Channel}");
+                }
+
+                return;
+            case AmqpFrameType.Method:
+                HandleMethodFrame(frame);
+                return;
+            default:
+                HandleContentFrame(frame);
+                return;
+        }
+    }
+
+    private void HandleMethodFrame(in AmqpFrame frame)
+    {
+        byte[]? rented = null;
+        try
+        {
+            var payload = frame.Payload;
+            ReadOnlySpan<byte> span;
+            if (payload.IsSingleSegment)
+            {
+                span = payload.FirstSpan;
+            }
+            else
+            {
+                rented = ArrayPool<byte>.Shared.Rent((int)payload.Length);
+                payload.CopyTo(rented);
+                span = rented.AsSpan(0, (int)payload.Length);
+            }
+
+            var key = AmqpFrameReader.ReadMethodKey(span);
+            var reader = new AmqpReader(span[4..]);
+            if (frame.Channel == 0)
+            {
+                HandleConnectionMethod(key, ref reader);
+            }
+            else
+            {
+                HandleChannelMethod(frame.Channel, key, ref reader);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private void HandleChannelMethod(ushort channelId, uint key, ref AmqpReader reader)
+    {
+        if (_state != ConnectionState.Open)
+        {
+            throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"frame on channel {channelId} before connection.open");
+        }
+
+        if (!_channels.TryGetValue(channelId, out var channel))
+        {
+            if (key != ChannelOpen.Key)
+            {
+                throw new AmqpProtocolException(AmqpConstants.ChannelError, $"expected 'channel.open' on channel {channelId}");
+            }
+
+            if (channelId > _channelMax)
+            {
+                throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"channel id {channelId} above the negotiated channel_max {_channelMax}");
+            }
+
+            _ = ChannelOpen.Read(ref reader);
+            lock (_channels)
+            {
+                _channels.Add(channelId, new AmqpChannel(this, channelId));
+            }
+
+            Outbound.WriteMethod(channelId, new ChannelOpenOk());
+            return;
+        }
+
+        if (channel.IsClosing)
+        {
+            // After the server closed a channel only the close handshake counts; the rest is dropped.
+            if (key == ChannelCloseOk.Key)
+            {
+                RemoveChannel(channelId);
+            }
+            else if (key == ChannelClose.Key)
+            {
+                Outbound.WriteMethod(channelId, new ChannelCloseOk());
+            }
+
+            return;
+        }
+
+        if (channel.ExpectsContent)
+        {
+            throw new AmqpProtocolException(AmqpConstants.UnexpectedFrame, $"expected content frames for basic.publish on channel {channelId}, got a method frame");
+        }
+
+        if (key == ChannelClose.Key)
+        {
+            _ = ChannelClose.Read(ref reader);
+            channel.OnClientClose();
+            RemoveChannel(channelId);
+            return;
+        }
+
+        if (key == ChannelCloseOk.Key)
+        {
+            return;
+        }
+
+        channel.HandleMethod(key, ref reader);
+    }
+
+    private void HandleContentFrame(in AmqpFrame frame)
+    {
+        if (frame.Channel == 0 || _state != ConnectionState.Open)
+        {
+            throw new AmqpProtocolException(AmqpConstants.UnexpectedFrame, $"content frame on channel {frame.Channel} outside a publish");
+        }
+
+        if (!_channels.TryGetValue(frame.Channel, out var channel))
+        {
+            throw new AmqpProtocolException(AmqpConstants.ChannelError, $"content frame on channel {frame.Channel}, which is not open");
+        }
+
+        if (channel.IsClosing)
+        {
+            return;
+        }
+
+        if (frame.Type == AmqpFrameType.Header)
+        {
+            if (!channel.ExpectsContentHeader)
+            {
+                throw new AmqpProtocolException(AmqpConstants.UnexpectedFrame, $"content header on channel {frame.Channel} without basic.publish");
+            }
+
+            channel.OnContentHeader(frame.Payload);
+        }
+        else
+        {
+            if (!channel.ExpectsContent || channel.ExpectsContentHeader)
+            {
+                throw new AmqpProtocolException(AmqpConstants.UnexpectedFrame, $"content body on channel {frame.Channel} without a content header");
+            }
+
+            channel.OnContentBody(frame.Payload);
+        }
+    }
+
+    private void HandleFrameWhileClosing(in AmqpFrame frame)
+    {
+        if (frame.Type != AmqpFrameType.Method || frame.Channel != 0)
+        {
+            return;
+        }
+
+        Span<byte> ids = stackalloc byte[4];
+        if (frame.Payload.Length < 4)
+        {
+            return;
+        }
+
+        frame.Payload.Slice(0, 4).CopyTo(ids);
+        var key = AmqpFrameReader.ReadMethodKey(ids);
+        if (key == ConnectionCloseOk.Key)
+        {
+            _finished = true;
+        }
+        else if (key == ConnectionClose.Key)
+        {
+            Outbound.WriteMethod(0, new ConnectionCloseOk());
+            _finished = true;
+        }
+    }
+
+    /// <summary>Sends connection.close, releases every channel, and waits (bounded) for close-ok.</summary>
+    private void CloseConnection(ushort code, string message, uint failingMethod)
+    {
+        if (_state == ConnectionState.Closing)
+        {
+            return;
+        }
+
+        if (code != AmqpConstants.ConnectionForced)
+        {
+            AmqpLog.ClosedWithError(_logger, Name, code, message);
+        }
+
+        SendConnectionClose(code, message, failingMethod);
+        ReleaseChannels();
+        _state = ConnectionState.Closing;
+        _closingSince = _time.GetTimestamp();
+    }
+
+    private void SendConnectionClose(ushort code, string message, uint failingMethod)
+    {
+        Outbound.WriteMethod(0, new ConnectionClose
+        {
+            ReplyCode = code,
+            ReplyText = AmqpReplies.Text(code, message),
+            FailingClassId = (ushort)(failingMethod >> 16),
+            FailingMethodId = (ushort)(failingMethod & 0xFFFF),
+        });
+    }
+
+    private void RemoveChannel(ushort channelId)
+    {
+        lock (_channels)
+        {
+            _channels.Remove(channelId);
+        }
+    }
+
+    private void ReleaseChannels()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Release();
+        }
+    }
+
+    private void RequestShutdown()
+    {
+        _shutdownRequested = true;
+        _transport.Input.CancelPendingRead();
+    }
+
+    private void OnShutdownRequested()
+    {
+        if (_state == ConnectionState.Open)
+        {
+            CloseConnection(AmqpConstants.ConnectionForced, "broker forced connection closure with reason 'shutdown'", 0);
+        }
+        else if (_state != ConnectionState.Closing)
+        {
+            _finished = true;
+        }
+    }
+
+    private void OnOutboundDrained()
+    {
+        // Runs on the writer loop. Channels are only added and removed by the reader, so take a
+        // snapshot under the dictionary's own consistency (a missed new channel has no consumers yet).
+        AmqpChannel[] channels;
+        lock (_channels)
+        {
+            channels = [.. _channels.Values];
+        }
+
+        foreach (var channel in channels)
+        {
+            channel.RedispatchConsumers();
+        }
+    }
+
+    private void Abort()
+    {
+        if (!_lifetime.IsCancellationRequested)
+        {
+            _lifetime.Cancel();
+            _abortTransport();
+        }
+    }
+
+    private async Task FinishAsync(Task writer)
+    {
+        _finished = true;
+        _timer?.Dispose();
+        ReleaseChannels();
+        VirtualHost?.ReleaseOwner(this);
+        Outbound.Complete();
+        try
+        {
+            await writer.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The socket is going away; whatever was queued for it is moot.
+        }
+
+        await _transport.Output.CompleteAsync().ConfigureAwait(false);
+        await _transport.Input.CompleteAsync().ConfigureAwait(false);
+        AmqpLog.Closed(_logger, Name);
+        _lifetime.Dispose();
+    }
+
+    private enum ConnectionState
+    {
+        AwaitingProtocolHeader,
+        AwaitingStartOk,
+        AwaitingTuneOk,
+        AwaitingOpen,
+        Open,
+        Closing,
+    }
+}

@@ -1,0 +1,40 @@
+using Courier.Core;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Amqp091.Connections;
+
+/// <summary>Kestrel's entry point for the AMQP port: one <see cref="AmqpConnection"/> per accepted socket.</summary>
+public sealed class AmqpConnectionHandler : ConnectionHandler
+{
+    private readonly Broker _broker;
+    private readonly AmqpOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public AmqpConnectionHandler(Broker broker, AmqpOptions options, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        _broker = broker;
+        _options = options;
+        _logger = loggerFactory.CreateLogger("Courier.Amqp091");
+        _time = time;
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        // Kestrel signals this token on graceful shutdown; connections then close with 320.
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+                             ?? CancellationToken.None;
+        var amqp = new AmqpConnection(
+            connection.Transport,
+            connection.RemoteEndPoint,
+            connection.LocalEndPoint,
+            _broker,
+            _options,
+            _logger,
+            _time,
+            connection.Abort);
+        await amqp.RunAsync(closeRequested).ConfigureAwait(false);
+    }
+}

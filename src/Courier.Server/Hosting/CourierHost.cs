@@ -1,0 +1,181 @@
+using System.Net;
+using Courier.Amqp091.Connections;
+using Courier.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Server.Hosting;
+
+/// <summary>
+/// A complete Courier node: the broker core and its listeners on Kestrel. The executable runs one;
+/// tests start one in process on port 0 and read <see cref="AmqpEndPoint"/>.
+/// </summary>
+public sealed class CourierHost : IAsyncDisposable
+{
+    /// <summary>Flag names and the configuration keys they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--data-dir"] = "DataDir",
+        ["--amqp-address"] = "Amqp:Address",
+        ["--amqp-port"] = "Amqp:Port",
+        ["--amqp-frame-max"] = "Amqp:FrameMax",
+        ["--amqp-channel-max"] = "Amqp:ChannelMax",
+        ["--amqp-heartbeat"] = "Amqp:Heartbeat",
+        ["--max-message-size"] = "Broker:MaxMessageSize",
+    };
+
+    private readonly WebApplication _app;
+    private readonly ListenOptions _amqpListen;
+
+    private CourierHost(WebApplication app, ListenOptions amqpListen, Broker broker, ServerOptions options)
+    {
+        _app = app;
+        _amqpListen = amqpListen;
+        Broker = broker;
+        Options = options;
+    }
+
+    public Broker Broker { get; }
+
+    public ServerOptions Options { get; }
+
+    /// <summary>The address the AMQP listener is bound to (with the real port once started).</summary>
+    public IPEndPoint AmqpEndPoint => _amqpListen.IPEndPoint!;
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Builds a node from command-line arguments, environment and <c>courier.json</c>.</summary>
+    public static CourierHost Create(string[] args, Action<ILoggingBuilder>? configureLogging = null, Action<ServerOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var configFile = FindConfigFile(args);
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddJsonFile(configFile, optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables("COURIER__")
+            .AddCommandLine(WithoutConfigFlag(args), SwitchMappings.ToDictionary(StringComparer.Ordinal));
+
+        var options = new ServerOptions();
+        builder.Configuration.Bind(options);
+        configure?.Invoke(options);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var broker = new Broker(new BrokerOptions
+        {
+            DefaultUser = options.Broker.DefaultUser,
+            DefaultPassword = options.Broker.DefaultPassword,
+            DefaultVirtualHost = options.Broker.DefaultVirtualHost,
+            LoopbackUsers = options.Broker.LoopbackUsers,
+            MaxMessageSize = options.Broker.MaxMessageSize,
+        });
+        var amqpOptions = new AmqpOptions
+        {
+            FrameMax = options.Amqp.FrameMax,
+            ChannelMax = options.Amqp.ChannelMax,
+            HeartbeatSeconds = options.Amqp.Heartbeat,
+            ProductVersion = Version,
+        };
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(amqpOptions);
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        ListenOptions? amqpListen = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(ParseAddress(options.Amqp.Address), options.Amqp.Port, listen =>
+            {
+                listen.UseConnectionHandler<AmqpConnectionHandler>();
+                amqpListen = listen;
+            });
+        });
+
+        var app = builder.Build();
+        _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
+        return new CourierHost(app, amqpListen!, broker, options);
+    }
+
+    public static string Version =>
+        typeof(CourierHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Starts the listeners and returns once they accept connections.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var dataDir = Path.GetFullPath(Options.DataDir);
+        Directory.CreateDirectory(dataDir);
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Server");
+        ServerLog.Listening(logger, "AMQP 0-9-1", AmqpEndPoint.ToString());
+        ServerLog.Started(logger, Version, dataDir);
+        _app.Lifetime.ApplicationStopping.Register(() => ServerLog.Stopping(logger));
+    }
+
+    /// <summary>Runs until SIGTERM or Ctrl-C, then closes client connections gracefully.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        await _app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static IPAddress ParseAddress(string address) => address switch
+    {
+        "" or "*" or "0.0.0.0" => IPAddress.Any,
+        "::" => IPAddress.IPv6Any,
+        "localhost" => IPAddress.Loopback,
+        _ => IPAddress.Parse(address),
+    };
+
+    private static string FindConfigFile(string[] args)
+    {
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--config")
+            {
+                return Path.GetFullPath(args[i + 1]);
+            }
+        }
+
+        return Path.GetFullPath("courier.json");
+    }
+
+    private static string[] WithoutConfigFlag(string[] args)
+    {
+        var list = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config")
+            {
+                i++;
+                continue;
+            }
+
+            list.Add(args[i]);
+        }
+
+        return [.. list];
+    }
+}

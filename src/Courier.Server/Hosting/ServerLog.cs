@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Server.Hosting;
+
+/// <summary>Log messages of the server host, with stable event ids (100xx).</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(10001, LogLevel.Information, "Listening for {Protocol} on {EndPoint}")]
+    public static partial void Listening(ILogger logger, string protocol, string endPoint);
+
+    [LoggerMessage(10002, LogLevel.Information, "Courier {Version} started; data directory {DataDir}")]
+    public static partial void Started(ILogger logger, string version, string dataDir);
+
+    [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
+    public static partial void Stopping(ILogger logger);
+}

@@ -1,0 +1,45 @@
+namespace Courier.Server.Hosting;
+
+/// <summary>
+/// Everything the <c>courier</c> executable can be told, bound from (in rising precedence)
+/// <c>courier.json</c>, <c>COURIER__*</c> environment variables and command-line flags.
+/// See docs/configuration.md.
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>Where durable state is kept.</summary>
+    public string DataDir { get; set; } = "./data";
+
+    public AmqpListenerOptions Amqp { get; set; } = new();
+
+    public BrokerSettings Broker { get; set; } = new();
+}
+
+public sealed class AmqpListenerOptions
+{
+    /// <summary>Address to listen on: an IP address, or <c>0.0.0.0</c> / <c>::</c> for every interface.</summary>
+    public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>TCP port; 0 lets the OS choose (tests).</summary>
+    public int Port { get; set; } = 5672;
+
+    public uint FrameMax { get; set; } = 131072;
+
+    public ushort ChannelMax { get; set; } = 2047;
+
+    public ushort Heartbeat { get; set; } = 60;
+}
+
+public sealed class BrokerSettings
+{
+    public string DefaultUser { get; set; } = "guest";
+
+    public string DefaultPassword { get; set; } = "guest";
+
+    public string DefaultVirtualHost { get; set; } = "/";
+
+    /// <summary>Users allowed to connect only from loopback addresses.</summary>
+    public List<string> LoopbackUsers { get; set; } = ["guest"];
+
+    public long MaxMessageSize { get; set; } = 128L * 1024 * 1024;
+}
