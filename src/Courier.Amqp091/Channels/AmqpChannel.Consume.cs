@@ -36,6 +36,11 @@ internal sealed partial class AmqpChannel
 
     private void OnConsume(BasicConsume method)
     {
+        if (TryConsumeDirectReply(method))
+        {
+            return;
+        }
+
         var queueName = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queueName);
         var queue = VirtualHost.GetQueue(queueName, _connection);
@@ -85,6 +90,16 @@ internal sealed partial class AmqpChannel
 
     private void OnCancel(BasicCancel method)
     {
+        if (TryCancelDirectReply(method.ConsumerTag))
+        {
+            if (!method.Nowait)
+            {
+                Write(new BasicCancelOk { ConsumerTag = method.ConsumerTag });
+            }
+
+            return;
+        }
+
         AmqpConsumer? consumer;
         lock (_gate)
         {

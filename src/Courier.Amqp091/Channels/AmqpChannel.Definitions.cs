@@ -81,6 +81,17 @@ internal sealed partial class AmqpChannel
     private void OnQueueDeclare(QueueDeclare method)
     {
         var name = method.Queue;
+        if (method.Passive && string.Equals(name, Core.VirtualHosts.VirtualHost.DirectReplyQueue, StringComparison.Ordinal))
+        {
+            // The direct reply-to pseudo-queue always "exists", empty and without consumers.
+            if (!method.Nowait)
+            {
+                Write(new QueueDeclareOk { Queue = name });
+            }
+
+            return;
+        }
+
         if (method.Passive)
         {
             name = ResolveQueueName(name);

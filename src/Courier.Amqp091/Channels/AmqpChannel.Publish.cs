@@ -93,6 +93,7 @@ internal sealed partial class AmqpChannel
                     $"user_id property set to '{userId}' but authenticated user was '{_connection.User!.Name}'");
             }
 
+            RewriteDirectReplyTo(header.Properties);
             _publishProperties = header.Properties;
             _publishBody = bodySize == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)bodySize);
             _publishBodyFilled = 0;
@@ -147,7 +148,8 @@ internal sealed partial class AmqpChannel
         var seq = _confirmMode ? _nextPublishSeq++ : 0;
         VirtualHost.Route(exchange, message, _routing);
         var queues = _routing.Queues;
-        if (queues.Count == 0)
+        var replied = _routing.ReplyTarget?.TryDeliverReply(message) ?? false;
+        if (queues.Count == 0 && !replied)
         {
             if (mandatory)
             {

@@ -178,6 +178,11 @@ internal sealed partial class AmqpChannel
         }
 
         ClearPendingContent();
+        if (_replyConsumerTag is { } replyTag)
+        {
+            TryCancelDirectReply(replyTag);
+        }
+
         foreach (var consumer in consumers)
         {
             if (consumer.Registration is { } registration)

@@ -15,6 +15,12 @@ public sealed class RoutingResult
     /// <summary>The distinct queues the message was routed to.</summary>
     public List<Queue> Queues { get; } = [];
 
+    /// <summary>A direct reply-to consumer the message goes to instead of queues.</summary>
+    public IReplyTarget? ReplyTarget { get; internal set; }
+
+    /// <summary>True when the message reached at least one queue or reply target.</summary>
+    public bool IsRouted => Queues.Count > 0 || ReplyTarget is not null;
+
     internal List<IBindingDestination> Matches { get; } = [];
 
     internal List<Exchange> Visited { get; } = [];
@@ -27,6 +33,7 @@ public sealed class RoutingResult
         }
 
         Queues.Clear();
+        ReplyTarget = null;
         Matches.Clear();
         Visited.Clear();
     }

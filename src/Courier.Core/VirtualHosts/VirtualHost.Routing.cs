@@ -16,6 +16,11 @@ public sealed partial class VirtualHost
     public void Route(Exchange exchange, Message message, RoutingResult result)
     {
         result.Clear();
+        if (exchange.Name.Length == 0 && TryRouteDirectReply(message.RoutingKey, result))
+        {
+            return;
+        }
+
         result.Visited.Add(exchange);
         RouteFrom(exchange, message, result);
     }
