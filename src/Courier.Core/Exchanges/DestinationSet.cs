@@ -23,20 +23,22 @@ internal sealed class DestinationSet
         }
     }
 
-    public void Remove(IBindingDestination destination)
+    /// <summary>Removes one binding's share of <paramref name="destination"/>; false if it had none.</summary>
+    public bool Remove(IBindingDestination destination)
     {
         if (!_counts.TryGetValue(destination, out var count))
         {
-            return;
+            return false;
         }
 
         if (count > 1)
         {
             _counts[destination] = count - 1;
-            return;
+            return true;
         }
 
         _counts.Remove(destination);
         Destinations.Remove(destination);
+        return true;
     }
 }

@@ -74,7 +74,7 @@ public sealed class HeadersExchange : Exchange
         {
             (string s, byte[] b) => Encoding.UTF8.GetByteCount(s) == b.Length && Encoding.UTF8.GetString(b) == s,
             (byte[] b, string s) => Encoding.UTF8.GetByteCount(s) == b.Length && Encoding.UTF8.GetString(b) == s,
-            _ => FieldTable.ValueEquals(expected, actual),
+            _ => FieldTable.ValueEquivalent(expected, actual),
         };
     }
 }

@@ -38,12 +38,12 @@ public sealed class TopicTrie
             }
         }
 
-        if (node.Destinations is null)
+        // A pattern bound for some other destination only is not this binding: leave the count alone.
+        if (node.Destinations is null || !node.Destinations.Remove(destination))
         {
             return;
         }
 
-        node.Destinations.Remove(destination);
         PatternCount--;
         if (node.Destinations.IsEmpty)
         {

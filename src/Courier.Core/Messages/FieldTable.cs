@@ -33,11 +33,31 @@ public static class FieldTable
     public static bool TryGetInt64(IReadOnlyDictionary<string, object?>? table, string key, out long result)
     {
         result = 0;
-        if (table is null || !table.TryGetValue(key, out var value))
+        return table is not null && table.TryGetValue(key, out var value) && TryGetInteger(value, out result);
+    }
+
+    /// <summary>
+    /// Equality as RabbitMQ judges header values and declare arguments: integers are equal by value
+    /// whatever their width, and so are float and double, because clients choose widths differently
+    /// (RabbitMQ.Client sends an int, a Java Long arrives as a long). Anything else as <see cref="ValueEquals"/>.
+    /// </summary>
+    public static bool ValueEquivalent(object? a, object? b)
+    {
+        if (TryGetInteger(a, out var ia) && TryGetInteger(b, out var ib))
         {
-            return false;
+            return ia == ib;
         }
 
+        if (a is float or double && b is float or double)
+        {
+            return (a is float fa ? fa : (double)a) == (b is float fb ? fb : (double)b);
+        }
+
+        return ValueEquals(a, b);
+    }
+
+    private static bool TryGetInteger(object? value, out long result)
+    {
         switch (value)
         {
             case sbyte v: result = v; return true;
@@ -47,7 +67,7 @@ public static class FieldTable
             case int v: result = v; return true;
             case uint v: result = v; return true;
             case long v: result = v; return true;
-            default: return false;
+            default: result = 0; return false;
         }
     }
 

@@ -27,7 +27,8 @@ public sealed class RoutingResult
 
     public void Clear()
     {
-        if (Queues.Count > LinearSearchLimit)
+        // _seen is filled once the list reaches the limit, so it must be emptied from that count on.
+        if (Queues.Count >= LinearSearchLimit)
         {
             _seen.Clear();
         }

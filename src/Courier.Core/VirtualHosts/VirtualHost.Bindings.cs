@@ -168,9 +168,10 @@ public sealed partial class VirtualHost
     {
         foreach (var (key, value) in requested)
         {
-            if (!current.TryGetValue(key, out var existing) || !FieldTable.ValueEquals(existing, value))
+            var present = current.TryGetValue(key, out var existing);
+            if (!present || !FieldTable.ValueEquivalent(existing, value))
             {
-                throw Inequivalent(key, what, Describe(value), current.TryGetValue(key, out var c) ? Describe(c) : "none");
+                throw InequivalentText(key, what, DescribeTyped(value), present ? DescribeTyped(existing) : "none");
             }
         }
 
@@ -178,7 +179,7 @@ public sealed partial class VirtualHost
         {
             if (!requested.ContainsKey(key))
             {
-                throw Inequivalent(key, what, "none", Describe(current[key]));
+                throw InequivalentText(key, what, "none", DescribeTyped(current[key]));
             }
         }
     }
@@ -191,7 +192,34 @@ public sealed partial class VirtualHost
         _ => value.ToString() ?? "none",
     };
 
+    // RabbitMQ names an argument by its value and its AMQP field type: "the value '10' of type 'long'".
+    private static string DescribeTyped(object? value) => $"the value '{Describe(value)}' of type '{FieldTypeName(value)}'";
+
+    private static string FieldTypeName(object? value) => value switch
+    {
+        null => "void",
+        bool => "bool",
+        sbyte => "byte",
+        byte => "unsignedbyte",
+        short => "short",
+        ushort => "unsignedshort",
+        int => "signedint",
+        uint => "unsignedint",
+        long => "long",
+        float => "float",
+        double => "double",
+        decimal => "decimal",
+        string or byte[] => "longstr",
+        BinaryValue => "binary",
+        Timestamp => "timestamp",
+        IReadOnlyDictionary<string, object?> => "table",
+        IReadOnlyList<object?> => "array",
+        _ => value.GetType().Name,
+    };
+
     private static BrokerException Inequivalent(string arg, string what, object received, object current) =>
-        BrokerException.PreconditionFailed(
-            $"inequivalent arg '{arg}' for {what}: received '{Describe(received)}' but current is '{Describe(current)}'");
+        InequivalentText(arg, what, $"'{Describe(received)}'", $"'{Describe(current)}'");
+
+    private static BrokerException InequivalentText(string arg, string what, string received, string current) =>
+        BrokerException.PreconditionFailed($"inequivalent arg '{arg}' for {what}: received {received} but current is {current}");
 }
