@@ -139,7 +139,7 @@ public sealed partial class VirtualHost
             throw Inequivalent("internal", what, requested.Internal, current.Internal);
         }
 
-        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what);
+        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what, ExchangeArgumentsCompared);
     }
 
     private void CheckEquivalent(Queue existing, QueueDefinition requested)
@@ -161,25 +161,41 @@ public sealed partial class VirtualHost
             throw Inequivalent("exclusive", what, requested.Exclusive, current.Exclusive);
         }
 
-        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what);
+        CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what, QueueArgumentsCompared);
     }
 
-    private static void CheckArgumentsEquivalent(IReadOnlyDictionary<string, object?> current, IReadOnlyDictionary<string, object?> requested, string what)
+    // As in RabbitMQ, a redeclare compares only the arguments that change behaviour; others
+    // (client bookkeeping, plugins' own keys) may differ between declarations.
+    private static readonly string[] ExchangeArgumentsCompared = ["alternate-exchange"];
+
+    private static readonly string[] QueueArgumentsCompared =
+    [
+        "x-expires", "x-message-ttl", "x-dead-letter-exchange", "x-dead-letter-routing-key",
+        "x-max-length", "x-max-length-bytes", "x-max-priority", "x-overflow", "x-queue-mode",
+        "x-single-active-consumer", "x-queue-type", "x-delivery-limit", "x-dead-letter-strategy",
+        "x-max-age", "x-stream-max-segment-size-bytes", "x-queue-leader-locator",
+    ];
+
+    private static void CheckArgumentsEquivalent(
+        IReadOnlyDictionary<string, object?> current, IReadOnlyDictionary<string, object?> requested, string what, string[] compared)
     {
-        foreach (var (key, value) in requested)
+        foreach (var key in compared)
         {
+            var inRequest = requested.TryGetValue(key, out var value);
             var present = current.TryGetValue(key, out var existing);
+            if (!inRequest && !present)
+            {
+                continue;
+            }
+
+            if (!inRequest)
+            {
+                throw InequivalentText(key, what, "none", DescribeTyped(existing));
+            }
+
             if (!present || !FieldTable.ValueEquivalent(existing, value))
             {
                 throw InequivalentText(key, what, DescribeTyped(value), present ? DescribeTyped(existing) : "none");
-            }
-        }
-
-        foreach (var key in current.Keys)
-        {
-            if (!requested.ContainsKey(key))
-            {
-                throw InequivalentText(key, what, "none", DescribeTyped(current[key]));
             }
         }
     }
