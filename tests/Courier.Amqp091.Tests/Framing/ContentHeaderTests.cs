@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Reflection;
+using Courier.Amqp091.Framing;
+using Courier.Core.Messages;
+using Xunit;
+
+namespace Courier.Amqp091.Tests.Framing;
+
+public class ContentHeaderTests
+{
+    private const ushort Channel = 3;
+
+    private static readonly PropertyInfo[] Properties =
+        [.. typeof(MessageProperties).GetProperties().Where(p => p.CanWrite).OrderBy(p => p.MetadataToken)];
+
+    /// <summary>Every property of class basic, in the spec's order (the order of the flag bits, from bit 15 down).</summary>
+    private static MessageProperties AllSet() => new()
+    {
+        ContentType = "application/json",
+        ContentEncoding = "gzip",
+        Headers = new Dictionary<string, object?> { ["x-retries"] = 3, ["trace"] = "abc"u8.ToArray(), ["nested"] = new Dictionary<string, object?> { ["ok"] = true } },
+        DeliveryMode = 2,
+        Priority = 9,
+        CorrelationId = "corr-\u00e9",
+        ReplyTo = "amq.rabbitmq.reply-to",
+        Expiration = "60000",
+        MessageId = "msg-1",
+        Timestamp = new Timestamp(1_700_000_000),
+        Type = "order.created",
+        UserId = "guest",
+        AppId = "courier-tests",
+        ClusterId = "cluster-a",
+    };
+
+    public static TheoryData<string> PropertyNames() => [.. Properties.Select(p => p.Name)];
+
+    [Fact]
+    public void Class_basic_has_14_properties()
+    {
+        Assert.Equal(14, Properties.Length);
+        foreach (var property in Properties)
+        {
+            Assert.NotNull(property.GetValue(AllSet()));
+        }
+    }
+
+    [Fact]
+    public void All_14_properties_round_trip()
+    {
+        var sent = AllSet();
+
+        var header = WriteAndRead(sent, bodySize: 0x0102_0304_0506_0708);
+
+        Assert.Equal(AmqpClassId.Basic, header.ClassId);
+        Assert.Equal(0x0102_0304_0506_0708ul, header.BodySize);
+        AssertSameProperties(sent, header.Properties);
+    }
+
+    [Fact]
+    public void A_header_with_no_properties_has_zero_flags_and_reads_back_empty()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, 5, new MessageProperties());
+
+        byte[] expected = [2, 0, 3, 0, 0, 0, 14, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0xCE];
+        Assert.Equal(expected, output.WrittenSpan.ToArray());
+        var header = WriteAndRead(new MessageProperties(), bodySize: 5);
+        AssertSameProperties(new MessageProperties(), header.Properties);
+    }
+
+    [Theory]
+    [MemberData(nameof(PropertyNames))]
+    public void A_property_set_alone_round_trips_alone(string name)
+    {
+        var property = typeof(MessageProperties).GetProperty(name)!;
+        var sent = new MessageProperties();
+        property.SetValue(sent, property.GetValue(AllSet()));
+
+        var header = WriteAndRead(sent, bodySize: 1);
+
+        AssertSameProperties(sent, header.Properties);
+    }
+
+    [Fact]
+    public void Some_properties_set_round_trip_and_the_rest_stay_unset()
+    {
+        var sent = new MessageProperties { ContentType = "text/plain", DeliveryMode = 1, Timestamp = new Timestamp(42), ClusterId = "c" };
+
+        var header = WriteAndRead(sent, bodySize: 10);
+
+        AssertSameProperties(sent, header.Properties);
+    }
+
+    [Fact]
+    public void Empty_headers_stay_distinct_from_no_headers()
+    {
+        var sent = new MessageProperties { Headers = FieldTable.Empty };
+
+        var header = WriteAndRead(sent, bodySize: 0);
+
+        Assert.NotNull(header.Properties.Headers);
+        Assert.Empty(header.Properties.Headers);
+    }
+
+    [Fact]
+    public void Flag_bits_follow_the_spec_from_content_type_at_bit_15_to_cluster_id_at_bit_2()
+    {
+        var payload = Payload(new MessageProperties { ContentType = "a", ClusterId = "b" }, bodySize: 0);
+
+        // class (2), weight (2), body size (8), then the flags.
+        Assert.Equal(0b1000_0000, payload[12]);
+        Assert.Equal(0b0000_0100, payload[13]);
+    }
+
+    [Fact]
+    public void A_nonzero_weight_fails_with_syntax_error()
+    {
+        var payload = Payload(AllSet(), bodySize: 0);
+        payload[3] = 1;
+
+        Assert.Equal(AmqpConstants.SyntaxError, ReadFails(payload).ReplyCode);
+    }
+
+    [Theory]
+    [InlineData(0b01)] // bit 0 would announce a second flag word, which class basic never needs
+    [InlineData(0b10)] // bit 1 names no property
+    public void Unknown_flag_bits_fail_with_syntax_error(byte lowBits)
+    {
+        var payload = Payload(new MessageProperties(), bodySize: 0);
+        payload[13] |= lowBits;
+
+        Assert.Equal(AmqpConstants.SyntaxError, ReadFails(payload).ReplyCode);
+    }
+
+    [Fact]
+    public void Bytes_after_the_property_list_fail_with_syntax_error()
+    {
+        var payload = Payload(AllSet(), bodySize: 0);
+
+        Assert.Equal(AmqpConstants.SyntaxError, ReadFails([.. payload, 0]).ReplyCode);
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_header_fails_with_syntax_error()
+    {
+        var payload = Payload(AllSet(), bodySize: 0);
+
+        for (var length = 0; length < payload.Length; length++)
+        {
+            Assert.Equal(AmqpConstants.SyntaxError, ReadFails(payload[..length]).ReplyCode);
+        }
+    }
+
+    [Fact]
+    public void The_body_size_can_be_peeked_without_decoding_the_properties()
+    {
+        var payload = Payload(AllSet(), bodySize: 123_456_789_012);
+
+        Assert.Equal(123_456_789_012ul, ContentHeaderCodec.PeekBodySize(payload));
+        Assert.Equal(AmqpConstants.SyntaxError, Assert.Throws<AmqpProtocolException>(() => ContentHeaderCodec.PeekBodySize(payload.AsSpan(0, 11))).ReplyCode);
+    }
+
+    private static byte[] Payload(MessageProperties properties, ulong bodySize)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties);
+        return output.WrittenSpan[AmqpFrameReader.HeaderSize..^1].ToArray();
+    }
+
+    private static ContentHeaderCodec.ContentHeader WriteAndRead(MessageProperties properties, ulong bodySize)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties);
+
+        var buffer = new ReadOnlySequence<byte>(output.WrittenMemory);
+        Assert.True(AmqpFrameReader.TryReadFrame(ref buffer, AmqpConstants.FrameMinSize, out var frame));
+        Assert.True(buffer.IsEmpty);
+        Assert.Equal(AmqpFrameType.Header, frame.Type);
+        Assert.Equal(Channel, frame.Channel);
+        return ContentHeaderCodec.Read(frame.Payload.ToArray());
+    }
+
+    private static AmqpProtocolException ReadFails(byte[] payload) =>
+        Assert.Throws<AmqpProtocolException>(() => ContentHeaderCodec.Read(payload));
+
+    private static void AssertSameProperties(MessageProperties expected, MessageProperties actual)
+    {
+        foreach (var property in Properties)
+        {
+            var sent = property.GetValue(expected);
+            var received = property.GetValue(actual);
+            Assert.True(FieldTable.ValueEquals(sent, received), $"{property.Name} was {sent}, decoded as {received}");
+        }
+    }
+}
