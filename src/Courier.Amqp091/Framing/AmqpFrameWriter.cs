@@ -41,6 +41,11 @@ public static class AmqpFrameWriter
     /// <summary>Writes a body as as many body frames as <paramref name="frameMax"/> requires (none for an empty body).</summary>
     public static void WriteBody(IBufferWriter<byte> output, ushort channel, ReadOnlySpan<byte> body, uint frameMax)
     {
+        if (frameMax != 0 && frameMax <= AmqpFrameReader.Overhead)
+        {
+            throw new ArgumentOutOfRangeException(nameof(frameMax), frameMax, "frame_max leaves no room for a body");
+        }
+
         var maxPayload = frameMax == 0 ? int.MaxValue : (int)Math.Min(int.MaxValue, frameMax - AmqpFrameReader.Overhead);
         while (!body.IsEmpty)
         {
