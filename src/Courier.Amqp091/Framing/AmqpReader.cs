@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Courier.Core.Messages;
+using Courier.Core.Messages.Encoding;
 
 namespace Courier.Amqp091.Framing;
 
@@ -13,17 +14,15 @@ namespace Courier.Amqp091.Framing;
 public ref struct AmqpReader
 {
     /// <summary>Tables nested deeper than this are refused, bounding recursion on hostile input.</summary>
-    public const int MaxTableDepth = 32;
+    public const int MaxTableDepth = TableEncoding.MaxDepth;
 
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;
-    private int _depth;
 
     public AmqpReader(ReadOnlySpan<byte> buffer)
     {
         _buffer = buffer;
         _position = 0;
-        _depth = 0;
     }
 
     public readonly int Position => _position;
@@ -85,107 +84,39 @@ public ref struct AmqpReader
 
     public IReadOnlyDictionary<string, object?> ReadTable()
     {
-        var length = ReadLong();
-        if (length > (uint)Remaining)
+        try
         {
-            ThrowHelper.ThrowTruncated();
+            return TableEncoding.ReadTable(_buffer, ref _position);
         }
-
-        if (length == 0)
+        catch (WireFormatException e)
         {
-            return FieldTable.Empty;
-        }
-
-        EnterNested();
-        var end = _position + (int)length;
-        var table = new Dictionary<string, object?>();
-        while (_position < end)
-        {
-            var key = ReadShortString();
-            var value = ReadFieldValue();
-            if (_position > end)
-            {
-                ThrowHelper.ThrowSyntax("a field table entry runs past the table's declared length");
-            }
-
-            // Later duplicates win, as in RabbitMQ's own decoder.
-            table[key] = value;
-        }
-
-        _depth--;
-        return table;
-    }
-
-    private List<object?> ReadArray()
-    {
-        var length = ReadLong();
-        if (length > (uint)Remaining)
-        {
-            ThrowHelper.ThrowTruncated();
-        }
-
-        EnterNested();
-        var end = _position + (int)length;
-        var list = new List<object?>();
-        while (_position < end)
-        {
-            list.Add(ReadFieldValue());
-            if (_position > end)
-            {
-                ThrowHelper.ThrowSyntax("a field array element runs past the array's declared length");
-            }
-        }
-
-        _depth--;
-        return list;
-    }
-
-    private void EnterNested()
-    {
-        if (++_depth > MaxTableDepth)
-        {
-            ThrowHelper.ThrowSyntax("field tables nested too deeply");
+            throw new AmqpProtocolException(AmqpConstants.SyntaxError, e.Message, e);
         }
     }
 
     /// <summary>Reads one typed field value (type octet, then the value), using RabbitMQ's type letters.</summary>
     public object? ReadFieldValue()
     {
-        var type = (char)ReadOctet();
-        switch (type)
+        try
         {
-            case 't': return ReadOctet() != 0;
-            case 'b': return (sbyte)ReadOctet();
-            case 'B': return ReadOctet();
-            case 's': return (short)ReadShort();
-            case 'u': return ReadShort();
-            case 'I': return (int)ReadLong();
-            case 'i': return ReadLong();
-            case 'l': return (long)ReadLongLong();
-            case 'f': return BitConverter.Int32BitsToSingle((int)ReadLong());
-            case 'd': return BitConverter.Int64BitsToDouble((long)ReadLongLong());
-            case 'D':
-                {
-                    var scale = ReadOctet();
-                    var value = (int)ReadLong();
-                    if (scale > 28)
-                    {
-                        ThrowHelper.ThrowSyntax("decimal scale above 28");
-                    }
+            return TableEncoding.ReadValue(_buffer, ref _position);
+        }
+        catch (WireFormatException e)
+        {
+            throw new AmqpProtocolException(AmqpConstants.SyntaxError, e.Message, e);
+        }
+    }
 
-                    var magnitude = Math.Abs((long)value);
-                    return new decimal(unchecked((int)(uint)magnitude), 0, 0, value < 0, scale);
-                }
-
-            case 'S': return ReadLongString();
-            case 'x': return new BinaryValue(ReadLongString());
-            case 'T': return ReadTimestamp();
-            case 'F': return ReadTable();
-            case 'A': return ReadArray();
-            case 'V': return null;
-            default:
-                ThrowHelper.ThrowSyntax($"unknown field type '{type}' (0x{(int)type:X2})");
-                return null;
+    /// <summary>Reads a property list (flag word, then the properties present).</summary>
+    public MessageProperties ReadProperties()
+    {
+        try
+        {
+            return PropertiesEncoding.Read(_buffer, ref _position);
+        }
+        catch (WireFormatException e)
+        {
+            throw new AmqpProtocolException(AmqpConstants.SyntaxError, e.Message, e);
         }
     }
 }

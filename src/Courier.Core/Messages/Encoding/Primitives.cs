@@ -1,0 +1,113 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Courier.Core.Messages.Encoding;
+
+/// <summary>Big-endian primitives over a span with a moving position, bounds-checked on read.</summary>
+internal static class Primitives
+{
+    public static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> buffer, ref int position, int count)
+    {
+        if ((uint)count > (uint)(buffer.Length - position))
+        {
+            ThrowTruncated();
+        }
+
+        var span = buffer.Slice(position, count);
+        position += count;
+        return span;
+    }
+
+    public static byte ReadOctet(ReadOnlySpan<byte> buffer, ref int position)
+    {
+        if ((uint)position >= (uint)buffer.Length)
+        {
+            ThrowTruncated();
+        }
+
+        return buffer[position++];
+    }
+
+    public static ushort ReadShort(ReadOnlySpan<byte> buffer, ref int position) =>
+        BinaryPrimitives.ReadUInt16BigEndian(Take(buffer, ref position, 2));
+
+    public static uint ReadLong(ReadOnlySpan<byte> buffer, ref int position) =>
+        BinaryPrimitives.ReadUInt32BigEndian(Take(buffer, ref position, 4));
+
+    public static ulong ReadLongLong(ReadOnlySpan<byte> buffer, ref int position) =>
+        BinaryPrimitives.ReadUInt64BigEndian(Take(buffer, ref position, 8));
+
+    public static string ReadShortString(ReadOnlySpan<byte> buffer, ref int position)
+    {
+        int length = ReadOctet(buffer, ref position);
+        return length == 0 ? string.Empty : System.Text.Encoding.UTF8.GetString(Take(buffer, ref position, length));
+    }
+
+    public static byte[] ReadLongString(ReadOnlySpan<byte> buffer, ref int position)
+    {
+        var length = ReadLong(buffer, ref position);
+        if (length > (uint)(buffer.Length - position))
+        {
+            ThrowTruncated();
+        }
+
+        return length == 0 ? [] : Take(buffer, ref position, (int)length).ToArray();
+    }
+
+    public static void WriteOctet(Span<byte> buffer, ref int position, byte value) => buffer[position++] = value;
+
+    public static void WriteShort(Span<byte> buffer, ref int position, ushort value)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[position..], value);
+        position += 2;
+    }
+
+    public static void WriteLong(Span<byte> buffer, ref int position, uint value)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(buffer[position..], value);
+        position += 4;
+    }
+
+    public static void WriteLongLong(Span<byte> buffer, ref int position, ulong value)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(buffer[position..], value);
+        position += 8;
+    }
+
+    public static void WriteShortString(Span<byte> buffer, ref int position, string value)
+    {
+        var length = System.Text.Encoding.UTF8.GetBytes(value, buffer[(position + 1)..]);
+        if (length > 255)
+        {
+            ThrowShortStringTooLong();
+        }
+
+        buffer[position] = (byte)length;
+        position += 1 + length;
+    }
+
+    public static void WriteLongString(Span<byte> buffer, ref int position, ReadOnlySpan<byte> value)
+    {
+        WriteLong(buffer, ref position, (uint)value.Length);
+        value.CopyTo(buffer[position..]);
+        position += value.Length;
+    }
+
+    public static int MeasureShortString(string value)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(value);
+        if (length > 255)
+        {
+            ThrowShortStringTooLong();
+        }
+
+        return 1 + length;
+    }
+
+    [DoesNotReturn]
+    public static void ThrowTruncated() => throw new WireFormatException("shorter than its fields");
+
+    [DoesNotReturn]
+    public static void ThrowShortStringTooLong() =>
+        throw new ArgumentException("a short string is at most 255 bytes once encoded as UTF-8");
+}
