@@ -1,0 +1,47 @@
+namespace Courier.Core.Storage;
+
+/// <summary>
+/// The durable definitions of the whole node, as the definition store saves and loads them:
+/// what must come back after a restart. Transient and exclusive things are never in it.
+/// </summary>
+public sealed record DefinitionSnapshot
+{
+    public List<VirtualHostRecord> VirtualHosts { get; init; } = [];
+
+    public List<UserRecord> Users { get; init; } = [];
+
+    public List<PermissionRecord> Permissions { get; init; } = [];
+
+    /// <summary>The highest queue store id handed out, so ids are never reused.</summary>
+    public int LastQueueStoreId { get; init; }
+}
+
+public sealed record VirtualHostRecord
+{
+    public required string Name { get; init; }
+
+    public List<ExchangeRecord> Exchanges { get; init; } = [];
+
+    public List<QueueRecord> Queues { get; init; } = [];
+
+    public List<BindingRecord> Bindings { get; init; } = [];
+}
+
+public sealed record ExchangeRecord(string Name, string Type, bool AutoDelete, bool Internal, IReadOnlyDictionary<string, object?> Arguments);
+
+/// <summary>A durable queue; <see cref="StoreId"/> names it in journal records.</summary>
+public sealed record QueueRecord(string Name, int StoreId, bool AutoDelete, IReadOnlyDictionary<string, object?> Arguments);
+
+public sealed record BindingRecord(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, IReadOnlyDictionary<string, object?> Arguments);
+
+public sealed record UserRecord(string Name, byte[] Salt, byte[] PasswordHash, IReadOnlyList<string> Tags);
+
+public sealed record PermissionRecord(string User, string VirtualHost, string Configure, string Write, string Read);
+
+/// <summary>Saves and loads <see cref="DefinitionSnapshot"/>s. A save returns only once the snapshot is durable.</summary>
+public interface IDefinitionStore
+{
+    DefinitionSnapshot? Load();
+
+    void Save(DefinitionSnapshot snapshot);
+}

@@ -1,0 +1,35 @@
+using Courier.Core.Messages;
+
+namespace Courier.Core.Storage;
+
+/// <summary>
+/// The durable message journal as the core uses it (the port that Courier.Storage implements).
+/// Appends return a commit position; <see cref="WhenDurable"/> says when that position is durable.
+/// Appends never wait for the disk, so a publisher's thread is never blocked on I/O.
+/// </summary>
+public interface IMessageStore
+{
+    /// <summary>True once a write or sync has failed; the store then refuses further appends.</summary>
+    bool IsFailed { get; }
+
+    /// <summary>
+    /// Appends a persistent message once, with one reference per durable queue it was routed to.
+    /// </summary>
+    /// <exception cref="StoreFailedException">The store has failed.</exception>
+    StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds);
+
+    /// <summary>Records that a queue is done with a message (acknowledged, rejected, purged, or the queue deleted).</summary>
+    long AppendSettle(int queueId, long messageId, StoredLocation location);
+
+    /// <summary>Records that a message was handed to a consumer, so it comes back redelivered after a restart.</summary>
+    long AppendDelivered(int queueId, long messageId, StoredLocation location);
+
+    /// <summary>Calls <paramref name="waiter"/> once everything up to <paramref name="position"/> is durable (at once if it already is).</summary>
+    void WhenDurable(long position, IDurabilityWaiter waiter);
+
+    /// <summary>Reads a stored message back (for messages whose body is not held in memory).</summary>
+    Message Load(long messageId, StoredLocation location);
+}
+
+/// <summary>What appending a message produced: its id, where it lives, and the position to wait for.</summary>
+public readonly record struct StoredMessage(long MessageId, StoredLocation Location, long CommitPosition);
