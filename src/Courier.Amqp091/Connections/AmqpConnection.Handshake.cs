@@ -10,6 +10,11 @@ internal sealed partial class AmqpConnection
 {
     private const string Mechanisms = "PLAIN AMQPLAIN";
 
+    // The 0-9-1 spec's frame-min-size, which RabbitMQ 3.x enforces. The codegen file we generate
+    // from (RabbitMQ's current one) says 8192; accepting the older, lower bound keeps every client
+    // that works with RabbitMQ 3.x working here.
+    private const uint MinimumFrameMax = 4096;
+
     private void SendStart()
     {
         _state = ConnectionState.AwaitingStartOk;
@@ -158,9 +163,9 @@ internal sealed partial class AmqpConnection
 
     private void OnTuneOk(ConnectionTuneOk method)
     {
-        if (method.FrameMax != 0 && method.FrameMax < AmqpConstants.FrameMinSize)
+        if (method.FrameMax != 0 && method.FrameMax < MinimumFrameMax)
         {
-            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"frame_max={method.FrameMax} < {AmqpConstants.FrameMinSize} min size");
+            throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"frame_max={method.FrameMax} < {MinimumFrameMax} min size");
         }
 
         if (method.FrameMax > _options.FrameMax)

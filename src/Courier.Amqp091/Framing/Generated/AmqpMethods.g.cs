@@ -43,7 +43,7 @@ public static class AmqpConstants
     public const int FrameHeader = 2;
     public const int FrameBody = 3;
     public const int FrameHeartbeat = 8;
-    public const int FrameMinSize = 4096;
+    public const int FrameMinSize = 8192;
     public const int FrameEnd = 206;
     public const int ReplySuccess = 200;
     public const int ContentTooLarge = 311;
