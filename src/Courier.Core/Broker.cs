@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Courier.Core.Security;
+using Courier.Core.Storage;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Core;
@@ -13,10 +14,25 @@ namespace Courier.Core;
 public sealed class Broker
 {
     private readonly ConcurrentDictionary<string, VirtualHost> _virtualHosts = new(StringComparer.Ordinal);
+    private readonly Lock _saveGate = new();
+    private readonly Dictionary<string, VirtualHostRecord> _savedVirtualHosts = new(StringComparer.Ordinal);
+    private int _lastQueueStoreId;
 
     public Broker(BrokerOptions options)
+        : this(options, store: null, definitions: null)
+    {
+    }
+
+    /// <summary>
+    /// A broker whose durable queues keep persistent messages in <paramref name="store"/> and whose
+    /// durable definitions are saved in <paramref name="definitions"/>; call <see cref="Restore"/>
+    /// with what they recovered before accepting clients.
+    /// </summary>
+    public Broker(BrokerOptions options, IMessageStore? store, IDefinitionStore? definitions)
     {
         Options = options;
+        Store = store;
+        Definitions = definitions;
         AddVirtualHost(options.DefaultVirtualHost);
         Users.AddOrReplace(options.DefaultUser, options.DefaultPassword, "administrator");
         Users.SetPermission(options.DefaultUser, options.DefaultVirtualHost, Permission.All);
@@ -24,11 +40,139 @@ public sealed class Broker
 
     public BrokerOptions Options { get; }
 
+    /// <summary>The journal persistent messages on durable queues go to; null for a memory-only broker.</summary>
+    public IMessageStore? Store { get; }
+
+    public IDefinitionStore? Definitions { get; }
+
+    internal int NextQueueStoreId() => Interlocked.Increment(ref _lastQueueStoreId);
+
+    /// <summary>
+    /// Recreates the saved definitions (users, vhosts, exchanges, queues, bindings) and puts the
+    /// recovered messages back into their queues. Messages held for queues that no longer exist
+    /// are settled so the journal can release them.
+    /// </summary>
+    public void Restore(DefinitionSnapshot? snapshot, IReadOnlyDictionary<int, List<RecoveredMessage>> recovered)
+    {
+        if (snapshot is not null)
+        {
+            _lastQueueStoreId = snapshot.LastQueueStoreId;
+            if (snapshot.Users.Count > 0)
+            {
+                Users.Clear();
+                foreach (var u in snapshot.Users)
+                {
+                    Users.Add(new User(u.Name, u.Salt, u.PasswordHash, u.Tags));
+                }
+
+                foreach (var p in snapshot.Permissions)
+                {
+                    Users.SetPermission(p.User, p.VirtualHost, new Permission(p.Configure, p.Write, p.Read));
+                }
+            }
+
+            foreach (var record in snapshot.VirtualHosts)
+            {
+                AddVirtualHost(record.Name).Restore(record, Store, recovered);
+                lock (_saveGate)
+                {
+                    _savedVirtualHosts[record.Name] = record;
+                }
+            }
+        }
+
+        var restored = new HashSet<int>();
+        foreach (var virtualHost in _virtualHosts.Values)
+        {
+            foreach (var queue in virtualHost.Queues)
+            {
+                if (queue.StoreId != 0)
+                {
+                    restored.Add(queue.StoreId);
+                    _lastQueueStoreId = Math.Max(_lastQueueStoreId, queue.StoreId);
+                }
+            }
+        }
+
+        foreach (var (queueId, messages) in recovered)
+        {
+            if (restored.Contains(queueId) || Store is null)
+            {
+                continue;
+            }
+
+            foreach (var message in messages)
+            {
+                Store.AppendSettle(queueId, message.MessageId, message.Location);
+            }
+        }
+
+        SaveDefinitions();
+    }
+
+    /// <summary>Called by a vhost, under its definitions lock, after a durable definition changed.</summary>
+    internal void OnDefinitionsChanged(VirtualHost virtualHost, VirtualHostRecord record)
+    {
+        lock (_saveGate)
+        {
+            _savedVirtualHosts[virtualHost.Name] = record;
+            SaveLocked();
+        }
+    }
+
+    /// <summary>Saves users, permissions and every vhost's durable definitions now.</summary>
+    public void SaveDefinitions()
+    {
+        if (Definitions is null)
+        {
+            return;
+        }
+
+        foreach (var virtualHost in _virtualHosts.Values)
+        {
+            var record = virtualHost.BuildRecord();
+            lock (_saveGate)
+            {
+                _savedVirtualHosts[virtualHost.Name] = record;
+            }
+        }
+
+        lock (_saveGate)
+        {
+            SaveLocked();
+        }
+    }
+
+    private void SaveLocked()
+    {
+        if (Definitions is null)
+        {
+            return;
+        }
+
+        var snapshot = new DefinitionSnapshot
+        {
+            VirtualHosts = [.. _savedVirtualHosts.Values],
+            LastQueueStoreId = Volatile.Read(ref _lastQueueStoreId),
+        };
+        foreach (var user in Users.Users)
+        {
+            snapshot.Users.Add(new UserRecord(user.Name, user.PasswordSalt.ToArray(), user.PasswordHash.ToArray(), user.Tags));
+        }
+
+        foreach (var (user, virtualHost, permission) in Users.Permissions)
+        {
+            snapshot.Permissions.Add(new PermissionRecord(user, virtualHost, permission.Configure, permission.Write, permission.Read));
+        }
+
+        Definitions.Save(snapshot);
+    }
+
     public UserStore Users { get; } = new();
 
     public IEnumerable<VirtualHost> VirtualHosts => _virtualHosts.Values;
 
-    public VirtualHost AddVirtualHost(string name) => _virtualHosts.GetOrAdd(name, static n => new VirtualHost(n));
+    public VirtualHost AddVirtualHost(string name) => _virtualHosts.GetOrAdd(name, static (n, broker) => new VirtualHost(n, broker), this);
 
     public bool TryGetVirtualHost(string name, [NotNullWhen(true)] out VirtualHost? virtualHost) =>
         _virtualHosts.TryGetValue(name, out virtualHost);

@@ -4,6 +4,7 @@ using Courier.Core;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Security;
+using Courier.Core.Storage;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Amqp091.Channels;
@@ -27,8 +28,6 @@ internal sealed partial class AmqpChannel
 
     private bool _confirmMode;
     private ulong _nextPublishSeq = 1;
-    private ulong _confirmUpTo;
-    private ulong _confirmedUpTo;
 
     /// <summary>True between basic.publish and the last byte of its body: only content frames may come.</summary>
     public bool ExpectsContent => _contentPhase != ContentPhase.None;
@@ -143,52 +142,50 @@ internal sealed partial class AmqpChannel
         Deliver(exchange, message, mandatory);
     }
 
-    private void Deliver(Exchange exchange, Message message, bool mandatory)
+    /// <summary>Routes and enqueues one complete message; returns the journal position its confirm waits for.</summary>
+    private long Deliver(Exchange exchange, Message message, bool mandatory)
     {
         var seq = _confirmMode ? _nextPublishSeq++ : 0;
-        VirtualHost.Route(exchange, message, _routing);
-        var queues = _routing.Queues;
-        var replied = _routing.ReplyTarget?.TryDeliverReply(message) ?? false;
-        if (queues.Count == 0 && !replied)
+        long position;
+        try
         {
-            if (mandatory)
-            {
-                _connection.Outbound.WriteContent(
-                    Id,
-                    new BasicReturn
-                    {
-                        ReplyCode = AmqpConstants.NoRoute,
-                        ReplyText = "NO_ROUTE",
-                        Exchange = message.Exchange,
-                        RoutingKey = message.RoutingKey,
-                    },
-                    message.Properties,
-                    message.Body.Span,
-                    _connection.FrameMax);
-            }
+            position = VirtualHost.Publish(exchange, message, _routing);
         }
-        else
+        catch (StoreFailedException)
         {
-            for (var i = 0; i < queues.Count; i++)
+            // Never confirm what could not be saved: a confirming publisher gets basic.nack; one
+            // that does not confirm would never learn, so its connection is closed instead.
+            if (!_confirmMode)
             {
-                queues[i].Enqueue(message);
+                throw new AmqpProtocolException(AmqpConstants.InternalError, "the message store has failed; persistent messages are not accepted");
             }
+
+            position = FailedPosition;
+        }
+
+        if (!_routing.IsRouted && mandatory)
+        {
+            _connection.Outbound.WriteContent(
+                Id,
+                new BasicReturn
+                {
+                    ReplyCode = AmqpConstants.NoRoute,
+                    ReplyText = "NO_ROUTE",
+                    Exchange = message.Exchange,
+                    RoutingKey = message.RoutingKey,
+                },
+                message.Properties,
+                message.Body.Span,
+                _connection.FrameMax);
         }
 
         _routing.Clear();
         if (seq != 0)
         {
-            _confirmUpTo = seq;
+            TrackConfirm(seq, position);
         }
-    }
 
-    private void FlushConfirms()
-    {
-        if (_confirmUpTo > _confirmedUpTo)
-        {
-            Write(new BasicAck { DeliveryTag = _confirmUpTo, Multiple = _confirmUpTo - _confirmedUpTo > 1 });
-            _confirmedUpTo = _confirmUpTo;
-        }
+        return position;
     }
 
     private void OnConfirmSelect(ConfirmSelect method)

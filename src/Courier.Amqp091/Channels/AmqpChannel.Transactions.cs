@@ -2,6 +2,7 @@ using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
+using Courier.Core.Storage;
 
 namespace Courier.Amqp091.Channels;
 
@@ -33,11 +34,12 @@ internal sealed partial class AmqpChannel
             throw BrokerException.PreconditionFailed("channel is not transactional");
         }
 
+        long position = 0;
         try
         {
             foreach (var publish in _txPublishes)
             {
-                Deliver(publish.Exchange, publish.Message, publish.Mandatory);
+                position = Math.Max(position, Deliver(publish.Exchange, publish.Message, publish.Mandatory));
             }
 
             foreach (var settle in _txSettles)
@@ -51,7 +53,15 @@ internal sealed partial class AmqpChannel
             _txSettles.Clear();
         }
 
-        Write(new TxCommitOk());
+        // commit-ok promises the transaction's persistent messages are on disk.
+        if (position > 0 && Broker.Store is { } store)
+        {
+            store.WhenDurable(position, new CommitWaiter(this));
+        }
+        else
+        {
+            Write(new TxCommitOk());
+        }
     }
 
     private void OnTxRollback()
@@ -64,6 +74,14 @@ internal sealed partial class AmqpChannel
         _txPublishes.Clear();
         _txSettles.Clear();
         Write(new TxRollbackOk());
+    }
+
+    private sealed class CommitWaiter(AmqpChannel channel) : IDurabilityWaiter
+    {
+        public void OnDurable(long position) => channel.Write(new TxCommitOk());
+
+        public void OnStoreFailed() =>
+            channel._connection.Abort();
     }
 
     private readonly record struct PendingPublish(Exchange Exchange, Message Message, bool Mandatory);

@@ -503,7 +503,7 @@ internal sealed partial class AmqpConnection
         }
     }
 
-    private void Abort()
+    internal void Abort()
     {
         if (!_lifetime.IsCancellationRequested)
         {

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
+using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 
@@ -15,9 +16,10 @@ namespace Courier.Core.Queues;
 /// on I/O. Sinks are called under the lock (see <see cref="IDeliverySink"/>), which is what keeps
 /// per-queue order with many publishers and consumers at once. The queue's lock is always taken
 /// before any protocol lock.</para>
-/// <para>Storage: messages are held in memory here; the durable store plugs in under
-/// <see cref="Enqueue"/>, <see cref="Settle"/> and <see cref="Requeue"/>, which are the only places
-/// the queue's contents change.</para>
+/// <para>Storage: a durable queue has a <see cref="StoreId"/> and the node's store. Persistent
+/// messages reach it already appended to the journal (<see cref="Enqueue(Message, StoredMessage)"/>);
+/// the queue then records, without waiting, each first delivery and each settlement (ack, reject,
+/// purge, deletion), so that after a restart the journal holds exactly what the queue held.</para>
 /// </remarks>
 public sealed class Queue : IBindingDestination
 {
@@ -31,12 +33,24 @@ public sealed class Queue : IBindingDestination
     private bool _hadConsumer;
 
     public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner)
+        : this(name, virtualHost, definition, exclusiveOwner, storeId: 0, store: null)
+    {
+    }
+
+    public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store)
     {
         Name = name;
         VirtualHost = virtualHost;
         Definition = definition;
         ExclusiveOwner = exclusiveOwner;
+        StoreId = store is null ? 0 : storeId;
+        Store = StoreId == 0 ? null : store;
     }
+
+    /// <summary>The queue's id in journal records; 0 for a queue whose messages are never stored.</summary>
+    public int StoreId { get; }
+
+    public IMessageStore? Store { get; }
 
     public string Name { get; }
 
@@ -115,6 +129,36 @@ public sealed class Queue : IBindingDestination
         }
     }
 
+    /// <summary>Adds a message the journal already holds for this queue.</summary>
+    public void Enqueue(Message message, StoredMessage stored)
+    {
+        lock (_gate)
+        {
+            var queued = new QueuedMessage(message, _nextSequence++, stored);
+            if (_deleted)
+            {
+                RecordSettled(queued);
+                return;
+            }
+
+            _ready.Enqueue(queued, queued.Sequence);
+            DispatchLocked();
+        }
+    }
+
+    /// <summary>Puts back what the journal held for this queue at startup, in its original order.</summary>
+    public void Restore(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
+    {
+        lock (_gate)
+        {
+            foreach (var recovered in messages)
+            {
+                var queued = new QueuedMessage(store, recovered, _nextSequence++);
+                _ready.Enqueue(queued, queued.Sequence);
+            }
+        }
+    }
+
     /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
     public int TryGet(bool autoSettle, out QueuedMessage? message)
     {
@@ -125,12 +169,7 @@ public sealed class Queue : IBindingDestination
                 return 0;
             }
 
-            message.DeliveryCount++;
-            if (!autoSettle)
-            {
-                _unsettled++;
-            }
-
+            OnDeliveredLocked(message, autoSettle);
             return _ready.Count;
         }
     }
@@ -153,6 +192,8 @@ public sealed class Queue : IBindingDestination
             {
                 _unsettled--;
             }
+
+            RecordSettled(message);
         }
     }
 
@@ -170,6 +211,7 @@ public sealed class Queue : IBindingDestination
 
                 if (_deleted)
                 {
+                    RecordSettled(message);
                     continue;
                 }
 
@@ -226,7 +268,7 @@ public sealed class Queue : IBindingDestination
         lock (_gate)
         {
             var count = _ready.Count;
-            _ready.Clear();
+            SettleAllReadyLocked();
             return count;
         }
     }
@@ -248,7 +290,7 @@ public sealed class Queue : IBindingDestination
 
             _deleted = true;
             count = _ready.Count;
-            _ready.Clear();
+            SettleAllReadyLocked();
             consumers = [.. _consumers];
             _consumers.Clear();
         }
@@ -278,11 +320,7 @@ public sealed class Queue : IBindingDestination
                 }
 
                 _ready.Dequeue();
-                message.DeliveryCount++;
-                if (!consumer.AutoSettle)
-                {
-                    _unsettled++;
-                }
+                OnDeliveredLocked(message, consumer.AutoSettle);
 
                 _nextConsumer = (index + 1) % count;
                 delivered = true;
@@ -293,6 +331,53 @@ public sealed class Queue : IBindingDestination
             {
                 return;
             }
+        }
+    }
+
+    private void OnDeliveredLocked(QueuedMessage message, bool autoSettle)
+    {
+        message.DeliveryCount++;
+        if (autoSettle)
+        {
+            RecordSettled(message);
+        }
+        else
+        {
+            _unsettled++;
+            if (message.DeliveryCount == 1 && !message.Redelivered && message.IsStored && Store is { IsFailed: false } store)
+            {
+                try
+                {
+                    store.AppendDelivered(StoreId, message.StoreId, message.Location);
+                }
+                catch (StoreFailedException)
+                {
+                    // A failed store confirms nothing more; losing this hint is harmless.
+                }
+            }
+        }
+    }
+
+    private void RecordSettled(QueuedMessage message)
+    {
+        if (message.IsStored && Store is { IsFailed: false } store)
+        {
+            try
+            {
+                store.AppendSettle(StoreId, message.StoreId, message.Location);
+            }
+            catch (StoreFailedException)
+            {
+                // The journal stopped; it will replay this message as still held, which is the safe side.
+            }
+        }
+    }
+
+    private void SettleAllReadyLocked()
+    {
+        while (_ready.TryDequeue(out var message, out _))
+        {
+            RecordSettled(message);
         }
     }
 

@@ -17,7 +17,20 @@ public sealed class User
         _passwordHash = Hash(_salt, password);
     }
 
+    /// <summary>Recreates a user from its stored salt and hash.</summary>
+    public User(string name, byte[] salt, byte[] passwordHash, IReadOnlyList<string> tags)
+    {
+        Name = name;
+        Tags = tags;
+        _salt = salt;
+        _passwordHash = passwordHash;
+    }
+
     public string Name { get; }
+
+    public ReadOnlySpan<byte> PasswordSalt => _salt;
+
+    public ReadOnlySpan<byte> PasswordHash => _passwordHash;
 
     public IReadOnlyList<string> Tags { get; }
 

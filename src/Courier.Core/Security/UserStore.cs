@@ -18,6 +18,26 @@ public sealed class UserStore
         return user;
     }
 
+    public void Add(User user) => _users[user.Name] = user;
+
+    /// <summary>Every (user, vhost, permission) there is.</summary>
+    public IEnumerable<(string User, string VirtualHost, Permission Permission)> Permissions
+    {
+        get
+        {
+            foreach (var (key, permission) in _permissions)
+            {
+                yield return (key.User, key.VirtualHost, permission);
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        _users.Clear();
+        _permissions.Clear();
+    }
+
     public bool Remove(string name)
     {
         if (!_users.TryRemove(name, out _))

@@ -14,6 +14,8 @@ public sealed partial class VirtualHost
             return;
         }
 
+        MarkChangedIf(IsDurable(binding));
+
         if (!_incoming.TryGetValue(binding.Destination, out var sources))
         {
             sources = new HashSet<Exchange>(ReferenceEqualityComparer.Instance);
@@ -29,6 +31,8 @@ public sealed partial class VirtualHost
         {
             return;
         }
+
+        MarkChangedIf(IsDurable(binding));
 
         if (_incoming.TryGetValue(binding.Destination, out var sources) && !HasBindingTo(binding.Source, binding.Destination))
         {
@@ -65,7 +69,10 @@ public sealed partial class VirtualHost
 
         foreach (var source in sources)
         {
-            source.UnbindAll(destination);
+            if (source.UnbindAll(destination) > 0 && source.Durable && IsDurableDestination(destination))
+            {
+                _definitionsChanged = true;
+            }
         }
 
         foreach (var source in sources)
@@ -89,6 +96,8 @@ public sealed partial class VirtualHost
             return;
         }
 
+        MarkChangedIf(exchange.Durable);
+
         // Outgoing bindings: forget this exchange as a source in the reverse index.
         foreach (var binding in exchange.GetBindings())
         {
@@ -111,6 +120,7 @@ public sealed partial class VirtualHost
     {
         if (_queues.TryRemove(new KeyValuePair<string, Queue>(queue.Name, queue)))
         {
+            MarkChangedIf(queue.StoreId != 0);
             RemoveIncomingLocked(queue);
         }
     }

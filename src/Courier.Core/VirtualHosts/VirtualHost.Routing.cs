@@ -1,6 +1,7 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Storage;
 
 namespace Courier.Core.VirtualHosts;
 
@@ -23,6 +24,53 @@ public sealed partial class VirtualHost
 
         result.Visited.Add(exchange);
         RouteFrom(exchange, message, result);
+    }
+
+    /// <summary>
+    /// Routes a message and enqueues it on every queue it reaches. A persistent message routed to
+    /// durable queues is first appended to the journal, once, with a reference per such queue.
+    /// Returns the journal position the publisher must wait for before confirming (0: none).
+    /// </summary>
+    /// <exception cref="StoreFailedException">The message had to be stored and the store has failed.</exception>
+    public long Publish(Exchange exchange, Message message, RoutingResult result)
+    {
+        Route(exchange, message, result);
+        var queues = result.Queues;
+        var store = _broker?.Store;
+        StoredMessage stored = default;
+        if (store is not null && message.IsPersistent && queues.Count > 0)
+        {
+            Span<int> storeIds = queues.Count <= 64 ? stackalloc int[queues.Count] : new int[queues.Count];
+            var count = 0;
+            foreach (var queue in queues)
+            {
+                if (queue.StoreId != 0)
+                {
+                    storeIds[count++] = queue.StoreId;
+                }
+            }
+
+            if (count > 0)
+            {
+                stored = store.AppendMessage(message, storeIds[..count]);
+            }
+        }
+
+        for (var i = 0; i < queues.Count; i++)
+        {
+            var queue = queues[i];
+            if (stored.MessageId != 0 && queue.StoreId != 0)
+            {
+                queue.Enqueue(message, stored);
+            }
+            else
+            {
+                queue.Enqueue(message);
+            }
+        }
+
+        result.ReplyTarget?.TryDeliverReply(message);
+        return stored.CommitPosition;
     }
 
     private void RouteFrom(Exchange exchange, Message message, RoutingResult result)

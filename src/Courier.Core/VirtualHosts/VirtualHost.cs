@@ -27,9 +27,18 @@ public sealed partial class VirtualHost
     // its incoming bindings here instead of scanning every exchange.
     private readonly Dictionary<IBindingDestination, HashSet<Exchange>> _incoming = new(ReferenceEqualityComparer.Instance);
 
+    private readonly Broker? _broker;
+    private bool _definitionsChanged;
+
     public VirtualHost(string name)
+        : this(name, broker: null)
+    {
+    }
+
+    public VirtualHost(string name, Broker? broker)
     {
         Name = name;
+        _broker = broker;
         var defaultExchange = new DefaultExchange(this);
         _exchanges[string.Empty] = defaultExchange;
         foreach (var (exchangeName, type) in new[]
@@ -95,6 +104,8 @@ public sealed partial class VirtualHost
 
             var exchange = ExchangeTypes.Create(name, definition);
             _exchanges[name] = exchange;
+            MarkChangedIf(exchange.Durable);
+            SaveDefinitionsIfChangedLocked();
             return exchange;
         }
     }
@@ -121,6 +132,7 @@ public sealed partial class VirtualHost
             }
 
             DeleteExchangeLocked(exchange);
+            SaveDefinitionsIfChangedLocked();
         }
     }
 
@@ -153,8 +165,11 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"queue name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
-            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null);
+            var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
+            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store);
             _queues[name] = queue;
+            MarkChangedIf(stored);
+            SaveDefinitionsIfChangedLocked();
             return new QueueDeclareResult(queue, 0, 0);
         }
     }
@@ -182,6 +197,7 @@ public sealed partial class VirtualHost
             }
 
             RemoveQueueLocked(queue);
+            SaveDefinitionsIfChangedLocked();
         }
 
         return queue.Delete();
@@ -196,6 +212,7 @@ public sealed partial class VirtualHost
             var queue = GetQueue(queueName, accessor);
             var exchange = GetBindableExchange(exchangeName);
             AddBindingLocked(new Binding(exchange, queue, routingKey, arguments));
+            SaveDefinitionsIfChangedLocked();
         }
     }
 
@@ -206,6 +223,7 @@ public sealed partial class VirtualHost
             var queue = GetQueue(queueName, accessor);
             var exchange = GetBindableExchange(exchangeName);
             RemoveBindingLocked(new Binding(exchange, queue, routingKey, arguments));
+            SaveDefinitionsIfChangedLocked();
         }
     }
 
@@ -216,6 +234,7 @@ public sealed partial class VirtualHost
             var destination = GetBindableExchange(destinationName);
             var source = GetBindableExchange(sourceName);
             AddBindingLocked(new Binding(source, destination, routingKey, arguments));
+            SaveDefinitionsIfChangedLocked();
         }
     }
 
@@ -226,6 +245,7 @@ public sealed partial class VirtualHost
             var destination = GetBindableExchange(destinationName);
             var source = GetBindableExchange(sourceName);
             RemoveBindingLocked(new Binding(source, destination, routingKey, arguments));
+            SaveDefinitionsIfChangedLocked();
         }
     }
 
@@ -257,6 +277,7 @@ public sealed partial class VirtualHost
             }
 
             RemoveQueueLocked(queue);
+            SaveDefinitionsIfChangedLocked();
         }
 
         queue.Delete();
@@ -289,6 +310,7 @@ public sealed partial class VirtualHost
                 }
 
                 RemoveQueueLocked(queue);
+                SaveDefinitionsIfChangedLocked();
             }
 
             queue.Delete();

@@ -1,6 +1,10 @@
 using System.Net;
 using Courier.Amqp091.Connections;
 using Courier.Core;
+using Courier.Storage;
+using Courier.Storage.Definitions;
+using Courier.Storage.Devices;
+using Courier.Storage.Journal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -29,15 +33,19 @@ public sealed class CourierHost : IAsyncDisposable
         ["--amqp-channel-max"] = "Amqp:ChannelMax",
         ["--amqp-heartbeat"] = "Amqp:Heartbeat",
         ["--max-message-size"] = "Broker:MaxMessageSize",
+        ["--commit-policy"] = "Storage:CommitPolicy",
     };
 
     private readonly WebApplication _app;
     private readonly ListenOptions _amqpListen;
 
-    private CourierHost(WebApplication app, ListenOptions amqpListen, Broker broker, ServerOptions options)
+    private readonly JournalMessageStore _store;
+
+    private CourierHost(WebApplication app, ListenOptions amqpListen, Broker broker, JournalMessageStore store, ServerOptions options)
     {
         _app = app;
         _amqpListen = amqpListen;
+        _store = store;
         Broker = broker;
         Options = options;
     }
@@ -78,14 +86,16 @@ public sealed class CourierHost : IAsyncDisposable
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        var broker = new Broker(new BrokerOptions
+        var dataDir = Path.GetFullPath(options.DataDir);
+        var brokerOptions = new BrokerOptions
         {
             DefaultUser = options.Broker.DefaultUser,
             DefaultPassword = options.Broker.DefaultPassword,
             DefaultVirtualHost = options.Broker.DefaultVirtualHost,
             LoopbackUsers = options.Broker.LoopbackUsers,
             MaxMessageSize = options.Broker.MaxMessageSize,
-        });
+        };
+        var journalOptions = JournalOptionsFrom(options.Storage);
         var amqpOptions = new AmqpOptions
         {
             FrameMax = options.Amqp.FrameMax,
@@ -93,7 +103,14 @@ public sealed class CourierHost : IAsyncDisposable
             HeartbeatSeconds = options.Amqp.Heartbeat,
             ProductVersion = Version,
         };
-        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(services => new JournalMessageStore(
+            new FileJournalDevice(Path.Combine(dataDir, "journal")),
+            journalOptions,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
+        builder.Services.AddSingleton(services => new Broker(
+            brokerOptions,
+            services.GetRequiredService<JournalMessageStore>(),
+            new FileDefinitionStore(dataDir)));
         builder.Services.AddSingleton(amqpOptions);
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -109,8 +126,22 @@ public sealed class CourierHost : IAsyncDisposable
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
-        return new CourierHost(app, amqpListen!, broker, options);
+        return new CourierHost(app, amqpListen!, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
     }
+
+    private static JournalOptions JournalOptionsFrom(StorageSettings settings) => new()
+    {
+        Policy = settings.CommitPolicy.ToUpperInvariant() switch
+        {
+            "ALWAYS" => CommitPolicy.Always,
+            "BATCH" => CommitPolicy.Batch,
+            "NEVER" => CommitPolicy.Never,
+            _ => throw new ArgumentException($"Storage:CommitPolicy must be always, batch or never, not '{settings.CommitPolicy}'"),
+        },
+        BatchWindow = TimeSpan.FromMicroseconds(settings.BatchWindowMicroseconds),
+        BatchBytes = settings.BatchBytes,
+        SegmentSize = checked(settings.SegmentSizeMiB * 1024 * 1024),
+    };
 
     public static string Version =>
         typeof(CourierHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -120,8 +151,21 @@ public sealed class CourierHost : IAsyncDisposable
     {
         var dataDir = Path.GetFullPath(Options.DataDir);
         Directory.CreateDirectory(dataDir);
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Server");
+
+        // Recover before listening: clients see the broker only as it was when it stopped.
+        var recovery = _store.Recover();
+        Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
+        ServerLog.Recovered(
+            logger,
+            recovery.Messages,
+            (long)recovery.Stats.Elapsed.TotalMilliseconds,
+            recovery.Stats.Segments,
+            recovery.Stats.Records,
+            recovery.Stats.TruncatedBytes);
+        _app.Lifetime.ApplicationStopped.Register(_store.Dispose);
+
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         ServerLog.Listening(logger, "AMQP 0-9-1", AmqpEndPoint.ToString());
         ServerLog.Started(logger, Version, dataDir);
         _app.Lifetime.ApplicationStopping.Register(() => ServerLog.Stopping(logger));

@@ -11,6 +11,9 @@ internal static partial class ServerLog
     [LoggerMessage(10002, LogLevel.Information, "Courier {Version} started; data directory {DataDir}")]
     public static partial void Started(ILogger logger, string version, string dataDir);
 
+    [LoggerMessage(10004, LogLevel.Information, "Recovered {Messages} persistent messages in {ElapsedMs} ms ({Segments} journal segments, {Records} records; {TruncatedBytes} bytes of torn tail dropped)")]
+    public static partial void Recovered(ILogger logger, int messages, long elapsedMs, int segments, long records, long truncatedBytes);
+
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
 }

@@ -13,6 +13,23 @@ public sealed class ServerOptions
     public AmqpListenerOptions Amqp { get; set; } = new();
 
     public BrokerSettings Broker { get; set; } = new();
+
+    public StorageSettings Storage { get; set; } = new();
+}
+
+public sealed class StorageSettings
+{
+    /// <summary><c>always</c> (fsync before confirming, the default), <c>batch</c>, or <c>never</c>.</summary>
+    public string CommitPolicy { get; set; } = "always";
+
+    /// <summary>With <c>batch</c>: how long the committer gathers appends before syncing.</summary>
+    public int BatchWindowMicroseconds { get; set; } = 1000;
+
+    /// <summary>With <c>batch</c>: sync early once this many bytes are pending.</summary>
+    public int BatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Size of a journal segment file, in MiB.</summary>
+    public int SegmentSizeMiB { get; set; } = 64;
 }
 
 public sealed class AmqpListenerOptions

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Courier.Core.Messages;
+using Courier.Core.Messages.Encoding;
+using Courier.Core.Storage;
+
+namespace Courier.Storage.Definitions;
+
+/// <summary>
+/// Durable definitions as one JSON file (<c>definitions.json</c>), replaced atomically on every
+/// change: written to a temporary file, synced, then renamed over the old one, so a crash leaves
+/// either the old or the new snapshot, never a mix. Argument tables are kept in their binary
+/// encoding (base64) so every value keeps its exact type.
+/// </summary>
+public sealed class FileDefinitionStore : IDefinitionStore
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly string _path;
+
+    public FileDefinitionStore(string directory)
+    {
+        _path = Path.Combine(directory, "definitions.json");
+    }
+
+    public DefinitionSnapshot? Load()
+    {
+        if (!File.Exists(_path))
+        {
+            return null;
+        }
+
+        var file = JsonSerializer.Deserialize<SnapshotFile>(File.ReadAllBytes(_path), JsonOptions)
+                   ?? throw new InvalidDataException($"{_path} is empty");
+        return file.ToSnapshot();
+    }
+
+    public void Save(DefinitionSnapshot snapshot)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        var temporary = _path + ".tmp";
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(SnapshotFile.From(snapshot), JsonOptions);
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, _path, overwrite: true);
+    }
+
+    private static string EncodeTable(IReadOnlyDictionary<string, object?> table)
+    {
+        if (table.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var buffer = new byte[TableEncoding.MeasureTable(table)];
+        var position = 0;
+        TableEncoding.WriteTable(buffer, ref position, table);
+        return Convert.ToBase64String(buffer);
+    }
+
+    private static IReadOnlyDictionary<string, object?> DecodeTable(string? encoded)
+    {
+        if (string.IsNullOrEmpty(encoded))
+        {
+            return FieldTable.Empty;
+        }
+
+        var bytes = Convert.FromBase64String(encoded);
+        var position = 0;
+        return TableEncoding.ReadTable(bytes, ref position);
+    }
+
+    private sealed record SnapshotFile(int Version, int LastQueueStoreId, List<UserFile> Users, List<PermissionRecord> Permissions, List<VirtualHostFile> VirtualHosts)
+    {
+        public static SnapshotFile From(DefinitionSnapshot s) => new(
+            1,
+            s.LastQueueStoreId,
+            [.. s.Users.Select(u => new UserFile(u.Name, Convert.ToBase64String(u.Salt), Convert.ToBase64String(u.PasswordHash), [.. u.Tags]))],
+            s.Permissions,
+            [.. s.VirtualHosts.Select(VirtualHostFile.From)]);
+
+        public DefinitionSnapshot ToSnapshot() => new()
+        {
+            LastQueueStoreId = LastQueueStoreId,
+            Users = [.. Users.Select(u => new UserRecord(u.Name, Convert.FromBase64String(u.Salt), Convert.FromBase64String(u.PasswordHash), u.Tags))],
+            Permissions = Permissions,
+            VirtualHosts = [.. VirtualHosts.Select(v => v.ToRecord())],
+        };
+    }
+
+    private sealed record UserFile(string Name, string Salt, string PasswordHash, List<string> Tags);
+
+    private sealed record ExchangeFile(string Name, string Type, bool AutoDelete, bool Internal, string? Arguments);
+
+    private sealed record QueueFile(string Name, int StoreId, bool AutoDelete, string? Arguments);
+
+    private sealed record BindingFile(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, string? Arguments);
+
+    private sealed record VirtualHostFile(string Name, List<ExchangeFile> Exchanges, List<QueueFile> Queues, List<BindingFile> Bindings)
+    {
+        public static VirtualHostFile From(VirtualHostRecord v) => new(
+            v.Name,
+            [.. v.Exchanges.Select(e => new ExchangeFile(e.Name, e.Type, e.AutoDelete, e.Internal, EncodeTable(e.Arguments)))],
+            [.. v.Queues.Select(q => new QueueFile(q.Name, q.StoreId, q.AutoDelete, EncodeTable(q.Arguments)))],
+            [.. v.Bindings.Select(b => new BindingFile(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, EncodeTable(b.Arguments)))]);
+
+        public VirtualHostRecord ToRecord() => new()
+        {
+            Name = Name,
+            Exchanges = [.. Exchanges.Select(e => new ExchangeRecord(e.Name, e.Type, e.AutoDelete, e.Internal, DecodeTable(e.Arguments)))],
+            Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments)))],
+            Bindings = [.. Bindings.Select(b => new BindingRecord(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, DecodeTable(b.Arguments)))],
+        };
+    }
+}

@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Text;
+using Courier.Core.Messages;
+using Courier.Core.Messages.Encoding;
+using Courier.Core.Storage;
+using Courier.Storage.Devices;
+using Courier.Storage.Journal;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Storage;
+
+/// <summary>
+/// The core's <see cref="IMessageStore"/> over a <see cref="MessageJournal"/>: encodes message,
+/// settle and delivered records (layout in docs/storage-format.md) and rebuilds what each queue
+/// held from them at startup.
+/// </summary>
+public sealed class JournalMessageStore : IMessageStore, IDisposable
+{
+    private readonly MessageJournal _journal;
+    private long _lastMessageId;
+
+    public JournalMessageStore(IJournalDevice device, JournalOptions options, ILogger logger)
+    {
+        _journal = new MessageJournal(device, options, logger);
+    }
+
+    public bool IsFailed => _journal.IsFailed;
+
+    public MessageJournal Journal => _journal;
+
+    /// <summary>
+    /// Scans the journal and returns, per queue store id, the messages that queue still held, in
+    /// their original order; then starts the committer. Call once, before any append.
+    /// </summary>
+    public StoreRecovery Recover()
+    {
+        var messages = new Dictionary<long, (StoredLocation Location, List<int> Queues)>();
+        var delivered = new HashSet<(int Queue, long Message)>();
+        var stats = _journal.Recover((type, payload, location) =>
+        {
+            switch (type)
+            {
+                case RecordType.Message:
+                    {
+                        var id = BinaryPrimitives.ReadInt64LittleEndian(payload);
+                        int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
+                        var queues = new List<int>(count);
+                        for (var i = 0; i < count; i++)
+                        {
+                            queues.Add(BinaryPrimitives.ReadInt32LittleEndian(payload[(10 + (4 * i))..]));
+                        }
+
+                        messages[id] = (location, queues);
+                        _lastMessageId = Math.Max(_lastMessageId, id);
+                        break;
+                    }
+
+                case RecordType.Settle:
+                    {
+                        var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+                        var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+                        if (messages.TryGetValue(id, out var entry))
+                        {
+                            entry.Queues.Remove(queue);
+                            if (entry.Queues.Count == 0)
+                            {
+                                messages.Remove(id);
+                            }
+                        }
+
+                        delivered.Remove((queue, id));
+                        break;
+                    }
+
+                case RecordType.Delivered:
+                    {
+                        var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+                        var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+                        if (messages.ContainsKey(id))
+                        {
+                            delivered.Add((queue, id));
+                        }
+
+                        break;
+                    }
+            }
+        });
+
+        var byQueue = new Dictionary<int, List<RecoveredMessage>>();
+        var references = new Dictionary<int, int>();
+        foreach (var (id, (location, queues)) in messages)
+        {
+            foreach (var queue in queues)
+            {
+                if (!byQueue.TryGetValue(queue, out var list))
+                {
+                    list = [];
+                    byQueue.Add(queue, list);
+                }
+
+                list.Add(new RecoveredMessage(id, location, delivered.Contains((queue, id))));
+            }
+
+            references[location.Segment] = references.GetValueOrDefault(location.Segment) + queues.Count;
+        }
+
+        foreach (var list in byQueue.Values)
+        {
+            list.Sort(static (a, b) => a.MessageId.CompareTo(b.MessageId));
+        }
+
+        _journal.RestoreReferences(references);
+        _journal.Start();
+        return new StoreRecovery(byQueue, messages.Count, stats);
+    }
+
+    public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds)
+    {
+        var exchange = Encoding.UTF8.GetByteCount(message.Exchange);
+        var routingKey = Encoding.UTF8.GetByteCount(message.RoutingKey);
+        var properties = PropertiesEncoding.Measure(message.Properties);
+        var length = 8 + 2 + (4 * queueIds.Length) + 1 + exchange + 1 + routingKey + properties + 4 + message.Body.Length;
+        var id = Interlocked.Increment(ref _lastMessageId);
+        var state = new MessageRecordState(id, message, queueIds.ToArray());
+        var (location, position) = _journal.Append(RecordType.Message, length, state, WriteMessage, addReferences: queueIds.Length);
+        return new StoredMessage(id, location, position);
+    }
+
+    private static void WriteMessage(Span<byte> destination, MessageRecordState state)
+    {
+        var message = state.Message;
+        BinaryPrimitives.WriteInt64LittleEndian(destination, state.Id);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[8..], (ushort)state.Queues.Length);
+        var position = 10;
+        foreach (var queue in state.Queues)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(destination[position..], queue);
+            position += 4;
+        }
+
+        position += WriteShortString(destination[position..], message.Exchange);
+        position += WriteShortString(destination[position..], message.RoutingKey);
+        PropertiesEncoding.Write(destination, ref position, message.Properties);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[position..], message.Body.Length);
+        message.Body.Span.CopyTo(destination[(position + 4)..]);
+    }
+
+    public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
+        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment).Position;
+
+    public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
+        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference).Position;
+
+    private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(destination, state.Segment);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], state.Queue);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], state.Message);
+    }
+
+    public void WhenDurable(long position, IDurabilityWaiter waiter) => _journal.WhenDurable(position, waiter);
+
+    public Message Load(long messageId, StoredLocation location)
+    {
+        var record = _journal.ReadRecord(location, out var type);
+        var payload = record.AsSpan(MessageJournal.HeaderSize);
+        if (type != RecordType.Message || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
+        {
+            throw new InvalidDataException($"the record at {location} is not message {messageId}");
+        }
+
+        int queues = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
+        var position = 10 + (4 * queues);
+        var exchange = ReadShortString(payload, ref position);
+        var routingKey = ReadShortString(payload, ref position);
+        var properties = PropertiesEncoding.Read(payload, ref position);
+        var bodyLength = BinaryPrimitives.ReadInt32LittleEndian(payload[position..]);
+        var body = payload.Slice(position + 4, bodyLength).ToArray();
+        return new Message(exchange, routingKey, properties, body);
+    }
+
+    private static int WriteShortString(Span<byte> destination, string value)
+    {
+        var length = Encoding.UTF8.GetBytes(value, destination[1..]);
+        destination[0] = (byte)length;
+        return 1 + length;
+    }
+
+    private static string ReadShortString(ReadOnlySpan<byte> payload, ref int position)
+    {
+        int length = payload[position];
+        var value = Encoding.UTF8.GetString(payload.Slice(position + 1, length));
+        position += 1 + length;
+        return value;
+    }
+
+    public void Dispose() => _journal.Dispose();
+
+    private sealed record MessageRecordState(long Id, Message Message, int[] Queues);
+}
+
+/// <summary>What the store found at startup.</summary>
+public sealed record StoreRecovery(
+    IReadOnlyDictionary<int, List<RecoveredMessage>> Queues, int Messages, MessageJournal.RecoveryStats Stats);
