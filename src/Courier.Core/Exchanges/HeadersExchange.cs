@@ -70,6 +70,7 @@ public sealed class HeadersExchange : Exchange
     private static bool ValueMatches(object expected, object? actual)
     {
         // Text can arrive as a string (MQTT, STOMP) or as long-string bytes (AMQP): compare the text.
+        // Integers compare by value whatever their width, as RabbitMQ's Erlang == does ('I' 1 equals 'l' 1).
         return (expected, actual) switch
         {
             (string s, byte[] b) => Encoding.UTF8.GetByteCount(s) == b.Length && Encoding.UTF8.GetString(b) == s,

@@ -86,7 +86,7 @@ public sealed partial class VirtualHost
 
         if (!ExchangeTypes.IsKnown(definition.Type))
         {
-            throw new BrokerException(BrokerError.CommandInvalid, $"invalid exchange type '{definition.Type}'");
+            throw new BrokerException(BrokerError.CommandInvalid, $"unknown exchange type '{definition.Type}'");
         }
 
         lock (_definitions)
