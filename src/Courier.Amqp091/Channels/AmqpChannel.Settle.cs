@@ -10,7 +10,7 @@ internal sealed partial class AmqpChannel
     {
         if (_txMode)
         {
-            _txSettles.Add(new PendingSettle(method.DeliveryTag, method.Multiple, Requeue: false, IsAck: true));
+            HoldForTransaction(new PendingSettle(method.DeliveryTag, method.Multiple, Requeue: false, IsAck: true));
             return;
         }
 
@@ -21,7 +21,7 @@ internal sealed partial class AmqpChannel
     {
         if (_txMode)
         {
-            _txSettles.Add(new PendingSettle(method.DeliveryTag, method.Multiple, method.Requeue, IsAck: false));
+            HoldForTransaction(new PendingSettle(method.DeliveryTag, method.Multiple, method.Requeue, IsAck: false));
             return;
         }
 
@@ -32,11 +32,38 @@ internal sealed partial class AmqpChannel
     {
         if (_txMode)
         {
-            _txSettles.Add(new PendingSettle(method.DeliveryTag, Multiple: false, method.Requeue, IsAck: false));
+            HoldForTransaction(new PendingSettle(method.DeliveryTag, Multiple: false, method.Requeue, IsAck: false));
             return;
         }
 
         Settle(method.DeliveryTag, multiple: false, ack: false, method.Requeue);
+    }
+
+    /// <summary>
+    /// In a transaction a settlement waits for commit, but its tags are checked now, as RabbitMQ
+    /// does: an unknown tag, or one already settled in this transaction, closes the channel at once.
+    /// </summary>
+    private void HoldForTransaction(PendingSettle settle)
+    {
+        lock (_gate)
+        {
+            var tag = settle.DeliveryTag;
+            if (!(settle.Multiple && tag == 0) && (!_unacked.Contains(tag) || _txSettledTags.Contains(tag)))
+            {
+                throw BrokerException.PreconditionFailed($"unknown delivery tag {tag}");
+            }
+
+            if (settle.Multiple)
+            {
+                _unacked.CollectTagsUpTo(tag == 0 ? ulong.MaxValue : tag, _txSettledTags);
+            }
+            else
+            {
+                _txSettledTags.Add(tag);
+            }
+        }
+
+        _txSettles.Add(settle);
     }
 
     private void OnRecover(bool requeue, bool reply)

@@ -14,6 +14,9 @@ internal sealed partial class AmqpChannel
 {
     private readonly List<PendingPublish> _txPublishes = [];
     private readonly List<PendingSettle> _txSettles = [];
+
+    // Tags settled by the open transaction; guarded by _gate. They stay unacked until commit.
+    private readonly HashSet<ulong> _txSettledTags = [];
     private bool _txMode;
 
     private void OnTxSelect()
@@ -35,6 +38,11 @@ internal sealed partial class AmqpChannel
         }
 
         long position = 0;
+        lock (_gate)
+        {
+            _txSettledTags.Clear();
+        }
+
         try
         {
             foreach (var publish in _txPublishes)
@@ -73,6 +81,11 @@ internal sealed partial class AmqpChannel
 
         _txPublishes.Clear();
         _txSettles.Clear();
+        lock (_gate)
+        {
+            _txSettledTags.Clear();
+        }
+
         Write(new TxRollbackOk());
     }
 

@@ -65,6 +65,24 @@ internal sealed class UnackedDeliveries
         }
     }
 
+    /// <summary>Adds the tags of live deliveries up to and including <paramref name="tag"/> to <paramref name="output"/>.</summary>
+    public void CollectTagsUpTo(ulong tag, ISet<ulong> output)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            ref var slot = ref _slots[(_head + i) % _slots.Length];
+            if (slot.Tag > tag)
+            {
+                break;
+            }
+
+            if (!slot.Settled)
+            {
+                output.Add(slot.Tag);
+            }
+        }
+    }
+
     /// <summary>Removes every live delivery, in tag order.</summary>
     public void TakeAll(List<UnackedDelivery> output) => TakeUpTo(ulong.MaxValue, output);
 
