@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Courier.Core.Resources;
 using Courier.Core.Security;
 using Courier.Core.Storage;
 using Courier.Core.VirtualHosts;
@@ -28,9 +29,10 @@ public sealed class Broker
     /// durable definitions are saved in <paramref name="definitions"/>; call <see cref="Restore"/>
     /// with what they recovered before accepting clients.
     /// </summary>
-    public Broker(BrokerOptions options, IMessageStore? store, IDefinitionStore? definitions)
+    public Broker(BrokerOptions options, IMessageStore? store, IDefinitionStore? definitions, ResourceMonitor? resources = null)
     {
         Options = options;
+        Resources = resources ?? ResourceMonitor.Unlimited();
         Store = store;
         Definitions = definitions;
         AddVirtualHost(options.DefaultVirtualHost);
@@ -44,6 +46,9 @@ public sealed class Broker
     public IMessageStore? Store { get; }
 
     public IDefinitionStore? Definitions { get; }
+
+    /// <summary>Memory and disk alarms; publishers are blocked while one is on.</summary>
+    public ResourceMonitor Resources { get; }
 
     internal int NextQueueStoreId() => Interlocked.Increment(ref _lastQueueStoreId);
 

@@ -41,7 +41,7 @@ internal sealed partial class AmqpChannel
             throw new AmqpProtocolException(AmqpConstants.NotImplemented, "immediate=true");
         }
 
-        // Sequence numbers count every publish in confirm mode, even one that fails below.
+        _connection.MarkPublisher();
         var exchange = ResolvePublishExchange(method.Exchange);
         _publish = method;
         _publishExchange = exchange;

@@ -200,6 +200,7 @@ internal sealed partial class AmqpConnection
         _state = ConnectionState.Open;
         Outbound.WriteMethod(0, new ConnectionOpenOk());
         AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);
+        OnAlarmChanged(Broker.Resources.Alarm);
     }
 
     /// <summary>Once a second: handshake and close deadlines, heartbeats out, missed heartbeats in.</summary>
@@ -234,7 +235,7 @@ internal sealed partial class AmqpConnection
         }
 
         var interval = TimeSpan.FromSeconds(_heartbeat);
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) > interval * 2)
+        if (!_readPaused && _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) > interval * 2)
         {
             AmqpLog.MissedHeartbeats(_logger, Name, _heartbeat);
             Abort();

@@ -41,7 +41,10 @@ internal sealed partial class AmqpConnection
     private long _closingSince;
     private ITimer? _timer;
     private volatile bool _shutdownRequested;
+    private volatile bool _readPaused;
     private bool _finished;
+    private bool _isPublisher;
+    private bool _sentBlocked;
 
     public AmqpConnection(
         IDuplexPipe transport,
@@ -92,6 +95,7 @@ internal sealed partial class AmqpConnection
         _lastReceived = _connectedAt = _time.GetTimestamp();
         _timer = _time.CreateTimer(static s => ((AmqpConnection)s!).OnTimer(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         using var registration = closeRequested.Register(static s => ((AmqpConnection)s!).RequestShutdown(), this);
+        Broker.Resources.Changed += OnAlarmChanged;
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -120,6 +124,22 @@ internal sealed partial class AmqpConnection
         var input = _transport.Input;
         while (!_finished)
         {
+            if (_isPublisher && Broker.Resources.IsBlocked)
+            {
+                // A resource alarm is on: stop reading from a publishing connection until it
+                // clears, so its publishes wait in the client and the socket, not in our memory.
+                _readPaused = true;
+                try
+                {
+                    await Broker.Resources.WaitUntilClearAsync(_lifetime.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _readPaused = false;
+                    Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+                }
+            }
+
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
             try
@@ -512,8 +532,41 @@ internal sealed partial class AmqpConnection
         }
     }
 
+    /// <summary>Called by a channel on basic.publish: this connection is blocked while an alarm is on.</summary>
+    internal void MarkPublisher() => _isPublisher = true;
+
+    /// <summary>Tells a client that understands it when publishing is blocked or unblocked.</summary>
+    private void OnAlarmChanged(Core.Resources.ResourceAlarm _)
+    {
+        lock (Outbound)
+        {
+            if (_state != ConnectionState.Open || !ClientCapabilities.ConnectionBlocked)
+            {
+                return;
+            }
+
+            // Several changes can race here; send what is true now, once.
+            var alarm = Broker.Resources.Alarm;
+            if (alarm.IsBlocked == _sentBlocked)
+            {
+                return;
+            }
+
+            _sentBlocked = alarm.IsBlocked;
+            if (alarm.IsBlocked)
+            {
+                Outbound.WriteMethod(0, new ConnectionBlocked { Reason = alarm.Reason });
+            }
+            else
+            {
+                Outbound.WriteMethod(0, new ConnectionUnblocked());
+            }
+        }
+    }
+
     private async Task FinishAsync(Task writer)
     {
+        Broker.Resources.Changed -= OnAlarmChanged;
         _finished = true;
         _timer?.Dispose();
         ReleaseChannels();

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
+using Courier.Core.Resources;
 using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
@@ -38,7 +39,14 @@ public sealed class Queue : IBindingDestination
     }
 
     public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store)
+        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources: null)
     {
+    }
+
+    public Queue(
+        string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
+    {
+        Resources = resources;
         Name = name;
         VirtualHost = virtualHost;
         Definition = definition;
@@ -51,6 +59,9 @@ public sealed class Queue : IBindingDestination
     public int StoreId { get; }
 
     public IMessageStore? Store { get; }
+
+    /// <summary>Where the memory this queue's messages hold is counted, for the memory alarm.</summary>
+    public ResourceMonitor? Resources { get; }
 
     public string Name { get; }
 
@@ -124,6 +135,7 @@ public sealed class Queue : IBindingDestination
             }
 
             var queued = new QueuedMessage(message, _nextSequence++);
+            Resources?.AddMessageBytes(queued.MemoryBytes);
             _ready.Enqueue(queued, queued.Sequence);
             DispatchLocked();
         }
@@ -135,6 +147,7 @@ public sealed class Queue : IBindingDestination
         lock (_gate)
         {
             var queued = new QueuedMessage(message, _nextSequence++, stored);
+            Resources?.AddMessageBytes(queued.MemoryBytes);
             if (_deleted)
             {
                 RecordSettled(queued);
@@ -358,8 +371,14 @@ public sealed class Queue : IBindingDestination
         }
     }
 
+    /// <summary>The message leaves this queue for good: release its memory and record it in the journal.</summary>
     private void RecordSettled(QueuedMessage message)
     {
+        if (message.MemoryBytes > 0)
+        {
+            Resources?.RemoveMessageBytes(message.MemoryBytes);
+        }
+
         if (message.IsStored && Store is { IsFailed: false } store)
         {
             try

@@ -51,6 +51,9 @@ public sealed class QueuedMessage
 
     public bool IsStored => StoreId != 0;
 
+    /// <summary>Body bytes this entry keeps in memory (0 for a message read from the journal on demand).</summary>
+    public int MemoryBytes => _message?.Body.Length ?? 0;
+
     /// <summary>True once the message has been delivered and then returned to the queue.</summary>
     public bool Redelivered { get; internal set; }
 

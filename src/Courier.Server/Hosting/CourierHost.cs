@@ -1,6 +1,7 @@
 using System.Net;
 using Courier.Amqp091.Connections;
 using Courier.Core;
+using Courier.Core.Resources;
 using Courier.Storage;
 using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
@@ -34,6 +35,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--amqp-heartbeat"] = "Amqp:Heartbeat",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
+        ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
+        ["--disk-free-limit"] = "Broker:DiskFreeLimit",
     };
 
     private readonly WebApplication _app;
@@ -107,10 +110,22 @@ public sealed class CourierHost : IAsyncDisposable
             new FileJournalDevice(Path.Combine(dataDir, "journal")),
             journalOptions,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
+        var limits = new ResourceLimits
+        {
+            MemoryHighWatermark = options.Broker.MemoryHighWatermark <= 1
+                ? (long)(options.Broker.MemoryHighWatermark * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+                : (long)options.Broker.MemoryHighWatermark,
+            DiskFreeLimit = options.Broker.DiskFreeLimit,
+        };
+        builder.Services.AddSingleton(services => new ResourceMonitor(
+            limits,
+            services.GetRequiredService<TimeProvider>(),
+            () => new DriveInfo(FirstExisting(dataDir)).AvailableFreeSpace));
         builder.Services.AddSingleton(services => new Broker(
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
-            new FileDefinitionStore(dataDir)));
+            new FileDefinitionStore(dataDir),
+            services.GetRequiredService<ResourceMonitor>()));
         builder.Services.AddSingleton(amqpOptions);
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -127,6 +142,18 @@ public sealed class CourierHost : IAsyncDisposable
         var app = builder.Build();
         _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
         return new CourierHost(app, amqpListen!, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
+    }
+
+    // DriveInfo wants a path that exists; the data directory may not until the node starts.
+    private static string FirstExisting(string path)
+    {
+        var current = path;
+        while (!Directory.Exists(current) && Path.GetDirectoryName(current) is { } parent)
+        {
+            current = parent;
+        }
+
+        return current;
     }
 
     private static JournalOptions JournalOptionsFrom(StorageSettings settings) => new()

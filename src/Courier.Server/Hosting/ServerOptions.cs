@@ -59,4 +59,13 @@ public sealed class BrokerSettings
     public List<string> LoopbackUsers { get; set; } = ["guest"];
 
     public long MaxMessageSize { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Memory that message bodies may hold before publishers are blocked: a fraction of the
+    /// machine's memory (a value up to 1, default 0.4 as in RabbitMQ) or a number of bytes.
+    /// </summary>
+    public double MemoryHighWatermark { get; set; } = 0.4;
+
+    /// <summary>Free bytes the data directory's disk must keep (default 50 MB, as in RabbitMQ); 0 turns the check off.</summary>
+    public long DiskFreeLimit { get; set; } = 50L * 1000 * 1000;
 }

@@ -1,0 +1,17 @@
+namespace Courier.Core.Resources;
+
+/// <summary>Thresholds past which publishers are blocked (RabbitMQ's memory and disk alarms).</summary>
+public sealed record ResourceLimits
+{
+    /// <summary>
+    /// Bytes of message bodies the broker may hold in memory before publishers are blocked.
+    /// 0 means no limit.
+    /// </summary>
+    public long MemoryHighWatermark { get; init; }
+
+    /// <summary>Free bytes the data directory's disk must keep; below it publishers are blocked. 0 means no limit.</summary>
+    public long DiskFreeLimit { get; init; } = 50L * 1000 * 1000;
+
+    /// <summary>How often free disk space is checked.</summary>
+    public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
