@@ -30,6 +30,12 @@ public sealed record RawFrame(AmqpFrameType Type, ushort Channel, byte[] Payload
             : $"{Type} frame of {Payload.Length} bytes on channel {Channel}";
 }
 
+/// <summary>A delivery as received: basic.deliver, then its content header and whole body.</summary>
+public sealed record RawDelivery(ushort Channel, BasicDeliver Method, MessageProperties Properties, byte[] Body)
+{
+    public string Text => Encoding.UTF8.GetString(Body);
+}
+
 /// <summary>
 /// A deliberately dumb AMQP 0-9-1 client over a plain socket, for inputs RabbitMQ.Client never
 /// produces: wrong protocol headers, other SASL mechanisms, frames on unopened channels, garbage.
@@ -78,6 +84,32 @@ public sealed class RawAmqpClient : IAsyncDisposable
         var output = new ArrayBufferWriter<byte>();
         AmqpFrameWriter.WriteMethod(output, channel, new BasicPublish { Exchange = exchange, RoutingKey = routingKey });
         AmqpFrameWriter.WriteContentHeader(output, channel, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties());
+        AmqpFrameWriter.WriteBody(output, channel, body, FrameMax);
+        return SendAsync(output.WrittenMemory);
+    }
+
+    /// <summary>Sends the given basic.publish (any flags), its content header and its body frames.</summary>
+    public Task PublishAsync(ushort channel, BasicPublish method, ReadOnlySpan<byte> body)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        AmqpFrameWriter.WriteMethod(output, channel, method);
+        AmqpFrameWriter.WriteContentHeader(output, channel, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties());
+        AmqpFrameWriter.WriteBody(output, channel, body, FrameMax);
+        return SendAsync(output.WrittenMemory);
+    }
+
+    /// <summary>Sends only a basic content header announcing <paramref name="bodySize"/> bytes, for publishes built frame by frame.</summary>
+    public Task SendContentHeaderAsync(ushort channel, ulong bodySize)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        AmqpFrameWriter.WriteContentHeader(output, channel, AmqpClassId.Basic, bodySize, new MessageProperties());
+        return SendAsync(output.WrittenMemory);
+    }
+
+    /// <summary>Sends only body frames, split to fit <see cref="FrameMax"/>.</summary>
+    public Task SendContentBodyAsync(ushort channel, ReadOnlySpan<byte> body)
+    {
+        var output = new ArrayBufferWriter<byte>();
         AmqpFrameWriter.WriteBody(output, channel, body, FrameMax);
         return SendAsync(output.WrittenMemory);
     }
@@ -148,6 +180,29 @@ public sealed class RawAmqpClient : IAsyncDisposable
 
             Assert.Fail($"expected method {methodKey >> 16}/{methodKey & 0xFFFF}, got {frame}");
         }
+    }
+
+    /// <summary>Reads the next basic.deliver and its content; any other method first fails the test.</summary>
+    public async Task<RawDelivery> ExpectDeliveryAsync(TimeSpan? timeout = null) =>
+        await ReadDeliveryAsync(await ExpectFrameAsync(BasicDeliver.Key, timeout), timeout);
+
+    /// <summary>Reads the content header and body frames that must follow <paramref name="deliver"/> on its channel.</summary>
+    public async Task<RawDelivery> ReadDeliveryAsync(RawFrame deliver, TimeSpan? timeout = null)
+    {
+        Assert.True(deliver.Is(BasicDeliver.Key), $"expected basic.deliver, got {deliver}");
+        var header = await ReadContentFrameAsync(AmqpFrameType.Header, deliver.Channel, timeout);
+        var content = ContentHeaderCodec.Read(header.Payload);
+        var body = new byte[checked((int)content.BodySize)];
+        var filled = 0;
+        while (filled < body.Length)
+        {
+            var frame = await ReadContentFrameAsync(AmqpFrameType.Body, deliver.Channel, timeout);
+            Assert.True(frame.Payload.Length <= body.Length - filled, "body frames carry more bytes than the content header announced");
+            frame.Payload.CopyTo(body, filled);
+            filled += frame.Payload.Length;
+        }
+
+        return new RawDelivery(deliver.Channel, deliver.Method(BasicDeliver.Read), content.Properties, body);
     }
 
     /// <summary>Reads until the server closes the socket and returns every byte it sent; fails the test at the deadline.</summary>
@@ -264,6 +319,21 @@ public sealed class RawAmqpClient : IAsyncDisposable
     {
         _tcp.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private async Task<RawFrame> ReadContentFrameAsync(AmqpFrameType type, ushort channel, TimeSpan? timeout)
+    {
+        while (true)
+        {
+            var frame = await ReadFrameAsync(timeout);
+            if (frame.Type == AmqpFrameType.Heartbeat)
+            {
+                continue;
+            }
+
+            Assert.True(frame.Type == type && frame.Channel == channel, $"expected a {type} frame on channel {channel}, got {frame}");
+            return frame;
+        }
     }
 
     private bool TryTakeFrame(out RawFrame frame)
