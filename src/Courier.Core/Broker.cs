@@ -33,6 +33,7 @@ public sealed class Broker
     {
         Options = options;
         Resources = resources ?? ResourceMonitor.Unlimited();
+        Resources.PagingNeeded += OnPagingNeeded;
         Store = store;
         Definitions = definitions;
         AddVirtualHost(options.DefaultVirtualHost);
@@ -49,6 +50,41 @@ public sealed class Broker
 
     /// <summary>Memory and disk alarms; publishers are blocked while one is on.</summary>
     public ResourceMonitor Resources { get; }
+
+    private int _pagingScheduled;
+
+    /// <summary>
+    /// Message bodies in memory crossed the paging threshold: page out every queue's backlog, on a
+    /// pool thread (not the publisher's), one pass at a time.
+    /// </summary>
+    private void OnPagingNeeded()
+    {
+        if (Store is null || Interlocked.Exchange(ref _pagingScheduled, 1) == 1)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static broker =>
+            {
+                try
+                {
+                    foreach (var virtualHost in broker._virtualHosts.Values)
+                    {
+                        foreach (var queue in virtualHost.Queues)
+                        {
+                            queue.PageOut();
+                        }
+                    }
+                }
+                finally
+                {
+                    Volatile.Write(ref broker._pagingScheduled, 0);
+                }
+            },
+            this,
+            preferLocal: false);
+    }
 
     internal int NextQueueStoreId() => Interlocked.Increment(ref _lastQueueStoreId);
 

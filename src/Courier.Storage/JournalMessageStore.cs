@@ -55,6 +55,11 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                         break;
                     }
 
+                case RecordType.PagedMessage:
+                    // A transient message paged out of memory: gone with the process that paged it.
+                    _lastMessageId = Math.Max(_lastMessageId, BinaryPrimitives.ReadInt64LittleEndian(payload));
+                    break;
+
                 case RecordType.Settle:
                     {
                         var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
@@ -114,7 +119,12 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         return new StoreRecovery(byQueue, messages.Count, stats);
     }
 
-    public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds)
+    public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
+        Append(RecordType.Message, message, queueIds);
+
+    public StoredMessage AppendPaged(Message message) => Append(RecordType.PagedMessage, message, [0]);
+
+    private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds)
     {
         var exchange = Encoding.UTF8.GetByteCount(message.Exchange);
         var routingKey = Encoding.UTF8.GetByteCount(message.RoutingKey);
@@ -122,7 +132,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         var length = 8 + 2 + (4 * queueIds.Length) + 1 + exchange + 1 + routingKey + properties + 4 + message.Body.Length;
         var id = Interlocked.Increment(ref _lastMessageId);
         var state = new MessageRecordState(id, message, queueIds.ToArray());
-        var (location, position) = _journal.Append(RecordType.Message, length, state, WriteMessage, addReferences: queueIds.Length);
+        var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length);
         return new StoredMessage(id, location, position);
     }
 
@@ -164,7 +174,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     {
         var record = _journal.ReadRecord(location, out var type);
         var payload = record.AsSpan(MessageJournal.HeaderSize);
-        if (type != RecordType.Message || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
+        if (type is not (RecordType.Message or RecordType.PagedMessage) || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
         {
             throw new InvalidDataException($"the record at {location} is not message {messageId}");
         }

@@ -229,6 +229,12 @@ internal sealed partial class AmqpConnection
 
     private static uint CurrentMethodKey(in AmqpFrame frame)
     {
+        // Content frames only ever belong to a publish, which is what an error in them reports.
+        if (frame.Type is AmqpFrameType.Header or AmqpFrameType.Body)
+        {
+            return BasicPublish.Key;
+        }
+
         if (frame.Type != AmqpFrameType.Method || frame.Payload.Length < 4)
         {
             return 0;

@@ -63,6 +63,16 @@ public sealed class Queue : IBindingDestination
     /// <summary>Where the memory this queue's messages hold is counted, for the memory alarm.</summary>
     public ResourceMonitor? Resources { get; }
 
+    /// <summary>Where message bodies go when memory runs short (the node's journal); null: never paged.</summary>
+    public IMessageStore? Pager { get; init; }
+
+    /// <summary>
+    /// Ready messages kept in memory at the head of the queue: behind them, persistent messages are
+    /// always read back from the journal on delivery, and transient ones are written out to it
+    /// while memory is short.
+    /// </summary>
+    public const int KeptInMemoryWhilePaging = 1024;
+
     public string Name { get; }
 
     public string VirtualHost { get; }
@@ -135,7 +145,11 @@ public sealed class Queue : IBindingDestination
             }
 
             var queued = new QueuedMessage(message, _nextSequence++);
-            Resources?.AddMessageBytes(queued.MemoryBytes);
+            if (!ShouldPageLocked() || TryPageOutTransient(queued) == 0)
+            {
+                Resources?.AddMessageBytes(queued.MemoryBytes);
+            }
+
             _ready.Enqueue(queued, queued.Sequence);
             DispatchLocked();
         }
@@ -146,7 +160,15 @@ public sealed class Queue : IBindingDestination
     {
         lock (_gate)
         {
-            var queued = new QueuedMessage(message, _nextSequence++, stored);
+            var queued = new QueuedMessage(message, _nextSequence++, stored, Store!);
+
+            // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
+            // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
+            if (_ready.Count >= KeptInMemoryWhilePaging)
+            {
+                queued.PageOut();
+            }
+
             Resources?.AddMessageBytes(queued.MemoryBytes);
             if (_deleted)
             {
@@ -156,6 +178,60 @@ public sealed class Queue : IBindingDestination
 
             _ready.Enqueue(queued, queued.Sequence);
             DispatchLocked();
+        }
+    }
+
+    /// <summary>
+    /// Frees memory: every ready message behind the first <see cref="KeptInMemoryWhilePaging"/> keeps
+    /// its body only in the journal (transient ones are written there first). Returns the bytes freed.
+    /// </summary>
+    public long PageOut()
+    {
+        long freed = 0;
+        lock (_gate)
+        {
+            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null)
+            {
+                return 0;
+            }
+
+            var keepBelow = _ready.Peek().Sequence + KeptInMemoryWhilePaging;
+            foreach (var (queued, sequence) in _ready.UnorderedItems)
+            {
+                if (sequence < keepBelow || queued.MemoryBytes == 0)
+                {
+                    continue;
+                }
+
+                freed += queued.IsStored ? queued.PageOut() : TryPageOutTransient(queued);
+            }
+        }
+
+        if (freed > 0)
+        {
+            Resources?.RemoveMessageBytes(freed);
+        }
+
+        return freed;
+    }
+
+    private bool ShouldPageLocked() =>
+        _ready.Count >= KeptInMemoryWhilePaging && Resources is { IsPaging: true } && (Pager ?? Store) is not null;
+
+    private int TryPageOutTransient(QueuedMessage queued)
+    {
+        if ((Pager ?? Store) is not { IsFailed: false } pager)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return queued.PageOutTransient(pager);
+        }
+        catch (StoreFailedException)
+        {
+            return 0;
         }
     }
 
@@ -357,7 +433,7 @@ public sealed class Queue : IBindingDestination
         else
         {
             _unsettled++;
-            if (message.DeliveryCount == 1 && !message.Redelivered && message.IsStored && Store is { IsFailed: false } store)
+            if (message.DeliveryCount == 1 && !message.Redelivered && message.IsStored && !message.IsPagedTransient && Store is { IsFailed: false } store)
             {
                 try
                 {
@@ -379,11 +455,11 @@ public sealed class Queue : IBindingDestination
             Resources?.RemoveMessageBytes(message.MemoryBytes);
         }
 
-        if (message.IsStored && Store is { IsFailed: false } store)
+        if (message.IsStored && message.Store is { IsFailed: false } store)
         {
             try
             {
-                store.AppendSettle(StoreId, message.StoreId, message.Location);
+                store.AppendSettle(message.IsPagedTransient ? 0 : StoreId, message.StoreId, message.Location);
             }
             catch (StoreFailedException)
             {

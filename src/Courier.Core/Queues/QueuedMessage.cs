@@ -6,14 +6,14 @@ namespace Courier.Core.Queues;
 /// <summary>
 /// One message's place in one queue. The <see cref="Message"/> is shared by every queue it was
 /// routed to; this small record is per queue and carries the queue's order (<see cref="Sequence"/>),
-/// whether the message was delivered before, and, for a persistent message in a durable queue,
-/// where the journal holds it. A message recovered from the journal is not held in memory: it is
-/// read back from disk each time it is delivered.
+/// whether the message was delivered before, and, when the journal holds the message, where.
+/// A message may be held in memory, or only in the journal (recovered at startup, or paged out
+/// when memory ran short): then it is read back from disk each time it is delivered.
 /// </summary>
+/// <remarks>Mutable state changes only under the owning queue's lock.</remarks>
 public sealed class QueuedMessage
 {
-    private readonly Message? _message;
-    private readonly IMessageStore? _store;
+    private Message? _message;
 
     public QueuedMessage(Message message, long sequence)
     {
@@ -21,17 +21,18 @@ public sealed class QueuedMessage
         Sequence = sequence;
     }
 
-    public QueuedMessage(Message message, long sequence, StoredMessage stored)
+    public QueuedMessage(Message message, long sequence, StoredMessage stored, IMessageStore store)
     {
         _message = message;
         Sequence = sequence;
+        Store = store;
         StoreId = stored.MessageId;
         Location = stored.Location;
     }
 
     internal QueuedMessage(IMessageStore store, RecoveredMessage recovered, long sequence)
     {
-        _store = store;
+        Store = store;
         Sequence = sequence;
         StoreId = recovered.MessageId;
         Location = recovered.Location;
@@ -39,23 +40,58 @@ public sealed class QueuedMessage
     }
 
     /// <summary>The message, read from the journal if it is not held in memory.</summary>
-    public Message Message => _message ?? _store!.Load(StoreId, Location);
+    public Message Message => _message ?? Store!.Load(StoreId, Location);
 
     /// <summary>Position in the queue's order; requeued messages go back to it.</summary>
     public long Sequence { get; }
 
-    /// <summary>The journal's id of the message, or 0 when it is not stored for this queue.</summary>
-    public long StoreId { get; }
+    /// <summary>The store holding the message, or null when only memory does.</summary>
+    public IMessageStore? Store { get; private set; }
 
-    public StoredLocation Location { get; }
+    /// <summary>The journal's id of the message, or 0 when it is not stored.</summary>
+    public long StoreId { get; private set; }
+
+    public StoredLocation Location { get; private set; }
 
     public bool IsStored => StoreId != 0;
 
-    /// <summary>Body bytes this entry keeps in memory (0 for a message read from the journal on demand).</summary>
+    /// <summary>True for a transient message written to the journal only to free memory.</summary>
+    public bool IsPagedTransient { get; private set; }
+
+    /// <summary>Body bytes this entry keeps in memory (0 when the journal holds it instead).</summary>
     public int MemoryBytes => _message?.Body.Length ?? 0;
 
     /// <summary>True once the message has been delivered and then returned to the queue.</summary>
     public bool Redelivered { get; internal set; }
 
     public int DeliveryCount { get; internal set; }
+
+    /// <summary>Drops the in-memory copy of a stored message; returns the bytes freed.</summary>
+    internal int PageOut()
+    {
+        if (_message is null || Store is null)
+        {
+            return 0;
+        }
+
+        var freed = _message.Body.Length;
+        _message = null;
+        return freed;
+    }
+
+    /// <summary>Writes a transient message to the journal and drops it from memory; returns the bytes freed.</summary>
+    internal int PageOutTransient(IMessageStore store)
+    {
+        if (_message is null || Store is not null)
+        {
+            return 0;
+        }
+
+        var stored = store.AppendPaged(_message);
+        Store = store;
+        StoreId = stored.MessageId;
+        Location = stored.Location;
+        IsPagedTransient = true;
+        return PageOut();
+    }
 }

@@ -9,6 +9,12 @@ public sealed record ResourceLimits
     /// </summary>
     public long MemoryHighWatermark { get; init; }
 
+    /// <summary>
+    /// Fraction of <see cref="MemoryHighWatermark"/> at which queues start keeping message bodies
+    /// only on disk (the journal), so a backlog does not reach the watermark.
+    /// </summary>
+    public double PagingRatio { get; init; } = 0.5;
+
     /// <summary>Free bytes the data directory's disk must keep; below it publishers are blocked. 0 means no limit.</summary>
     public long DiskFreeLimit { get; init; } = 50L * 1000 * 1000;
 

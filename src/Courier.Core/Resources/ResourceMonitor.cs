@@ -18,6 +18,8 @@ public sealed class ResourceMonitor : IDisposable
     private readonly ITimer? _timer;
     private long _messageBytes;
     private long _memoryLimit;
+    private long _pagingThreshold;
+    private readonly double _pagingRatio;
     private long _diskLimit;
     private bool _memoryAlarm;
     private bool _diskAlarm;
@@ -26,6 +28,8 @@ public sealed class ResourceMonitor : IDisposable
     public ResourceMonitor(ResourceLimits limits, TimeProvider time, Func<long>? diskFree)
     {
         _memoryLimit = limits.MemoryHighWatermark;
+        _pagingRatio = limits.PagingRatio;
+        _pagingThreshold = (long)(limits.MemoryHighWatermark * limits.PagingRatio);
         _diskLimit = limits.DiskFreeLimit;
         _diskFree = diskFree;
         if (diskFree is not null)
@@ -40,7 +44,20 @@ public sealed class ResourceMonitor : IDisposable
     /// <summary>Raised after any alarm turns on or off, with the new state; handlers must be quick.</summary>
     public event Action<ResourceAlarm>? Changed;
 
+    /// <summary>Raised when held message bytes cross the paging threshold upwards; queues should page out.</summary>
+    public event Action? PagingNeeded;
+
     public long MessageBytes => Interlocked.Read(ref _messageBytes);
+
+    /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
+    public bool IsPaging
+    {
+        get
+        {
+            var threshold = Volatile.Read(ref _pagingThreshold);
+            return threshold > 0 && Interlocked.Read(ref _messageBytes) > threshold;
+        }
+    }
 
     public ResourceAlarm Alarm
     {
@@ -58,6 +75,12 @@ public sealed class ResourceMonitor : IDisposable
     public void AddMessageBytes(long bytes)
     {
         var total = Interlocked.Add(ref _messageBytes, bytes);
+        var threshold = Volatile.Read(ref _pagingThreshold);
+        if (threshold > 0 && total > threshold && total - bytes <= threshold)
+        {
+            PagingNeeded?.Invoke();
+        }
+
         var limit = Volatile.Read(ref _memoryLimit);
         if (limit > 0 && total > limit && !Volatile.Read(ref _memoryAlarm))
         {
@@ -78,6 +101,7 @@ public sealed class ResourceMonitor : IDisposable
     public void SetMemoryLimit(long bytes)
     {
         Volatile.Write(ref _memoryLimit, bytes);
+        Volatile.Write(ref _pagingThreshold, (long)(bytes * _pagingRatio));
         RecheckMemory();
     }
 

@@ -18,6 +18,12 @@ public interface IMessageStore
     /// <exception cref="StoreFailedException">The store has failed.</exception>
     StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds);
 
+    /// <summary>
+    /// Writes a transient message out to free memory. It is readable with <see cref="Load"/> until
+    /// settled, and never comes back after a restart.
+    /// </summary>
+    StoredMessage AppendPaged(Message message);
+
     /// <summary>Records that a queue is done with a message (acknowledged, rejected, purged, or the queue deleted).</summary>
     long AppendSettle(int queueId, long messageId, StoredLocation location);
 

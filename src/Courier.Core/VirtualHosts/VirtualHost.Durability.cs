@@ -105,7 +105,7 @@ public sealed partial class VirtualHost
             foreach (var q in record.Queues)
             {
                 var definition = new QueueDefinition { Durable = true, AutoDelete = q.AutoDelete, Arguments = q.Arguments };
-                var queue = new Queue(q.Name, Name, definition, exclusiveOwner: null, q.StoreId, store, _broker?.Resources);
+                var queue = new Queue(q.Name, Name, definition, exclusiveOwner: null, q.StoreId, store, _broker?.Resources) { Pager = store };
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))
                 {

@@ -166,7 +166,10 @@ public sealed partial class VirtualHost
             }
 
             var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
-            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources);
+            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources)
+            {
+                Pager = _broker?.Store,
+            };
             _queues[name] = queue;
             MarkChangedIf(stored);
             SaveDefinitionsIfChangedLocked();

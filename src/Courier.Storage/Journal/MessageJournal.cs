@@ -157,13 +157,29 @@ public sealed partial class MessageJournal : IDisposable
         }
     }
 
-    /// <summary>Reads the record at <paramref name="location"/> (which must already be written) and checks its CRC.</summary>
+    /// <summary>
+    /// Reads the record at <paramref name="location"/> and checks its CRC. The record may still be
+    /// waiting for the committer (pending) or being written (in flight); it is copied from memory then.
+    /// </summary>
     public byte[] ReadRecord(StoredLocation location, out RecordType type)
     {
+        var record = new byte[location.Length];
         Segment? segment;
+        var copied = false;
         lock (_gate)
         {
             _segments.TryGetValue(location.Segment, out segment);
+            if (segment is not null && location.Offset >= segment.FlushedOffset)
+            {
+                // Not yet handed to the file: it is in the pending buffer, which starts at FlushedOffset.
+                segment.Pending.WrittenSpan.Slice((int)(location.Offset - segment.FlushedOffset), location.Length).CopyTo(record);
+                copied = true;
+            }
+            else if (segment?.InFlight is { } inFlight && location.Offset >= segment.InFlightOffset)
+            {
+                inFlight.WrittenSpan.Slice((int)(location.Offset - segment.InFlightOffset), location.Length).CopyTo(record);
+                copied = true;
+            }
         }
 
         if (segment is null)
@@ -171,9 +187,12 @@ public sealed partial class MessageJournal : IDisposable
             throw new InvalidOperationException($"segment {location.Segment} no longer exists");
         }
 
-        var record = new byte[location.Length];
-        var read = segment.File.Read(location.Offset, record);
-        if (read != record.Length || !TryParseHeader(record, out var payloadLength, out type) || payloadLength + HeaderSize != record.Length)
+        if (!copied && segment.File.Read(location.Offset, record) != record.Length)
+        {
+            throw new InvalidDataException($"record at {location} is past the end of its segment");
+        }
+
+        if (!TryParseHeader(record, out var payloadLength, out type) || payloadLength + HeaderSize != record.Length)
         {
             throw new InvalidDataException($"record at {location} is unreadable");
         }
@@ -210,8 +229,12 @@ public sealed partial class MessageJournal : IDisposable
                 {
                     if (segment.Pending.WrittenCount > 0)
                     {
-                        batch.Add((segment, segment.SwapPending(), segment.FlushedOffset));
-                        segment.FlushedOffset += batch[^1].Buffer.WrittenCount;
+                        var offset = segment.FlushedOffset;
+                        var buffer = segment.SwapPending();
+                        batch.Add((segment, buffer, offset));
+                        segment.InFlight = buffer;
+                        segment.InFlightOffset = offset;
+                        segment.FlushedOffset += buffer.WrittenCount;
                     }
                 }
             }
@@ -221,9 +244,13 @@ public sealed partial class MessageJournal : IDisposable
                 return;
             }
 
-            foreach (var (_, buffer, _) in batch)
+            lock (_gate)
             {
-                buffer.ResetWrittenCount();
+                foreach (var (segment, buffer, _) in batch)
+                {
+                    segment.InFlight = null;
+                    buffer.ResetWrittenCount();
+                }
             }
 
             batch.Clear();
@@ -436,8 +463,13 @@ public sealed partial class MessageJournal : IDisposable
         /// <summary>Where the next record goes (written and pending bytes).</summary>
         public long AppendOffset { get; set; }
 
-        /// <summary>Bytes handed to the file so far.</summary>
+        /// <summary>Bytes handed to the file so far (the pending buffer starts here).</summary>
         public long FlushedOffset { get; set; }
+
+        /// <summary>The buffer the committer is writing, readable until the write is done.</summary>
+        public ArrayBufferWriter<byte>? InFlight { get; set; }
+
+        public long InFlightOffset { get; set; }
 
         public ArrayBufferWriter<byte> Pending { get; private set; } = new(4096);
 

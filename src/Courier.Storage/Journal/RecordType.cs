@@ -11,4 +11,10 @@ public enum RecordType : byte
 
     /// <summary>A message was handed to a consumer (so it is redelivered after a restart).</summary>
     Delivered = 3,
+
+    /// <summary>
+    /// A transient message written out only to free memory (same layout as <see cref="Message"/>).
+    /// It does not survive a restart: recovery skips it.
+    /// </summary>
+    PagedMessage = 4,
 }
