@@ -27,6 +27,11 @@ public sealed class Queue : IBindingDestination
     private readonly Lock _gate = new();
     private readonly PriorityQueue<QueuedMessage, long> _ready = new();
     private readonly List<QueueConsumer> _consumers = [];
+
+    // Behind the head (_ready), a backlog of messages only the journal holds, in queue order, as
+    // small structs: tens of bytes each instead of an object per message. Everything here comes
+    // after everything in _ready (requeued messages always go back to _ready, being older).
+    private readonly ChunkedQueue<PagedEntry> _paged = new();
     private int _nextConsumer;
     private long _nextSequence;
     private int _unsettled;
@@ -95,7 +100,7 @@ public sealed class Queue : IBindingDestination
         {
             lock (_gate)
             {
-                return _ready.Count;
+                return _ready.Count + (int)_paged.Count;
             }
         }
     }
@@ -145,12 +150,18 @@ public sealed class Queue : IBindingDestination
             }
 
             var queued = new QueuedMessage(message, _nextSequence++);
-            if (!ShouldPageLocked() || TryPageOutTransient(queued) == 0)
+
+            // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
+            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) > 0)
+            {
+                _paged.Enqueue(new PagedEntry(queued.Sequence, queued.StoreId, queued.Location, Delivered: false, Transient: true));
+            }
+            else
             {
                 Resources?.AddMessageBytes(queued.MemoryBytes);
+                _ready.Enqueue(queued, queued.Sequence);
             }
 
-            _ready.Enqueue(queued, queued.Sequence);
             DispatchLocked();
         }
     }
@@ -160,23 +171,26 @@ public sealed class Queue : IBindingDestination
     {
         lock (_gate)
         {
-            var queued = new QueuedMessage(message, _nextSequence++, stored, Store!);
-
-            // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
-            // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
-            if (_ready.Count >= KeptInMemoryWhilePaging)
-            {
-                queued.PageOut();
-            }
-
-            Resources?.AddMessageBytes(queued.MemoryBytes);
             if (_deleted)
             {
-                RecordSettled(queued);
+                (Store ?? Pager)?.AppendSettle(StoreId, stored.MessageId, stored.Location);
                 return;
             }
 
-            _ready.Enqueue(queued, queued.Sequence);
+            // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
+            // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
+            var sequence = _nextSequence++;
+            if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
+            {
+                _paged.Enqueue(new PagedEntry(sequence, stored.MessageId, stored.Location, Delivered: false, Transient: false));
+            }
+            else
+            {
+                var queued = new QueuedMessage(message, sequence, stored, Store!);
+                Resources?.AddMessageBytes(queued.MemoryBytes);
+                _ready.Enqueue(queued, queued.Sequence);
+            }
+
             DispatchLocked();
         }
     }
@@ -242,9 +256,10 @@ public sealed class Queue : IBindingDestination
         {
             foreach (var recovered in messages)
             {
-                var queued = new QueuedMessage(store, recovered, _nextSequence++);
-                _ready.Enqueue(queued, queued.Sequence);
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.MessageId, recovered.Location, recovered.Delivered, Transient: false));
             }
+
+            RefillLocked();
         }
     }
 
@@ -253,13 +268,14 @@ public sealed class Queue : IBindingDestination
     {
         lock (_gate)
         {
+            RefillLocked();
             if (!_ready.TryDequeue(out message, out _))
             {
                 return 0;
             }
 
             OnDeliveredLocked(message, autoSettle);
-            return _ready.Count;
+            return _ready.Count + (int)_paged.Count;
         }
     }
 
@@ -394,7 +410,7 @@ public sealed class Queue : IBindingDestination
 
     private void DispatchLocked()
     {
-        while (_ready.Count > 0 && _consumers.Count > 0)
+        while (_consumers.Count > 0 && (_ready.Count > 0 || RefillLocked()))
         {
             var message = _ready.Peek();
             var count = _consumers.Count;
@@ -474,7 +490,36 @@ public sealed class Queue : IBindingDestination
         {
             RecordSettled(message);
         }
+
+        while (_paged.TryDequeue(out var entry))
+        {
+            RecordSettled(Materialize(entry));
+        }
     }
+
+    /// <summary>Moves paged messages up into the head while it is short; true if it added any.</summary>
+    private bool RefillLocked()
+    {
+        if (_paged.Count == 0 || _ready.Count >= KeptInMemoryWhilePaging / 2)
+        {
+            return false;
+        }
+
+        var added = false;
+        while (_ready.Count < KeptInMemoryWhilePaging && _paged.TryDequeue(out var entry))
+        {
+            _ready.Enqueue(Materialize(entry), entry.Sequence);
+            added = true;
+        }
+
+        return added;
+    }
+
+    private QueuedMessage Materialize(in PagedEntry entry) =>
+        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient);
+
+    /// <summary>A ready message only the journal holds: 32 bytes in memory.</summary>
+    private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient);
 
     public override string ToString() => $"queue '{Name}' in vhost '{VirtualHost}'";
 }

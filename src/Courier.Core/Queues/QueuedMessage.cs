@@ -30,13 +30,15 @@ public sealed class QueuedMessage
         Location = stored.Location;
     }
 
-    internal QueuedMessage(IMessageStore store, RecoveredMessage recovered, long sequence)
+    /// <summary>A message the journal holds and memory does not.</summary>
+    internal QueuedMessage(IMessageStore store, long storeId, StoredLocation location, long sequence, bool redelivered, bool pagedTransient)
     {
         Store = store;
         Sequence = sequence;
-        StoreId = recovered.MessageId;
-        Location = recovered.Location;
-        Redelivered = recovered.Delivered;
+        StoreId = storeId;
+        Location = location;
+        Redelivered = redelivered;
+        IsPagedTransient = pagedTransient;
     }
 
     /// <summary>The message, read from the journal if it is not held in memory.</summary>

@@ -1,0 +1,67 @@
+namespace Courier.Core.Queues;
+
+/// <summary>
+/// A FIFO of structs kept in fixed-size chunks, so a queue of millions of entries never needs one
+/// huge array (nor the copy a growing array makes), and memory is returned chunk by chunk as it
+/// drains. Not thread-safe.
+/// </summary>
+internal sealed class ChunkedQueue<T>
+    where T : struct
+{
+    private const int ChunkSize = 4096;
+    private readonly Queue<T[]> _chunks = new();
+    private T[]? _tail;
+    private int _headIndex;
+    private int _tailCount;
+
+    public long Count { get; private set; }
+
+    public void Enqueue(in T item)
+    {
+        if (_tail is null || _tailCount == ChunkSize)
+        {
+            _tail = new T[ChunkSize];
+            _tailCount = 0;
+            _chunks.Enqueue(_tail);
+        }
+
+        _tail[_tailCount++] = item;
+        Count++;
+    }
+
+    public bool TryDequeue(out T item)
+    {
+        if (Count == 0)
+        {
+            item = default;
+            return false;
+        }
+
+        var head = _chunks.Peek();
+        item = head[_headIndex];
+        head[_headIndex++] = default;
+        Count--;
+        var headFilled = ReferenceEquals(head, _tail) ? _tailCount : ChunkSize;
+        if (_headIndex == headFilled)
+        {
+            _chunks.Dequeue();
+            _headIndex = 0;
+            if (ReferenceEquals(head, _tail))
+            {
+                _tail = null;
+                _tailCount = 0;
+            }
+        }
+
+        return true;
+    }
+
+    public void Clear()
+    {
+        _chunks.Clear();
+        _tail = null;
+        _headIndex = 0;
+        _tailCount = 0;
+        Count = 0;
+    }
+}
