@@ -34,7 +34,9 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     /// </summary>
     public StoreRecovery Recover()
     {
-        var messages = new Dictionary<long, (StoredLocation Location, List<int> Queues)>();
+        // One small struct per live message while scanning (no per-message allocation): recovery of
+        // millions of messages must fit in memory alongside the queues it rebuilds.
+        var messages = new Dictionary<long, LiveMessage>();
         var delivered = new HashSet<(int Queue, long Message)>();
         var stats = _journal.Recover((type, payload, location) =>
         {
@@ -44,13 +46,18 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     {
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload);
                         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
-                        var queues = new List<int>(count);
-                        for (var i = 0; i < count; i++)
+                        var first = BinaryPrimitives.ReadInt32LittleEndian(payload[10..]);
+                        int[]? more = null;
+                        if (count > 1)
                         {
-                            queues.Add(BinaryPrimitives.ReadInt32LittleEndian(payload[(10 + (4 * i))..]));
+                            more = new int[count - 1];
+                            for (var i = 1; i < count; i++)
+                            {
+                                more[i - 1] = BinaryPrimitives.ReadInt32LittleEndian(payload[(10 + (4 * i))..]);
+                            }
                         }
 
-                        messages[id] = (location, queues);
+                        messages[id] = new LiveMessage(location, first, more, count);
                         _lastMessageId = Math.Max(_lastMessageId, id);
                         break;
                     }
@@ -66,14 +73,22 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
                         if (messages.TryGetValue(id, out var entry))
                         {
-                            entry.Queues.Remove(queue);
-                            if (entry.Queues.Count == 0)
+                            var remaining = entry.Without(queue);
+                            if (remaining.Count == 0)
                             {
                                 messages.Remove(id);
                             }
+                            else
+                            {
+                                messages[id] = remaining;
+                            }
                         }
 
-                        delivered.Remove((queue, id));
+                        if (delivered.Count > 0)
+                        {
+                            delivered.Remove((queue, id));
+                        }
+
                         break;
                     }
 
@@ -93,22 +108,26 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
         var byQueue = new Dictionary<int, List<RecoveredMessage>>();
         var references = new Dictionary<int, int>();
-        foreach (var (id, (location, queues)) in messages)
+        foreach (var (id, entry) in messages)
         {
-            foreach (var queue in queues)
+            for (var i = 0; i < entry.Count; i++)
             {
+                var queue = entry.QueueAt(i);
                 if (!byQueue.TryGetValue(queue, out var list))
                 {
                     list = [];
                     byQueue.Add(queue, list);
                 }
 
-                list.Add(new RecoveredMessage(id, location, delivered.Contains((queue, id))));
+                list.Add(new RecoveredMessage(id, entry.Location, delivered.Count > 0 && delivered.Contains((queue, id))));
             }
 
-            references[location.Segment] = references.GetValueOrDefault(location.Segment) + queues.Count;
+            references[entry.Location.Segment] = references.GetValueOrDefault(entry.Location.Segment) + entry.Count;
         }
 
+        var messageCount = messages.Count;
+        messages.Clear();
+        messages.TrimExcess();
         foreach (var list in byQueue.Values)
         {
             list.Sort(static (a, b) => a.MessageId.CompareTo(b.MessageId));
@@ -116,7 +135,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
         _journal.RestoreReferences(references);
         _journal.Start();
-        return new StoreRecovery(byQueue, messages.Count, stats);
+        return new StoreRecovery(byQueue, messageCount, stats);
     }
 
     public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
@@ -207,6 +226,58 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     public void Dispose() => _journal.Dispose();
 
     private sealed record MessageRecordState(long Id, Message Message, int[] Queues);
+
+    /// <summary>A message seen during recovery and the queues still holding it (the first inline).</summary>
+    private readonly record struct LiveMessage(StoredLocation Location, int First, int[]? More, int Count)
+    {
+        public int QueueAt(int index)
+        {
+            if (More is null)
+            {
+                return First;
+            }
+
+            // Queues removed from a multi-queue message are marked -1 and skipped by Count.
+            var seen = 0;
+            for (var i = -1; i < More.Length; i++)
+            {
+                var queue = i < 0 ? First : More[i];
+                if (queue < 0)
+                {
+                    continue;
+                }
+
+                if (seen++ == index)
+                {
+                    return queue;
+                }
+            }
+
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+
+        public LiveMessage Without(int queue)
+        {
+            if (First == queue)
+            {
+                return this with { First = -1, Count = Count - 1 };
+            }
+
+            if (More is not null)
+            {
+                for (var i = 0; i < More.Length; i++)
+                {
+                    if (More[i] == queue)
+                    {
+                        More[i] = -1;
+                        return this with { Count = Count - 1 };
+                    }
+                }
+            }
+
+            return this;
+        }
+    }
 }
 
 /// <summary>What the store found at startup.</summary>
