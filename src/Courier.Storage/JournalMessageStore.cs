@@ -178,7 +178,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment).Position;
 
     public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference).Position;
+        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment).Position;
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
     {

@@ -97,9 +97,9 @@ public sealed partial class MessageJournal
 
     private static void TrackReplayedRecord(Segment segment, RecordType type, ReadOnlySpan<byte> payload)
     {
-        // A settle record's payload starts with the segment of the message it settles; the
-        // dependency keeps this segment until that one is gone.
-        if (type != RecordType.Settle || payload.Length < 4)
+        // A settle or delivered record's payload starts with the segment of the message it refers
+        // to; the dependency keeps this segment until that one is gone.
+        if (type is not (RecordType.Settle or RecordType.Delivered) || payload.Length < 4)
         {
             return;
         }

@@ -19,7 +19,7 @@ namespace Courier.Storage.Journal;
 /// After the sync, every <see cref="IDurabilityWaiter"/> whose position is covered is told.</para>
 /// <para>Release: each segment counts the queue references its message records hold; a settle
 /// record releases one. A segment with no references left, that is not the tail, and whose own
-/// settle records refer only to segments already deleted (so deleting it cannot bring a settled
+/// settle and delivered records refer only to segments already deleted (so deleting it cannot bring a settled
 /// message back on replay) is deleted.</para>
 /// <para>Failure: if a write or sync fails the journal stops: waiters are told it failed, appends
 /// throw <see cref="StoreFailedException"/>, and nothing after the last successful sync is ever
@@ -85,10 +85,12 @@ public sealed partial class MessageJournal : IDisposable
     /// <summary>
     /// Appends one record. <paramref name="addReferences"/> counts queue references the record
     /// holds (a message record's queues); <paramref name="releasesSegment"/> names the segment whose
-    /// message a settle record releases one reference of (or -1).
+    /// message a settle record releases one reference of (or -1); <paramref name="refersToSegment"/>
+    /// names the segment of the message a delivered record marks (or -1), which, like a settle's,
+    /// keeps this record's segment until that one is gone, so the mark is not lost before the message.
     /// </summary>
     public (StoredLocation Location, long Position) Append<TState>(
-        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1)
+        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1)
     {
         var size = HeaderSize + payloadLength;
         lock (_gate)
@@ -121,6 +123,11 @@ public sealed partial class MessageJournal : IDisposable
                 {
                     tail.AddDependency(released.Id);
                 }
+            }
+
+            if (refersToSegment >= 0 && refersToSegment != tail.Id && _segments.ContainsKey(refersToSegment))
+            {
+                tail.AddDependency(refersToSegment);
             }
 
             _appendPosition += size;

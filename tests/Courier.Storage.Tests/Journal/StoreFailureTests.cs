@@ -1,0 +1,117 @@
+using Courier.Core.Storage;
+using Courier.Storage.Devices;
+using Courier.Storage.Journal;
+using Courier.Storage.Tests.Support;
+using static Courier.Storage.Tests.Journal.TornTailRecoveryTests;
+
+namespace Courier.Storage.Tests.Journal;
+
+/// <summary>
+/// A store whose write or sync fails must never confirm what it could not save: the waiters of
+/// unsynced records are told it failed, the store refuses further appends, and after a power loss
+/// only what was synced before the fault comes back.
+/// </summary>
+public sealed class StoreFailureTests
+{
+    public enum Fault
+    {
+        FailedSync,
+        ShortWrite,
+    }
+
+    [Theory]
+    [InlineData(Fault.FailedSync)]
+    [InlineData(Fault.ShortWrite)]
+    public async Task A_failed_write_or_sync_fails_the_waiters_and_the_store_and_confirms_nothing_unsynced(Fault fault)
+    {
+        var device = new MemoryJournalDevice();
+        using var store = Open(device, CommitPolicy.Always, out _);
+
+        // 1. Three messages are appended and synced.
+        var synced = new List<StoredMessage>();
+        for (var n = 0; n < 3; n++)
+        {
+            synced.Add(store.AppendMessage(SampleMessages.Plain(n), [1]));
+        }
+
+        await AwaitDurable(store, synced[^1].CommitPosition);
+
+        // 2. Arm the fault, append one more and wait for it.
+        if (fault == Fault.FailedSync)
+        {
+            device.FailNextFlush = true;
+        }
+        else
+        {
+            device.ShortNextWrite = 5;
+        }
+
+        var doomed = store.AppendMessage(SampleMessages.Plain(3), [1]);
+        var probe = new DurabilityProbe();
+        store.WhenDurable(doomed.CommitPosition, probe);
+
+        // 3. Its waiter is told the store failed, once, and never that it is durable.
+        Assert.Equal(DurabilityOutcome.Failed, await probe.Outcome);
+        Assert.Equal(1, probe.Calls);
+        Assert.True(store.IsFailed);
+
+        // 4. The store refuses everything after that, and late waiters get the same answer.
+        Assert.Throws<StoreFailedException>(() => store.AppendMessage(SampleMessages.Plain(4), [1]));
+        Assert.Throws<StoreFailedException>(() => store.AppendSettle(1, synced[0].MessageId, synced[0].Location));
+        var late = new DurabilityProbe();
+        store.WhenDurable(doomed.CommitPosition, late);
+        Assert.Equal(DurabilityOutcome.Failed, await late.Outcome);
+        var before = new DurabilityProbe();
+        store.WhenDurable(synced[^1].CommitPosition, before);
+        Assert.Equal(DurabilityOutcome.Durable, await before.Outcome);
+
+        // 5. Power loss and restart: what was synced is back, the failed record is not.
+        store.Dispose();
+        device.Crash();
+        using var reopened = Open(device, CommitPolicy.Always, out var recovery);
+        Assert.Equal(synced.Select(s => s.MessageId), recovery.Queues[1].Select(m => m.MessageId));
+        Assert.False(reopened.IsFailed);
+    }
+
+    [Fact]
+    public async Task A_waiter_is_told_durable_only_once_the_device_has_synced_and_the_record_survives_a_crash()
+    {
+        var device = new MemoryJournalDevice();
+        var syncsWhenTold = -1;
+        using (var store = Open(device, CommitPolicy.Always, out _))
+        {
+            // 1. Append and wait; note the device's sync count at the moment the waiter is told.
+            var stored = store.AppendMessage(SampleMessages.Plain(1), [1]);
+            var probe = new DurabilityProbe(_ => syncsWhenTold = device.FlushCount);
+            store.WhenDurable(stored.CommitPosition, probe);
+            Assert.Equal(DurabilityOutcome.Durable, await probe.Outcome);
+            Assert.Equal(1, syncsWhenTold);
+
+            // 2. Power loss while the store is still running: what it confirmed is on the "disk".
+            device.Crash();
+        }
+
+        using var reopened = Open(device, CommitPolicy.Always, out var recovery);
+        Assert.Single(recovery.Queues[1]);
+    }
+
+    [Fact]
+    public async Task With_policy_never_nothing_is_synced_so_a_power_loss_loses_what_was_confirmed()
+    {
+        var device = new MemoryJournalDevice();
+        using (var store = Open(device, CommitPolicy.Never, out _))
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                await AwaitDurable(store, store.AppendMessage(SampleMessages.Plain(n), [1]).CommitPosition);
+            }
+
+            Assert.Equal(0, device.FlushCount);
+        }
+
+        Assert.Equal(0, device.FlushCount);
+        device.Crash();
+        using var reopened = Open(device, CommitPolicy.Always, out var recovery);
+        Assert.Equal(0, recovery.Messages);
+    }
+}
