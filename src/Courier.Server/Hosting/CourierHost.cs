@@ -181,7 +181,7 @@ public sealed class CourierHost : IAsyncDisposable
         var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Server");
 
         // Recover before listening: clients see the broker only as it was when it stopped.
-        var recovery = _store.Recover();
+        StoreRecovery? recovery = _store.Recover();
         Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
         ServerLog.Recovered(
             logger,
@@ -191,6 +191,11 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
         _app.Lifetime.ApplicationStopped.Register(_store.Dispose);
+
+        // Recovery's scratch (an entry per message scanned) is garbage now; give it back to the
+        // OS before clients arrive rather than carry it as resident memory.
+        recovery = null;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         ServerLog.Listening(logger, "AMQP 0-9-1", AmqpEndPoint.ToString());

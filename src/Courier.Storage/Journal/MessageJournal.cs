@@ -257,6 +257,7 @@ public sealed partial class MessageJournal : IDisposable
                 {
                     segment.InFlight = null;
                     buffer.ResetWrittenCount();
+                    segment.TrimBuffers(isTail: segment == _tail);
                 }
             }
 
@@ -482,6 +483,27 @@ public sealed partial class MessageJournal : IDisposable
 
         /// <summary>Queue references held by this segment's message records.</summary>
         public int References { get; set; }
+
+        /// <summary>
+        /// Gives back buffer memory once a burst is written: a segment that is no longer the tail
+        /// will take no more appends, and the tail keeps at most a modest buffer between bursts.
+        /// Without this every segment would keep its largest batch's buffers for its whole life.
+        /// </summary>
+        public void TrimBuffers(bool isTail)
+        {
+            const int Retained = 1024 * 1024;
+            if (!isTail && Pending.WrittenCount == 0)
+            {
+                Pending = new ArrayBufferWriter<byte>(1);
+                _spare = new ArrayBufferWriter<byte>(1);
+                return;
+            }
+
+            if (_spare.Capacity > Retained)
+            {
+                _spare = new ArrayBufferWriter<byte>(4096);
+            }
+        }
 
         public ArrayBufferWriter<byte> SwapPending()
         {
