@@ -372,7 +372,7 @@ public sealed class Queue : IBindingDestination
     {
         lock (_gate)
         {
-            var count = _ready.Count;
+            var count = _ready.Count + (int)_paged.Count;
             SettleAllReadyLocked();
             return count;
         }
@@ -394,7 +394,7 @@ public sealed class Queue : IBindingDestination
             }
 
             _deleted = true;
-            count = _ready.Count;
+            count = _ready.Count + (int)_paged.Count;
             SettleAllReadyLocked();
             consumers = [.. _consumers];
             _consumers.Clear();
