@@ -63,7 +63,12 @@ public sealed class CourierHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Builds a node from command-line arguments, environment and <c>courier.json</c>.</summary>
-    public static CourierHost Create(string[] args, Action<ILoggingBuilder>? configureLogging = null, Action<ServerOptions>? configure = null)
+    /// <param name="configureServices">Runs after the defaults are registered, so an embedder (or a test) can replace one, e.g. the journal device.</param>
+    public static CourierHost Create(
+        string[] args,
+        Action<ILoggingBuilder>? configureLogging = null,
+        Action<ServerOptions>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         var configFile = FindConfigFile(args);
@@ -106,8 +111,9 @@ public sealed class CourierHost : IAsyncDisposable
             HeartbeatSeconds = options.Amqp.Heartbeat,
             ProductVersion = Version,
         };
+        builder.Services.AddSingleton<IJournalDevice>(_ => new FileJournalDevice(Path.Combine(dataDir, "journal")));
         builder.Services.AddSingleton(services => new JournalMessageStore(
-            new FileJournalDevice(Path.Combine(dataDir, "journal")),
+            services.GetRequiredService<IJournalDevice>(),
             journalOptions,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
         var limits = new ResourceLimits
@@ -128,6 +134,8 @@ public sealed class CourierHost : IAsyncDisposable
             services.GetRequiredService<ResourceMonitor>()));
         builder.Services.AddSingleton(amqpOptions);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        configureServices?.Invoke(builder.Services);
 
         ListenOptions? amqpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>

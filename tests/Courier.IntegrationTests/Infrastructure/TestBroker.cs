@@ -30,7 +30,10 @@ public sealed class TestBroker : IAsyncDisposable
 
     public IReadOnlyCollection<string> Logs => _logs.Entries;
 
-    public static async Task<TestBroker> StartAsync(Action<ServerOptions>? configure = null, params string[] args)
+    public static Task<TestBroker> StartAsync(Action<ServerOptions>? configure = null, params string[] args) =>
+        StartAsync(configure, configureServices: null, args);
+
+    public static async Task<TestBroker> StartAsync(Action<ServerOptions>? configure, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices, params string[] args)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "courier-test-" + Guid.NewGuid().ToString("N"));
         var logs = new CollectingLoggerProvider();
@@ -42,7 +45,8 @@ public sealed class TestBroker : IAsyncDisposable
                 logging.AddProvider(logs);
                 logging.SetMinimumLevel(LogLevel.Debug);
             },
-            configure);
+            configure,
+            configureServices);
         await host.StartAsync();
         return new TestBroker(host, logs, dataDir);
     }
