@@ -33,6 +33,7 @@ internal sealed partial class AmqpConnection
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Dictionary<ushort, AmqpChannel> _channels = [];
     private readonly Action _abortTransport;
+    private readonly ShortStringCache _strings = new();
     private ConnectionState _state = ConnectionState.AwaitingProtocolHeader;
     private ushort _channelMax;
     private ushort _heartbeat;
@@ -302,7 +303,7 @@ internal sealed partial class AmqpConnection
             }
 
             var key = AmqpFrameReader.ReadMethodKey(span);
-            var reader = new AmqpReader(span[4..]);
+            var reader = new AmqpReader(span[4..], _strings);
             if (frame.Channel == 0)
             {
                 HandleConnectionMethod(key, ref reader);

@@ -17,11 +17,19 @@ public ref struct AmqpReader
     public const int MaxTableDepth = TableEncoding.MaxDepth;
 
     private readonly ReadOnlySpan<byte> _buffer;
+    private readonly ShortStringCache? _strings;
     private int _position;
 
     public AmqpReader(ReadOnlySpan<byte> buffer)
+        : this(buffer, strings: null)
+    {
+    }
+
+    /// <param name="strings">Where repeated short strings are reused from, or null to always allocate.</param>
+    public AmqpReader(ReadOnlySpan<byte> buffer, ShortStringCache? strings)
     {
         _buffer = buffer;
+        _strings = strings;
         _position = 0;
     }
 
@@ -68,7 +76,7 @@ public ref struct AmqpReader
         }
 
         var bytes = Take(length);
-        return Encoding.UTF8.GetString(bytes);
+        return _strings is null ? Encoding.UTF8.GetString(bytes) : _strings.Get(bytes);
     }
 
     public byte[] ReadLongString()
