@@ -86,6 +86,48 @@ public sealed class Broker
             preferLocal: false);
     }
 
+    private ITimer? _compactionTimer;
+    private int _compacting;
+
+    /// <summary>
+    /// Copies the live messages of mostly-dead journal segments forward so the segments can be
+    /// deleted. Returns how many messages moved. Safe to call at any time; one run at a time.
+    /// </summary>
+    public int CompactJournal()
+    {
+        if (Store is null || Interlocked.Exchange(ref _compacting, 1) == 1)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return JournalCompactor.Compact(Store, _virtualHosts.Values);
+        }
+        catch (Exception e) when (e is StoreFailedException or IOException or InvalidDataException or InvalidOperationException or ObjectDisposedException)
+        {
+            // Compaction is best effort: a segment it could not compact stays, and nothing is lost.
+            CompactionFailed?.Invoke(e);
+            return 0;
+        }
+        finally
+        {
+            Volatile.Write(ref _compacting, 0);
+        }
+    }
+
+    /// <summary>Raised when a compaction run failed (the journal is unchanged by it); for logging.</summary>
+    public event Action<Exception>? CompactionFailed;
+
+    public void StopCompaction() => _compactionTimer?.Dispose();
+
+    /// <summary>Runs <see cref="CompactJournal"/> every <paramref name="interval"/> in the background.</summary>
+    public void StartCompaction(TimeProvider time, TimeSpan interval)
+    {
+        _compactionTimer?.Dispose();
+        _compactionTimer = time.CreateTimer(static s => ((Broker)s!).CompactJournal(), this, interval, interval);
+    }
+
     internal int NextQueueStoreId() => Interlocked.Increment(ref _lastQueueStoreId);
 
     /// <summary>

@@ -107,7 +107,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         });
 
         var byQueue = new Dictionary<int, List<RecoveredMessage>>();
-        var references = new Dictionary<int, int>();
+        var references = new Dictionary<int, (int References, long Bytes)>();
         foreach (var (id, entry) in messages)
         {
             for (var i = 0; i < entry.Count; i++)
@@ -122,7 +122,8 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                 list.Add(new RecoveredMessage(id, entry.Location, delivered.Count > 0 && delivered.Contains((queue, id))));
             }
 
-            references[entry.Location.Segment] = references.GetValueOrDefault(entry.Location.Segment) + entry.Count;
+            var (count, bytes) = references.GetValueOrDefault(entry.Location.Segment);
+            references[entry.Location.Segment] = (count + entry.Count, bytes + ((long)entry.Location.Length * entry.Count));
         }
 
         var messageCount = messages.Count;
@@ -139,17 +140,33 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
-        Append(RecordType.Message, message, queueIds);
+        Append(RecordType.Message, message, queueIds, id: 0);
 
-    public StoredMessage AppendPaged(Message message) => Append(RecordType.PagedMessage, message, [0]);
+    public StoredMessage AppendPaged(Message message) => Append(RecordType.PagedMessage, message, [0], id: 0);
 
-    private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds)
+    public IReadOnlyList<int> SegmentsWorthCompacting() => _journal.CompactionCandidates();
+
+    public int ReferencesIn(int segment) => _journal.ReferencesIn(segment);
+
+    public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged)
+    {
+        // Same id: on replay the copy, found later, replaces the original and its holders.
+        var copy = Append(paged ? RecordType.PagedMessage : RecordType.Message, message, queueIds, messageId);
+        _journal.Release(from.Segment, queueIds.Length, (long)from.Length * queueIds.Length);
+        return copy;
+    }
+
+    private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds, long id)
     {
         var exchange = Encoding.UTF8.GetByteCount(message.Exchange);
         var routingKey = Encoding.UTF8.GetByteCount(message.RoutingKey);
         var properties = PropertiesEncoding.Measure(message.Properties);
         var length = 8 + 2 + (4 * queueIds.Length) + 1 + exchange + 1 + routingKey + properties + 4 + message.Body.Length;
-        var id = Interlocked.Increment(ref _lastMessageId);
+        if (id == 0)
+        {
+            id = Interlocked.Increment(ref _lastMessageId);
+        }
+
         var state = new MessageRecordState(id, message, queueIds.ToArray());
         var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length);
         return new StoredMessage(id, location, position);
@@ -175,7 +192,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment).Position;
+        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length).Position;
 
     public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
         _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment).Position;

@@ -200,7 +200,6 @@ internal sealed partial class AmqpConnection
         _state = ConnectionState.Open;
         Outbound.WriteMethod(0, new ConnectionOpenOk());
         AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);
-        OnAlarmChanged(Broker.Resources.Alarm);
     }
 
     /// <summary>Once a second: handshake and close deadlines, heartbeats out, missed heartbeats in.</summary>

@@ -130,6 +130,7 @@ internal sealed partial class AmqpConnection
                 // A resource alarm is on: stop reading from a publishing connection until it
                 // clears, so its publishes wait in the client and the socket, not in our memory.
                 _readPaused = true;
+                OnAlarmChanged(Broker.Resources.Alarm);
                 try
                 {
                     await Broker.Resources.WaitUntilClearAsync(_lifetime.Token).ConfigureAwait(false);
@@ -552,9 +553,10 @@ internal sealed partial class AmqpConnection
                 return;
             }
 
-            // Several changes can race here; send what is true now, once.
+            // Several changes can race here; send what is true now, once. As in RabbitMQ, only a
+            // connection that publishes is told it is blocked.
             var alarm = Broker.Resources.Alarm;
-            if (alarm.IsBlocked == _sentBlocked)
+            if (alarm.IsBlocked == _sentBlocked || (alarm.IsBlocked && !_isPublisher))
             {
                 return;
             }

@@ -56,6 +56,19 @@ internal sealed class ChunkedQueue<T>
         return true;
     }
 
+    /// <summary>The entries in order, as writable spans (one per chunk), for in-place updates.</summary>
+    public IEnumerable<Memory<T>> Chunks()
+    {
+        var first = true;
+        foreach (var chunk in _chunks)
+        {
+            var start = first ? _headIndex : 0;
+            var end = ReferenceEquals(chunk, _tail) ? _tailCount : ChunkSize;
+            first = false;
+            yield return chunk.AsMemory(start, end - start);
+        }
+    }
+
     public void Clear()
     {
         _chunks.Clear();

@@ -32,6 +32,10 @@ public sealed class Queue : IBindingDestination
     // small structs: tens of bytes each instead of an object per message. Everything here comes
     // after everything in _ready (requeued messages always go back to _ready, being older).
     private readonly ChunkedQueue<PagedEntry> _paged = new();
+
+    // Stored messages out with consumers, so compaction can find every holder of a message.
+    private readonly HashSet<QueuedMessage> _out = new(ReferenceEqualityComparer.Instance);
+    private static long s_lockOrder;
     private int _nextConsumer;
     private long _nextSequence;
     private int _unsettled;
@@ -59,6 +63,9 @@ public sealed class Queue : IBindingDestination
         StoreId = store is null ? 0 : storeId;
         Store = StoreId == 0 ? null : store;
     }
+
+    /// <summary>A total order over queues, for taking several queues' locks without deadlock (compaction).</summary>
+    internal long LockOrder { get; } = Interlocked.Increment(ref s_lockOrder);
 
     /// <summary>The queue's id in journal records; 0 for a queue whose messages are never stored.</summary>
     public int StoreId { get; }
@@ -298,6 +305,7 @@ public sealed class Queue : IBindingDestination
                 _unsettled--;
             }
 
+            _out.Remove(message);
             RecordSettled(message);
         }
     }
@@ -314,6 +322,7 @@ public sealed class Queue : IBindingDestination
                     _unsettled--;
                 }
 
+                _out.Remove(message);
                 if (_deleted)
                 {
                     RecordSettled(message);
@@ -449,6 +458,11 @@ public sealed class Queue : IBindingDestination
         else
         {
             _unsettled++;
+            if (message.IsStored)
+            {
+                _out.Add(message);
+            }
+
             if (message.DeliveryCount == 1 && !message.Redelivered && message.IsStored && !message.IsPagedTransient && Store is { IsFailed: false } store)
             {
                 try
@@ -517,6 +531,131 @@ public sealed class Queue : IBindingDestination
 
     private QueuedMessage Materialize(in PagedEntry entry) =>
         new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient);
+
+    internal void EnterLock() => _gate.Enter();
+
+    internal void ExitLock() => _gate.Exit();
+
+    /// <summary>True if any message this queue holds (ready or out) lives in <paramref name="segment"/>.</summary>
+    internal bool HoldsIn(int segment)
+    {
+        lock (_gate)
+        {
+            foreach (var (queued, _) in _ready.UnorderedItems)
+            {
+                if (queued.IsStored && queued.Location.Segment == segment)
+                {
+                    return true;
+                }
+            }
+
+            foreach (var queued in _out)
+            {
+                if (queued.Location.Segment == segment)
+                {
+                    return true;
+                }
+            }
+
+            foreach (var chunk in _paged.Chunks())
+            {
+                foreach (var entry in chunk.Span)
+                {
+                    if (entry.Location.Segment == segment)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Under the lock (taken with <see cref="EnterLock"/>): adds every message this queue holds in
+    /// <paramref name="segment"/> to <paramref name="found"/>, noting this queue as a holder.
+    /// </summary>
+    internal void CollectLocked(int segment, Dictionary<long, RelocationCandidate> found)
+    {
+        foreach (var (queued, _) in _ready.UnorderedItems)
+        {
+            if (queued.IsStored && queued.Location.Segment == segment)
+            {
+                Note(found, queued.StoreId, queued.Location, queued.IsPagedTransient, queued.Redelivered || queued.DeliveryCount > 0);
+            }
+        }
+
+        foreach (var queued in _out)
+        {
+            if (queued.Location.Segment == segment)
+            {
+                Note(found, queued.StoreId, queued.Location, queued.IsPagedTransient, delivered: true);
+            }
+        }
+
+        foreach (var chunk in _paged.Chunks())
+        {
+            foreach (var entry in chunk.Span)
+            {
+                if (entry.Location.Segment == segment)
+                {
+                    Note(found, entry.StoreId, entry.Location, entry.Transient, entry.Delivered);
+                }
+            }
+        }
+    }
+
+    private void Note(Dictionary<long, RelocationCandidate> found, long id, StoredLocation location, bool paged, bool delivered)
+    {
+        if (!found.TryGetValue(id, out var candidate))
+        {
+            candidate = new RelocationCandidate(id, location, paged);
+            found.Add(id, candidate);
+        }
+
+        if (!candidate.Holders.Contains(this))
+        {
+            candidate.Holders.Add(this);
+        }
+
+        if (delivered)
+        {
+            candidate.DeliveredTo.Add(this);
+        }
+    }
+
+    /// <summary>Under the lock: points every entry of a moved message at its new location.</summary>
+    internal void MoveLocked(int segment, IReadOnlyDictionary<long, StoredLocation> moved)
+    {
+        foreach (var (queued, _) in _ready.UnorderedItems)
+        {
+            if (queued.IsStored && queued.Location.Segment == segment && moved.TryGetValue(queued.StoreId, out var to))
+            {
+                queued.MoveTo(to);
+            }
+        }
+
+        foreach (var queued in _out)
+        {
+            if (queued.Location.Segment == segment && moved.TryGetValue(queued.StoreId, out var to))
+            {
+                queued.MoveTo(to);
+            }
+        }
+
+        foreach (var chunk in _paged.Chunks())
+        {
+            var span = chunk.Span;
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (span[i].Location.Segment == segment && moved.TryGetValue(span[i].StoreId, out var to))
+                {
+                    span[i] = span[i] with { Location = to };
+                }
+            }
+        }
+    }
 
     /// <summary>A ready message only the journal holds: 32 bytes in memory.</summary>
     private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient);

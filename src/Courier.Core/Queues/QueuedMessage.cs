@@ -68,6 +68,9 @@ public sealed class QueuedMessage
 
     public int DeliveryCount { get; internal set; }
 
+    /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
+    internal void MoveTo(StoredLocation location) => Location = location;
+
     /// <summary>Drops the in-memory copy of a stored message; returns the bytes freed.</summary>
     internal int PageOut()
     {

@@ -24,6 +24,18 @@ public interface IMessageStore
     /// </summary>
     StoredMessage AppendPaged(Message message);
 
+    /// <summary>Journal segments mostly dead, whose live messages should be copied forward so the segment can go.</summary>
+    IReadOnlyList<int> SegmentsWorthCompacting();
+
+    /// <summary>How many queue references the messages of <paramref name="segment"/> still hold.</summary>
+    int ReferencesIn(int segment);
+
+    /// <summary>
+    /// Copies a message forward (compaction) under the same id, held by <paramref name="queueIds"/>,
+    /// and releases its references at <paramref name="from"/>. Returns where the copy lives.
+    /// </summary>
+    StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged);
+
     /// <summary>Records that a queue is done with a message (acknowledged, rejected, purged, or the queue deleted).</summary>
     long AppendSettle(int queueId, long messageId, StoredLocation location);
 

@@ -199,6 +199,9 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
         _app.Lifetime.ApplicationStopped.Register(_store.Dispose);
+        Broker.CompactionFailed += e => ServerLog.CompactionFailed(logger, e);
+        Broker.StartCompaction(_app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10));
+        _app.Lifetime.ApplicationStopping.Register(Broker.StopCompaction);
 
         // Recovery's scratch (an entry per message scanned) is garbage now; give it back to the
         // OS before clients arrive rather than carry it as resident memory.

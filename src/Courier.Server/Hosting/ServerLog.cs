@@ -14,6 +14,9 @@ internal static partial class ServerLog
     [LoggerMessage(10004, LogLevel.Information, "Recovered {Messages} persistent messages in {ElapsedMs} ms ({Segments} journal segments, {Records} records; {TruncatedBytes} bytes of torn tail dropped)")]
     public static partial void Recovered(ILogger logger, int messages, long elapsedMs, int segments, long records, long truncatedBytes);
 
+    [LoggerMessage(10005, LogLevel.Warning, "Journal compaction failed; the segments it was working on stay until the next run")]
+    public static partial void CompactionFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
 }

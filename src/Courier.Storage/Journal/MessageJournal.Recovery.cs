@@ -84,13 +84,15 @@ public sealed partial class MessageJournal
     }
 
     /// <summary>After replay: how many queue references each segment's surviving messages still hold.</summary>
-    public void RestoreReferences(IReadOnlyDictionary<int, int> referencesBySegment)
+    public void RestoreReferences(IReadOnlyDictionary<int, (int References, long Bytes)> bySegment)
     {
         lock (_gate)
         {
             foreach (var segment in _segments.Values)
             {
-                segment.References = referencesBySegment.GetValueOrDefault(segment.Id);
+                var (references, bytes) = bySegment.GetValueOrDefault(segment.Id);
+                segment.References = references;
+                segment.LiveBytes = bytes;
             }
         }
     }

@@ -90,7 +90,7 @@ public sealed partial class MessageJournal : IDisposable
     /// keeps this record's segment until that one is gone, so the mark is not lost before the message.
     /// </summary>
     public (StoredLocation Location, long Position) Append<TState>(
-        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1)
+        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1, int releasedBytes = 0)
     {
         var size = HeaderSize + payloadLength;
         lock (_gate)
@@ -116,9 +116,11 @@ public sealed partial class MessageJournal : IDisposable
             var location = new StoredLocation(tail.Id, (int)tail.AppendOffset, size);
             tail.AppendOffset += size;
             tail.References += addReferences;
+            tail.LiveBytes += (long)size * addReferences;
             if (releasesSegment >= 0 && _segments.TryGetValue(releasesSegment, out var released))
             {
                 released.References--;
+                released.LiveBytes -= releasedBytes;
                 if (released.Id != tail.Id)
                 {
                     tail.AddDependency(released.Id);
@@ -140,6 +142,55 @@ public sealed partial class MessageJournal : IDisposable
 
             return (location, position);
         }
+    }
+
+    /// <summary>
+    /// Releases references without a settle record: a message was copied forward (compaction), so
+    /// the copy holds them now. The segment may be deleted only once everything appended before
+    /// this call (the copy among it) is durable.
+    /// </summary>
+    public void Release(int segment, int references, long bytes)
+    {
+        lock (_gate)
+        {
+            if (_segments.TryGetValue(segment, out var released))
+            {
+                released.References -= references;
+                released.LiveBytes -= bytes;
+                released.DeletableAfter = Math.Max(released.DeletableAfter, _appendPosition);
+            }
+        }
+    }
+
+    /// <summary>Queue references the segment's message records still hold (0 for a segment that is gone).</summary>
+    public int ReferencesIn(int segment)
+    {
+        lock (_gate)
+        {
+            return _segments.TryGetValue(segment, out var s) ? s.References : 0;
+        }
+    }
+
+    /// <summary>
+    /// Segments worth compacting: full-sized, not the tail, still holding references, but with
+    /// live message records under a quarter of their bytes.
+    /// </summary>
+    public IReadOnlyList<int> CompactionCandidates()
+    {
+        var candidates = new List<int>();
+        lock (_gate)
+        {
+            foreach (var segment in _segments.Values)
+            {
+                if (segment != _tail && segment.References > 0 && segment.AppendOffset >= _options.SegmentSize / 2
+                    && segment.LiveBytes * 4 < segment.AppendOffset)
+                {
+                    candidates.Add(segment.Id);
+                }
+            }
+        }
+
+        return candidates;
     }
 
     /// <summary>Tells <paramref name="waiter"/> when <paramref name="position"/> is durable (now, if it already is).</summary>
@@ -371,7 +422,8 @@ public sealed partial class MessageJournal : IDisposable
                 changed = false;
                 foreach (var segment in _segments.Values)
                 {
-                    if (segment == _tail || segment.References > 0 || segment.Pending.WrittenCount > 0 || segment.HasDependencyIn(_segments))
+                    if (segment == _tail || segment.References > 0 || segment.Pending.WrittenCount > 0 || segment.HasDependencyIn(_segments)
+                        || segment.DeletableAfter > Interlocked.Read(ref _durablePosition))
                     {
                         continue;
                     }
@@ -483,6 +535,12 @@ public sealed partial class MessageJournal : IDisposable
 
         /// <summary>Queue references held by this segment's message records.</summary>
         public int References { get; set; }
+
+        /// <summary>Bytes of message records still referenced, counted once per reference (an estimate of what compaction would copy).</summary>
+        public long LiveBytes { get; set; }
+
+        /// <summary>Journal position that must be durable before the segment may be deleted (set when its messages were copied forward).</summary>
+        public long DeletableAfter { get; set; }
 
         /// <summary>
         /// Gives back buffer memory once a burst is written: a segment that is no longer the tail

@@ -32,6 +32,13 @@ internal sealed class InMemoryMessageStore : IMessageStore
         return new StoredMessage(id, new StoredLocation(1, (int)id, 1), id);
     }
 
+    public IReadOnlyList<int> SegmentsWorthCompacting() => [];
+
+    public int ReferencesIn(int segment) => 0;
+
+    public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged) =>
+        new(messageId, from, 0);
+
     public long AppendSettle(int queueId, long messageId, StoredLocation location)
     {
         Settled.Add((queueId, messageId));
