@@ -204,23 +204,26 @@ internal sealed partial class AmqpChannel
                 _consumerUnacked++;
             }
 
-            var message = queued.Message;
-            _connection.Outbound.WriteContent(
-                Id,
-                new BasicDeliver
-                {
-                    ConsumerTag = consumer.Tag,
-                    DeliveryTag = tag,
-                    Redelivered = queued.Redelivered,
-                    Exchange = message.Exchange,
-                    RoutingKey = message.RoutingKey,
-                },
-                message.Properties,
-                message.Body.Span,
-                _connection.FrameMax);
+            WriteDeliverLocked(consumer.Tag, tag, queued.Redelivered, queued.Message);
             return true;
         }
     }
+
+    /// <summary>Writes basic.deliver with its content; called under the channel lock so tags go out in order.</summary>
+    private void WriteDeliverLocked(string consumerTag, ulong deliveryTag, bool redelivered, Core.Messages.Message message) =>
+        _connection.Outbound.WriteContent(
+            Id,
+            new BasicDeliver
+            {
+                ConsumerTag = consumerTag,
+                DeliveryTag = deliveryTag,
+                Redelivered = redelivered,
+                Exchange = message.Exchange,
+                RoutingKey = message.RoutingKey,
+            },
+            message.Properties,
+            message.Body.Span,
+            _connection.FrameMax);
 
     /// <summary>The consumer's queue was deleted: forget the consumer and tell the client if it listens for that.</summary>
     public void OnConsumerCancelledByBroker(AmqpConsumer consumer)

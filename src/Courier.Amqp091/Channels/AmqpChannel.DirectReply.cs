@@ -98,19 +98,7 @@ internal sealed partial class AmqpChannel : IReplyTarget
                 return false;
             }
 
-            _connection.Outbound.WriteContent(
-                Id,
-                new BasicDeliver
-                {
-                    ConsumerTag = _replyConsumerTag,
-                    DeliveryTag = ++_deliveryTag,
-                    Redelivered = false,
-                    Exchange = message.Exchange,
-                    RoutingKey = message.RoutingKey,
-                },
-                message.Properties,
-                message.Body.Span,
-                _connection.FrameMax);
+            WriteDeliverLocked(_replyConsumerTag, ++_deliveryTag, redelivered: false, message);
             return true;
         }
     }
