@@ -1,0 +1,153 @@
+using Courier.Amqp091.Channels;
+using Courier.Amqp091.Framing;
+
+namespace Courier.Amqp091.Connections;
+
+/// <summary>Closing, shutdown, aborts, resource alarms and the end of a connection.</summary>
+internal sealed partial class AmqpConnection
+{
+    /// <summary>Sends connection.close, releases every channel, and waits (bounded) for close-ok.</summary>
+    private void CloseConnection(ushort code, string message, uint failingMethod)
+    {
+        if (_state == ConnectionState.Closing)
+        {
+            return;
+        }
+
+        if (code != AmqpConstants.ConnectionForced)
+        {
+            AmqpLog.ClosedWithError(_logger, Name, code, message);
+        }
+
+        SendConnectionClose(code, message, failingMethod);
+        ReleaseChannels();
+        _state = ConnectionState.Closing;
+        _closingSince = _time.GetTimestamp();
+    }
+
+    private void SendConnectionClose(ushort code, string message, uint failingMethod)
+    {
+        Outbound.WriteMethod(0, new ConnectionClose
+        {
+            ReplyCode = code,
+            ReplyText = AmqpReplies.Text(code, message),
+            FailingClassId = (ushort)(failingMethod >> 16),
+            FailingMethodId = (ushort)(failingMethod & 0xFFFF),
+        });
+    }
+
+    private void RemoveChannel(ushort channelId)
+    {
+        lock (_channels)
+        {
+            _channels.Remove(channelId);
+        }
+    }
+
+    private void ReleaseChannels()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Release();
+        }
+    }
+
+    private void RequestShutdown()
+    {
+        _shutdownRequested = true;
+        _transport.Input.CancelPendingRead();
+    }
+
+    private void OnShutdownRequested()
+    {
+        if (_state == ConnectionState.Open)
+        {
+            CloseConnection(AmqpConstants.ConnectionForced, "broker forced connection closure with reason 'shutdown'", 0);
+        }
+        else if (_state != ConnectionState.Closing)
+        {
+            _finished = true;
+        }
+    }
+
+    private void OnOutboundDrained()
+    {
+        // Runs on the writer loop. Channels are only added and removed by the reader, so take a
+        // snapshot under the dictionary's own consistency (a missed new channel has no consumers yet).
+        AmqpChannel[] channels;
+        lock (_channels)
+        {
+            channels = [.. _channels.Values];
+        }
+
+        foreach (var channel in channels)
+        {
+            channel.RedispatchConsumers();
+        }
+    }
+
+    internal void Abort()
+    {
+        if (!_lifetime.IsCancellationRequested)
+        {
+            _lifetime.Cancel();
+            _abortTransport();
+        }
+    }
+
+    /// <summary>Called by a channel on basic.publish: this connection is blocked while an alarm is on.</summary>
+    internal void MarkPublisher() => _isPublisher = true;
+
+    /// <summary>Tells a client that understands it when publishing is blocked or unblocked.</summary>
+    private void OnAlarmChanged(Core.Resources.ResourceAlarm _)
+    {
+        lock (Outbound)
+        {
+            if (_state != ConnectionState.Open || !ClientCapabilities.ConnectionBlocked)
+            {
+                return;
+            }
+
+            // Several changes can race here; send what is true now, once. As in RabbitMQ, only a
+            // connection that publishes is told it is blocked.
+            var alarm = Broker.Resources.Alarm;
+            if (alarm.IsBlocked == _sentBlocked || (alarm.IsBlocked && !_isPublisher))
+            {
+                return;
+            }
+
+            _sentBlocked = alarm.IsBlocked;
+            if (alarm.IsBlocked)
+            {
+                Outbound.WriteMethod(0, new ConnectionBlocked { Reason = alarm.Reason });
+            }
+            else
+            {
+                Outbound.WriteMethod(0, new ConnectionUnblocked());
+            }
+        }
+    }
+
+    private async Task FinishAsync(Task writer)
+    {
+        Broker.Resources.Changed -= OnAlarmChanged;
+        _finished = true;
+        _timer?.Dispose();
+        ReleaseChannels();
+        VirtualHost?.ReleaseOwner(this);
+        Outbound.Complete();
+        try
+        {
+            await writer.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The socket is going away; whatever was queued for it is moot.
+        }
+
+        await _transport.Output.CompleteAsync().ConfigureAwait(false);
+        await _transport.Input.CompleteAsync().ConfigureAwait(false);
+        AmqpLog.Closed(_logger, Name);
+        _lifetime.Dispose();
+    }
+}
