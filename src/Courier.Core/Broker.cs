@@ -18,6 +18,7 @@ public sealed class Broker
     private readonly Lock _saveGate = new();
     private readonly Dictionary<string, VirtualHostRecord> _savedVirtualHosts = new(StringComparer.Ordinal);
     private int _lastQueueStoreId;
+    private bool _restored;
 
     public Broker(BrokerOptions options)
         : this(options, store: null, definitions: null)
@@ -190,6 +191,7 @@ public sealed class Broker
             }
         }
 
+        _restored = true;
         SaveDefinitions();
     }
 
@@ -255,7 +257,36 @@ public sealed class Broker
 
     public IEnumerable<VirtualHost> VirtualHosts => _virtualHosts.Values;
 
-    public VirtualHost AddVirtualHost(string name) => _virtualHosts.GetOrAdd(name, static (n, broker) => new VirtualHost(n, broker), this);
+    /// <summary>Adds a vhost (saved with the definitions once the broker has been restored) or returns the existing one.</summary>
+    public VirtualHost AddVirtualHost(string name)
+    {
+        if (_virtualHosts.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        var added = _virtualHosts.GetOrAdd(name, static (n, broker) => new VirtualHost(n, broker), this);
+        if (_restored)
+        {
+            SaveDefinitions();
+        }
+
+        return added;
+    }
+
+    /// <summary>Adds or replaces a user and saves the definitions.</summary>
+    public void AddUser(string name, string password, params string[] tags)
+    {
+        Users.AddOrReplace(name, password, tags);
+        SaveDefinitions();
+    }
+
+    /// <summary>Grants a user permissions in a vhost and saves the definitions.</summary>
+    public void SetPermission(string user, string virtualHost, Permission permission)
+    {
+        Users.SetPermission(user, virtualHost, permission);
+        SaveDefinitions();
+    }
 
     public bool TryGetVirtualHost(string name, [NotNullWhen(true)] out VirtualHost? virtualHost) =>
         _virtualHosts.TryGetValue(name, out virtualHost);
