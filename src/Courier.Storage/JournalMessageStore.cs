@@ -167,7 +167,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             id = Interlocked.Increment(ref _lastMessageId);
         }
 
-        var state = new MessageRecordState(id, message, queueIds.ToArray());
+        var state = new MessageRecordState(id, message, queueIds);
         var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length);
         return new StoredMessage(id, location, position);
     }
@@ -242,7 +242,15 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public void Dispose() => _journal.Dispose();
 
-    private sealed record MessageRecordState(long Id, Message Message, int[] Queues);
+    /// <summary>What a message record is written from; a ref struct so the queue ids need no copy.</summary>
+    private readonly ref struct MessageRecordState(long id, Message message, ReadOnlySpan<int> queues)
+    {
+        public long Id { get; } = id;
+
+        public Message Message { get; } = message;
+
+        public ReadOnlySpan<int> Queues { get; } = queues;
+    }
 
     /// <summary>A message seen during recovery and the queues still holding it (the first inline).</summary>
     private readonly record struct LiveMessage(StoredLocation Location, int First, int[]? More, int Count)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Courier.Amqp091.Framing;
+using Courier.Core.Concurrency;
 using Courier.Core.Messages;
 
 namespace Courier.Amqp091.Connections;
@@ -20,7 +21,7 @@ namespace Courier.Amqp091.Connections;
 internal sealed class OutboundBuffer
 {
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly AsyncSignal _signal = new();
     private readonly int _highWatermark;
     // Small to start with: an idle connection should cost little memory. Grown buffers are
     // replaced after a burst (see ShrinkIfLarge) for the same reason.
@@ -120,7 +121,7 @@ internal sealed class OutboundBuffer
             if (!_signalled)
             {
                 _signalled = true;
-                _signal.Release();
+                _signal.Set();
             }
         }
     }
@@ -135,7 +136,7 @@ internal sealed class OutboundBuffer
         if (!_signalled)
         {
             _signalled = true;
-            _signal.Release();
+            _signal.Set();
         }
     }
 

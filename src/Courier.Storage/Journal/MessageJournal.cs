@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Courier.Core.Concurrency;
 using Courier.Core.Storage;
 using Courier.Storage.Devices;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,7 @@ public sealed partial class MessageJournal : IDisposable
     private readonly Lock _waitersGate = new();
     private readonly SortedDictionary<int, Segment> _segments = [];
     private readonly List<(long Position, IDurabilityWaiter Waiter)> _waiters = [];
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly AsyncSignal _signal = new();
     private readonly CancellationTokenSource _stop = new();
     private Segment? _tail;
     private long _appendPosition;
@@ -53,7 +54,8 @@ public sealed partial class MessageJournal : IDisposable
         _logger = logger;
     }
 
-    public delegate void PayloadWriter<TState>(Span<byte> destination, TState state);
+    public delegate void PayloadWriter<TState>(Span<byte> destination, TState state)
+        where TState : allows ref struct;
 
     public bool IsFailed => Volatile.Read(ref _failure) is not null;
 
@@ -91,6 +93,7 @@ public sealed partial class MessageJournal : IDisposable
     /// </summary>
     public (StoredLocation Location, long Position) Append<TState>(
         RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1, int releasedBytes = 0)
+        where TState : allows ref struct
     {
         var size = HeaderSize + payloadLength;
         lock (_gate)
@@ -137,7 +140,7 @@ public sealed partial class MessageJournal : IDisposable
             if (!_signalled)
             {
                 _signalled = true;
-                _signal.Release();
+                _signal.Set();
             }
 
             return (location, position);
