@@ -1,0 +1,48 @@
+using Courier.PerfTest.Amqp;
+using Courier.PerfTest.Load;
+using Courier.PerfTest.Mqtt;
+using Courier.PerfTest.Options;
+
+if (args.Length > 0 && args[0] is "--help" or "-?")
+{
+    Console.WriteLine(CommandLine.Usage);
+    return 0;
+}
+
+var options = CommandLine.Parse(args, out string? error);
+if (options is null)
+{
+    Console.Error.WriteLine($"courier-perftest: {error}");
+    Console.Error.WriteLine("run with --help for the options");
+    return 2;
+}
+
+if (options.IsMqtt && options.Mode != RunMode.Normal)
+{
+    Console.Error.WriteLine("courier-perftest: --publish-only and --consume-only need AMQP (MQTT clean sessions keep nothing)");
+    return 2;
+}
+
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    interrupted.Cancel();
+};
+
+ILoadTransport transport = options.IsMqtt ? new MqttTransport(options) : new AmqpTransport(options);
+var run = new LoadRun(options, transport, Console.Out);
+var summary = await run.ExecuteAsync(interrupted.Token);
+
+Console.Error.WriteLine(
+    $"sent {summary.Sent} ({summary.SentPerSecond:F0}/s), received {summary.Received} ({summary.ReceivedPerSecond:F0}/s), " +
+    $"lost {summary.Lost?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "n/a"}, " +
+    $"duplicated {summary.Duplicated?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "n/a"}, " +
+    $"tool cpu {summary.ToolCpuSeconds:F1}s over {summary.WallSeconds:F1}s");
+foreach (string e in summary.Errors)
+{
+    Console.Error.WriteLine($"error: {e}");
+}
+
+Console.WriteLine("SUMMARY " + summary.ToJson());
+return summary.Errors.Count == 0 ? 0 : 1;

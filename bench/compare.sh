@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# Runs the same scenarios against Courier and a peer broker on this machine (loopback only) and
+# writes a table of medians into docs/benchmarks.md, between the compare:begin/end markers.
+#
+#   bench/compare.sh              three A/B pairs per scenario, 12 s each (about 20-30 minutes)
+#   bench/compare.sh --quick      one pair, 3 s each, small counts: a smoke run of every code path
+#
+# Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
+# directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
+# 50000), COMPARE_IDLE_CONNECTIONS (default 2000, quick 200), COMPARE_MQTT_FANOUT_RATE (publishes/s
+# for the MQTT 1->100 scenarios, default 1000).
+#
+# The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto; both are installed
+# with apt-get when absent. Every broker runs as a child of this script on free loopback ports with
+# its own data under a temporary directory, and is stopped by pid when the script exits.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+PAIRS=3
+DURATION=12
+OUT="$ROOT/docs/benchmarks.md"
+KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --pairs) PAIRS=$2; shift ;;
+        --duration) DURATION=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        --keep) KEEP=1 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ "$QUICK" = 1 ]; then
+    PAIRS=1
+    DURATION=3
+    BACKLOG=${COMPARE_BACKLOG_MESSAGES:-50000}
+    IDLE=${COMPARE_IDLE_CONNECTIONS:-200}
+else
+    BACKLOG=${COMPARE_BACKLOG_MESSAGES:-1000000}
+    IDLE=${COMPARE_IDLE_CONNECTIONS:-2000}
+fi
+MQTT_FANOUT_RATE=${COMPARE_MQTT_FANOUT_RATE:-1000}
+# Every perftest run is bounded: its own --max-run, and timeout(1) a little beyond that.
+MAX_RUN=$((DURATION * 4 + 240))
+
+WORK=$(mktemp -d /tmp/courier-compare.XXXXXX)
+RESULTS="$WORK/results.jsonl"
+: > "$RESULTS"
+mkdir -p "$WORK/runs"
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# ---- processes this script started, stopped by pid on exit ----------------------------------
+
+COURIER_PID=""
+RABBIT_SCRIPT_PID=""
+RABBIT_PID=""
+EPMD_PID=""
+MOSQUITTO_PID=""
+
+stop_pid() { # pid [grace seconds]
+    local pid=$1 grace=${2:-20} i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_courier
+    stop_rabbitmq
+    stop_pid "$MOSQUITTO_PID" 10
+    MOSQUITTO_PID=""
+    if [ "$KEEP" = 1 ] || [ "$status" != 0 ]; then
+        echo "work directory kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port seconds pid
+    local port=$1 seconds=$2 pid=$3 i
+    for ((i = 0; i < seconds * 5; i++)); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            return 1
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# ---- Courier -----------------------------------------------------------------------------------
+
+start_courier() {
+    COURIER_PORT=$(free_port)
+    rm -rf "$WORK/courier"
+    mkdir -p "$WORK/courier"
+    # Started from its own directory so no courier.json of the caller's is picked up.
+    (cd "$WORK/courier" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" \
+        --amqp-address 127.0.0.1 --amqp-port "$COURIER_PORT" --data-dir "$WORK/courier/data") \
+        >> "$WORK/courier.log" 2>&1 &
+    COURIER_PID=$!
+    if ! wait_port "$COURIER_PORT" 60 "$COURIER_PID"; then
+        tail -20 "$WORK/courier.log" >&2
+        echo "Courier did not start" >&2
+        exit 1
+    fi
+}
+
+stop_courier() {
+    stop_pid "$COURIER_PID" 20
+    COURIER_PID=""
+}
+
+# ---- RabbitMQ ----------------------------------------------------------------------------------
+
+ensure_packages() {
+    local missing=()
+    command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || missing+=(rabbitmq-server)
+    command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > "$WORK/apt.log" 2>&1
+    fi
+}
+
+start_rabbitmq() {
+    local dir="$WORK/rabbitmq"
+    rm -rf "$dir"
+    mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+    echo '[].' > "$dir/enabled_plugins"
+    RABBIT_PORT=$(free_port)
+    local dist_port epmd_port
+    dist_port=$(free_port)
+    epmd_port=$(free_port)
+    # Our own epmd on loopback and a port of its own, so no other Erlang node on the machine is touched.
+    epmd -address 127.0.0.1 -port "$epmd_port" > "$dir/log/epmd.log" 2>&1 &
+    EPMD_PID=$!
+    # HOME holds the Erlang cookie; the node, distribution and AMQP listeners are all on loopback.
+    env HOME="$dir/home" \
+        ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$epmd_port" \
+        RABBITMQ_NODENAME="courier-compare@localhost" \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBIT_PORT" \
+        RABBITMQ_DIST_PORT="$dist_port" \
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+        RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+        RABBITMQ_PID_FILE="$dir/rabbitmq.pid" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+        RABBITMQ_CONFIG_FILE="$dir/rabbitmq" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+        /usr/lib/rabbitmq/bin/rabbitmq-server >> "$WORK/rabbitmq.log" 2>&1 < /dev/null &
+    RABBIT_SCRIPT_PID=$!
+    if ! wait_port "$RABBIT_PORT" 180 "$RABBIT_SCRIPT_PID"; then
+        tail -30 "$WORK/rabbitmq.log" >&2
+        echo "RabbitMQ did not start" >&2
+        exit 1
+    fi
+    RABBIT_PID=$(cat "$dir/rabbitmq.pid")
+}
+
+stop_rabbitmq() {
+    # The start script forwards TERM to the Erlang VM and waits for it.
+    stop_pid "$RABBIT_SCRIPT_PID" 30
+    stop_pid "$RABBIT_PID" 5
+    stop_pid "$EPMD_PID" 5
+    RABBIT_SCRIPT_PID=""
+    RABBIT_PID=""
+    EPMD_PID=""
+}
+
+# ---- Mosquitto ---------------------------------------------------------------------------------
+
+start_mosquitto() {
+    MQTT_PORT=$(free_port)
+    # max_queued_messages is raised from 1000 so a subscriber that falls behind for a moment
+    # is not counted as loss: the scenarios measure throughput, not the drop policy. Without
+    # set_tcp_nodelay, Nagle's algorithm meets the subscriber's delayed ACKs and QoS 1 delivery
+    # crawls at about a hundred messages a second.
+    cat > "$WORK/mosquitto.conf" <<EOF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 100000
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+EOF
+    mosquitto -c "$WORK/mosquitto.conf" >> "$WORK/mosquitto.log" 2>&1 &
+    MOSQUITTO_PID=$!
+    if ! wait_port "$MQTT_PORT" 30 "$MOSQUITTO_PID"; then
+        tail -20 "$WORK/mosquitto.log" >&2
+        echo "Mosquitto did not start" >&2
+        exit 1
+    fi
+}
+
+# ---- running the load generator ----------------------------------------------------------------
+
+PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
+
+target() { # broker -> perftest arguments
+    case "$1" in
+        courier) echo "--uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
+        rabbitmq) echo "--uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
+        mosquitto) echo "--mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
+    esac
+}
+
+perftest() { # scenario broker run perftest-args...
+    local scenario=$1 broker=$2 run=$3
+    shift 3
+    local out="$WORK/runs/$scenario-$broker-$run.log" status=0
+    # shellcheck disable=SC2046 # target() is split into words on purpose
+    timeout --kill-after=10 $((MAX_RUN + 30)) dotnet "$PERFTEST" $(target "$broker") "$@" \
+        --max-run "$MAX_RUN" --label "$scenario/$broker/$run" > "$out" 2>&1 || status=$?
+    local summary
+    summary=$(grep '^SUMMARY ' "$out" | tail -1 | cut -c9-)
+    if [ -z "$summary" ]; then
+        log "  $scenario $broker #$run: no summary (exit $status), see $out"
+        FAILURES=$((FAILURES + 1))
+        return 0
+    fi
+    echo "$summary" | jq -c --arg s "$scenario" --arg b "$broker" --argjson r "$run" '. + {scenario: $s, broker: $b, run: $r}' >> "$RESULTS"
+    echo "$summary" | jq -r --arg s "$scenario" --arg b "$broker" --arg r "$run" \
+        '"  \($s) \($b) #\($r): sent \(.sent_msgs_per_s)/s received \(.received_msgs_per_s)/s p50 \(.latency_p50_us)us p99 \(.latency_p99_us)us lost \(.lost) dup \(.duplicated) rss/conn \(.idle_rss_per_connection_kb // "-") KiB, perftest cpu \(.tool_cpu_pct)%" + (if (.errors | length) > 0 then " ERRORS: \(.errors | join("; "))" else "" end)' \
+        | while IFS= read -r line; do log "$line"; done
+    if [ "$status" != 0 ]; then
+        FAILURES=$((FAILURES + 1))
+    fi
+}
+
+# Each scenario takes (broker, run); queue names carry the run so nothing is shared between runs.
+
+scenario_durable_confirm() {
+    perftest durable-confirm "$1" "$2" -x 1 -y 1 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-durable-$2-%d"
+}
+
+scenario_transient_autoack() {
+    perftest transient-autoack "$1" "$2" -x 1 -y 1 -s 256 -a -z "$DURATION" --queue-pattern "cmp-transient-$2-%d"
+}
+
+scenario_fanout() {
+    perftest fanout-10 "$1" "$2" -x 1 -y 10 -q 10 --fanout --exchange "cmp-fanout-$2" -s 256 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-fanout-$2-%d"
+}
+
+scenario_many_queues() {
+    perftest queues-50x50 "$1" "$2" -x 50 -y 50 -q 50 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-q50-$2-%d"
+}
+
+scenario_idle_connections() {
+    # A freshly started broker, so memory freed by earlier scenarios does not absorb the connections.
+    if [ "$1" = courier ]; then
+        stop_courier
+        start_courier
+    else
+        stop_rabbitmq
+        start_rabbitmq
+    fi
+    perftest idle-connections "$1" "$2" -x 0 -y 0 --idle-connections "$IDLE"
+}
+
+scenario_backlog() {
+    perftest backlog-publish "$1" "$2" --publish-only -x 1 --durable --persistent -s 256 -c 1000 \
+        -C "$BACKLOG" --queue-pattern "cmp-backlog-$2-%d"
+    perftest backlog-drain "$1" "$2" --consume-only -y 1 --durable --prefetch 1000 --multi-ack-every 100 \
+        --expect "$BACKLOG" --queue-pattern "cmp-backlog-$2-%d"
+}
+
+scenario_mqtt_qos0() {
+    perftest mqtt-qos0-1to1 "$1" "$2" --qos 0 -x 1 -y 1 -s 256 -z "$DURATION" --queue-pattern "cmp/qos0/$2/%d"
+}
+
+scenario_mqtt_qos1() {
+    perftest mqtt-qos1-1to1 "$1" "$2" --qos 1 -c 100 -x 1 -y 1 -s 256 -z "$DURATION" --queue-pattern "cmp/qos1/$2/%d"
+}
+
+scenario_mqtt_qos0_fanout() {
+    perftest mqtt-qos0-1to100 "$1" "$2" --qos 0 -x 1 -y 100 --fanout --exchange "cmp/fan0/$2" -s 256 \
+        -r "$MQTT_FANOUT_RATE" -z "$DURATION"
+}
+
+scenario_mqtt_qos1_fanout() {
+    perftest mqtt-qos1-1to100 "$1" "$2" --qos 1 -c 100 -x 1 -y 100 --fanout --exchange "cmp/fan1/$2" -s 256 \
+        -r "$MQTT_FANOUT_RATE" -z "$DURATION"
+}
+
+# ---- the run -----------------------------------------------------------------------------------
+
+FAILURES=0
+STARTED_AT=$(date -u +%Y-%m-%dT%H:%MZ)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ensure_packages
+
+log "building Courier and the load generator (Release)"
+dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+
+log "starting Courier, RabbitMQ and Mosquitto on loopback"
+start_courier
+start_rabbitmq
+start_mosquitto
+log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid $RABBIT_PID port $RABBIT_PORT; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
+
+for scenario in durable_confirm transient_autoack fanout many_queues backlog idle_connections; do
+    log "scenario $scenario: $PAIRS pair(s), Courier then RabbitMQ"
+    for ((run = 1; run <= PAIRS; run++)); do
+        "scenario_$scenario" courier "$run"
+        "scenario_$scenario" rabbitmq "$run"
+    done
+done
+
+for scenario in mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout; do
+    log "scenario $scenario: $PAIRS run(s) against Mosquitto (Courier does not speak MQTT yet)"
+    for ((run = 1; run <= PAIRS; run++)); do
+        "scenario_$scenario" mosquitto "$run"
+    done
+done
+
+# ---- the report --------------------------------------------------------------------------------
+
+dpkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo unknown; }
+cat > "$WORK/machine.json" <<EOF
+{
+  "started": "$STARTED_AT",
+  "quick": $QUICK,
+  "pairs": $PAIRS,
+  "duration": $DURATION,
+  "backlog": $BACKLOG,
+  "idle": $IDLE,
+  "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
+  "nproc": "$(nproc)",
+  "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')",
+  "memory": "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)",
+  "kernel": "$(uname -sr)",
+  "load": "$LOAD_AT_START",
+  "dotnet": "$(dotnet --version)",
+  "rabbitmq": "$(dpkg_version rabbitmq-server)",
+  "erlang": "$(dpkg_version erlang-base)",
+  "mosquitto": "$(dpkg_version mosquitto)",
+  "courier": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+local changes')"
+}
+EOF
+python3 "$ROOT/bench/compare_report.py" "$RESULTS" "$WORK/machine.json" "$OUT"
+log "wrote $OUT ($(wc -l < "$RESULTS") runs, $FAILURES failed)"
+if [ "$FAILURES" != 0 ]; then
+    KEEP=1
+fi

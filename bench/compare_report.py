@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Turns compare.sh's SUMMARY lines into the Markdown section of docs/benchmarks.md.
+
+usage: compare_report.py RESULTS.jsonl MACHINE.json OUT.md
+
+Every run is one JSON object (the perftest summary plus scenario, broker and run). The section
+between <!-- compare:begin --> and <!-- compare:end --> in OUT.md is replaced; the rest of the
+file is left as it is (a new file gets the markers).
+"""
+import json
+import statistics
+import sys
+
+BEGIN = "<!-- compare:begin -->"
+END = "<!-- compare:end -->"
+
+SCENARIOS = [
+    ("durable-confirm", "Durable queue, persistent 256 B, confirms (window 1000), manual ack, prefetch 1000, 1 → 1"),
+    ("transient-autoack", "Transient 256 B, no confirms, auto-ack, 1 → 1"),
+    ("fanout-10", "Fanout exchange → 10 queues → 10 consumers, transient 256 B, manual ack"),
+    ("queues-50x50", "50 producers → 50 durable queues → 50 consumers, persistent 256 B, confirms (window 1000)"),
+    ("backlog-publish", "Backlog: publish {backlog} persistent 256 B with nobody consuming (confirms, window 1000)"),
+    ("backlog-drain", "Backlog: then drain it with one consumer (manual ack, prefetch 1000)"),
+    ("idle-connections", "{idle} idle connections, one channel each, on a freshly started broker"),
+    ("mqtt-qos0-1to1", "MQTT QoS 0, 256 B, 1 → 1"),
+    ("mqtt-qos1-1to1", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1"),
+    ("mqtt-qos0-1to100", "MQTT QoS 0, 256 B, 1 → 100 subscribers, {rate} msg/s published"),
+    ("mqtt-qos1-1to100", "MQTT QoS 1 (100 in flight), 256 B, 1 → 100 subscribers, {rate} msg/s published"),
+]
+
+
+def per_message_cpu(r):
+    messages = max(r.get("received") or 0, r.get("sent") or 0)
+    cpu = r.get("broker_cpu_s")
+    return cpu * 1e6 / messages if cpu is not None and messages else None
+
+
+def opened_per_second(r):
+    seconds = r.get("idle_open_s")
+    return r["idle_opened"] / seconds if seconds else None
+
+
+def mib(key):
+    return lambda r: r[key] / 1024 if r.get(key) is not None else None
+
+
+# (label, higher is better?, value of one run); None for "better" means no ratio is shown.
+SENT = ("sent msg/s ↑", True, lambda r: r["sent_msgs_per_s"])
+RECEIVED = ("received msg/s ↑", True, lambda r: r["received_msgs_per_s"])
+P50 = ("latency p50 µs ↓", False, lambda r: r["latency_p50_us"])
+P99 = ("latency p99 µs ↓", False, lambda r: r["latency_p99_us"])
+P999 = ("latency p99.9 µs ↓", False, lambda r: r["latency_p999_us"])
+CPU = ("broker CPU µs/msg ↓", False, per_message_cpu)
+PEAK = ("broker peak RSS MiB ↓", False, mib("broker_rss_peak_kb"))
+TOOL = ("perftest CPU % of one core", None, lambda r: r["tool_cpu_pct"])
+PER_CONNECTION = ("broker RSS per connection KiB ↓", False, lambda r: r.get("idle_rss_per_connection_kb"))
+OPEN_RATE = ("connections opened/s ↑", True, opened_per_second)
+RSS_AFTER = ("broker RSS with them open MiB ↓", False, mib("idle_rss_after_kb"))
+
+THROUGHPUT = [SENT, RECEIVED, P50, P99, P999, CPU, PEAK, TOOL]
+METRICS = {
+    "backlog-publish": [SENT, CPU, PEAK, TOOL],
+    "backlog-drain": [RECEIVED, CPU, PEAK, TOOL],
+    "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
+}
+
+PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto"}
+
+
+def fmt(value):
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def cell(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "–", None
+    median = statistics.median(values)
+    if len(values) == 1:
+        return fmt(median), median
+    return f"{fmt(median)} ({fmt(min(values))}–{fmt(max(values))})", median
+
+
+def loss_cell(runs):
+    if not runs:
+        return "–"
+    if all(r.get("lost") is None for r in runs):
+        return "n/a"
+    lost = sum(r.get("lost") or 0 for r in runs)
+    duplicated = sum(r.get("duplicated") or 0 for r in runs)
+    return f"{lost:,} / {duplicated:,}"
+
+
+def ratio(courier, peer, higher_is_better):
+    if higher_is_better is None or courier is None or peer in (None, 0):
+        return ""
+    r = courier / peer
+    better = r > 1 if higher_is_better else r < 1
+    return f"**{r:.2f}×**" if better else f"{r:.2f}×"
+
+
+def table(results, scenarios, brokers, machine):
+    header_brokers = [("courier", "Courier")] + [(b, PEER_NAMES[b]) for b in brokers]
+    lines = ["| Scenario | Metric | " + " | ".join(name for _, name in header_brokers) + " | Courier / " + PEER_NAMES[brokers[0]] + " |",
+             "|---|---|" + "---:|" * (len(header_brokers) + 1)]
+    for key, title in scenarios:
+        runs = {b: [r for r in results if r["scenario"] == key and r["broker"] == b] for b, _ in header_brokers}
+        if not any(runs.values()):
+            continue
+        title = title.format(backlog=f"{machine['backlog']:,}", idle=f"{machine['idle']:,}", rate=f"{machine['mqtt_fanout_rate']:,}")
+        first = True
+        for label, higher, value in METRICS.get(key, THROUGHPUT):
+            medians = {}
+            cells = []
+            for b, _ in header_brokers:
+                if key.startswith("mqtt") and b == "courier":
+                    cells.append("n/a")
+                    medians[b] = None
+                    continue
+                text, medians[b] = cell([value(r) for r in runs[b]])
+                cells.append(text)
+            lines.append(f"| {title if first else ''} | {label} | " + " | ".join(cells) + f" | {ratio(medians['courier'], medians[brokers[0]], higher)} |")
+            first = False
+        if key not in ("idle-connections", "backlog-publish"):
+            cells = ["n/a" if key.startswith("mqtt") and b == "courier" else loss_cell(runs[b]) for b, _ in header_brokers]
+            lines.append("| | lost / duplicated (all runs) | " + " | ".join(cells) + " | |")
+    return lines
+
+
+def main():
+    results_path, machine_path, out_path = sys.argv[1:4]
+    with open(results_path, encoding="utf-8") as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    with open(machine_path, encoding="utf-8") as f:
+        machine = json.load(f)
+
+    quick = machine["quick"] == 1
+    amqp = [s for s in SCENARIOS if not s[0].startswith("mqtt")]
+    mqtt = [s for s in SCENARIOS if s[0].startswith("mqtt")]
+    section = [BEGIN, ""]
+    if quick:
+        section += ["### Latest run: a quick smoke run (`bench/compare.sh --quick`), not a benchmark", "",
+                    f"One pair of {machine['duration']} s runs per scenario with small counts: it shows every scenario works "
+                    "end to end; the numbers are indicative only.", ""]
+    else:
+        section += ["### Latest run", "",
+                    f"{machine['pairs']} pairs of {machine['duration']} s runs per scenario, Courier and the peer alternating "
+                    "(A B A B …); each cell is the median, with the range over the runs in brackets.", ""]
+    section += [
+        f"- When: {machine['started']}; Courier {machine['courier']}",
+        f"- Machine: {machine['nproc']} × {machine['cpu']}, {machine['memory']}, {machine['kernel']}; "
+        f"load average at start {machine['load']}",
+        f"- .NET SDK {machine['dotnet']}; RabbitMQ {machine['rabbitmq']} (Erlang {machine['erlang']}); Mosquitto {machine['mosquitto']}",
+        "",
+        "#### AMQP 0-9-1: Courier and RabbitMQ",
+        "",
+        "↑ higher is better, ↓ lower is better; the ratio is Courier's median over RabbitMQ's, in bold where Courier is better.",
+        "",
+    ]
+    section += table(results, amqp, ["rabbitmq"], machine)
+    section += ["", "#### MQTT: Mosquitto only", "",
+                "Courier does not speak MQTT yet; these rows exercise the load generator's MQTT path and give the bar to beat.", ""]
+    section += table(results, mqtt, ["mosquitto"], machine)
+
+    errors = [(r["scenario"], r["broker"], r["run"], e) for r in results for e in r.get("errors", [])]
+    if errors:
+        section += ["", "Errors reported by runs:", ""]
+        section += [f"- {s} / {b} #{n}: {e}" for s, b, n, e in errors[:20]]
+    section += ["", END]
+
+    try:
+        with open(out_path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write(head + "\n".join(section) + tail)
+
+
+if __name__ == "__main__":
+    main()

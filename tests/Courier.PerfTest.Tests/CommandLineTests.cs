@@ -1,0 +1,70 @@
+using Courier.PerfTest.Options;
+
+namespace Courier.PerfTest.Tests;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Producers_without_bounds_publish_for_ten_seconds()
+    {
+        var options = CommandLine.Parse([], out _);
+
+        Assert.NotNull(options);
+        Assert.Equal(10, options.DurationSeconds);
+    }
+
+    [Fact]
+    public void A_message_count_replaces_the_default_duration()
+    {
+        var options = CommandLine.Parse(["-C", "1000"], out _);
+
+        Assert.Equal(0, options!.DurationSeconds);
+        Assert.Equal(1000, options.ProducerMessageCount);
+    }
+
+    [Fact]
+    public void Idle_connections_alone_are_held_for_no_longer_than_asked()
+    {
+        var options = CommandLine.Parse(["-x", "0", "-y", "0", "--idle-connections", "2000"], out _);
+
+        Assert.Equal(0, options!.DurationSeconds);
+        Assert.Equal(2000, options.IdleConnections);
+    }
+
+    [Fact]
+    public void Every_scenario_option_is_understood()
+    {
+        var options = CommandLine.Parse(
+        [
+            "--uri", "amqp://u:p@127.0.0.1:5673", "-x", "50", "-y", "50", "-q", "50", "--queue-pattern", "q-%d",
+            "-s", "1024", "--persistent", "--durable", "-c", "100", "--prefetch", "500", "--multi-ack-every", "50",
+            "-r", "2000", "-z", "15", "--broker-pid", "123", "--label", "x",
+        ], out string? error);
+
+        Assert.Null(error);
+        Assert.Equal(
+            new PerfTestOptions
+            {
+                Uri = "amqp://u:p@127.0.0.1:5673", Producers = 50, Consumers = 50, Queues = 50, QueuePattern = "q-%d",
+                MessageSize = 1024, Persistent = true, DurableQueues = true, ConfirmWindow = 100, Prefetch = 500,
+                MultiAckEvery = 50, ProducerRate = 2000, DurationSeconds = 15, BrokerPid = 123, Label = "x",
+            },
+            options);
+    }
+
+    [Theory]
+    [InlineData("--qos", "2")]
+    [InlineData("--prefetch", "70000")]
+    [InlineData("--bogus", "1")]
+    [InlineData("--size", "big")]
+    [InlineData("-q", "3")] // several queues need %d in the pattern
+    public void Wrong_options_are_refused_with_a_reason(string name, string value)
+    {
+        string[] args = name == "-q" ? [name, value, "--queue-pattern", "fixed"] : [name, value];
+
+        var options = CommandLine.Parse(args, out string? error);
+
+        Assert.Null(options);
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+}
