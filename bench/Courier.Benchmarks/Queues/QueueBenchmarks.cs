@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Courier.Benchmarks.Queues;
+
+/// <summary>Queue.Enqueue, delivery to a consumer that accepts everything, and Queue.Settle.</summary>
+[MemoryDiagnoser]
+public class QueueBenchmarks
+{
+    private readonly QueueCycle _cycle = new();
+
+    [Benchmark(Description = "enqueue+deliver+settle")]
+    public long EnqueueDeliverSettle() => _cycle.EnqueueDeliverSettle();
+}
