@@ -11,7 +11,9 @@ namespace Courier.Core.Exchanges;
 /// </summary>
 public sealed class HeadersExchange : Exchange
 {
-    private readonly List<Binding> _bindings = [];
+    // Each binding's arguments are read once, when it is made: matching a message then walks a
+    // plain array, with no enumerator or decoded x-match string per binding per message.
+    private readonly List<(Binding Binding, HeadersRule Rule)> _bindings = [];
 
     public HeadersExchange(string name, ExchangeDefinition definition)
         : base(name, definition)
@@ -20,16 +22,23 @@ public sealed class HeadersExchange : Exchange
 
     public override string Type => ExchangeTypes.Headers;
 
-    protected override void AddBinding(Binding binding) => _bindings.Add(binding);
+    protected override void AddBinding(Binding binding) => _bindings.Add((binding, HeadersRule.From(binding.Arguments)));
 
-    protected override void RemoveBinding(Binding binding) => _bindings.Remove(binding);
+    protected override void RemoveBinding(Binding binding)
+    {
+        var index = _bindings.FindIndex(b => b.Binding.Equals(binding));
+        if (index >= 0)
+        {
+            _bindings.RemoveAt(index);
+        }
+    }
 
     protected override void MatchCore(Message message, List<IBindingDestination> destinations)
     {
         var headers = message.Properties.Headers ?? FieldTable.Empty;
-        foreach (var binding in _bindings)
+        foreach (var (binding, rule) in _bindings)
         {
-            if (Matches(binding.Arguments, headers))
+            if (rule.Matches(headers))
             {
                 destinations.Add(binding.Destination);
             }
@@ -37,34 +46,56 @@ public sealed class HeadersExchange : Exchange
     }
 
     /// <summary>True when <paramref name="headers"/> satisfy the binding <paramref name="arguments"/>.</summary>
-    public static bool Matches(IReadOnlyDictionary<string, object?> arguments, IReadOnlyDictionary<string, object?> headers)
+    public static bool Matches(IReadOnlyDictionary<string, object?> arguments, IReadOnlyDictionary<string, object?> headers) =>
+        HeadersRule.From(arguments).Matches(headers);
+
+    /// <summary>A binding's arguments, read into the form matching needs.</summary>
+    private sealed class HeadersRule
     {
-        var mode = FieldTable.GetString(arguments, "x-match") ?? "all";
-        var any = mode is "any" or "any-with-x";
-        var withX = mode is "all-with-x" or "any-with-x";
-        var compared = 0;
-        foreach (var (key, expected) in arguments)
+        private readonly bool _any;
+        private readonly KeyValuePair<string, object?>[] _compared;
+
+        private HeadersRule(bool any, KeyValuePair<string, object?>[] compared)
         {
-            if (key.StartsWith("x-", StringComparison.Ordinal) && (!withX || key == "x-match"))
-            {
-                continue;
-            }
-
-            compared++;
-            var matched = headers.TryGetValue(key, out var actual) && (expected is null || ValueMatches(expected, actual));
-            if (any && matched)
-            {
-                return true;
-            }
-
-            if (!any && !matched)
-            {
-                return false;
-            }
+            _any = any;
+            _compared = compared;
         }
 
-        // "all" with nothing to compare matches everything; "any" with nothing to compare matches nothing.
-        return !any;
+        public static HeadersRule From(IReadOnlyDictionary<string, object?> arguments)
+        {
+            var mode = FieldTable.GetString(arguments, "x-match") ?? "all";
+            var withX = mode is "all-with-x" or "any-with-x";
+            var compared = new List<KeyValuePair<string, object?>>();
+            foreach (var pair in arguments)
+            {
+                if (!pair.Key.StartsWith("x-", StringComparison.Ordinal) || (withX && pair.Key != "x-match"))
+                {
+                    compared.Add(pair);
+                }
+            }
+
+            return new HeadersRule(mode is "any" or "any-with-x", [.. compared]);
+        }
+
+        public bool Matches(IReadOnlyDictionary<string, object?> headers)
+        {
+            foreach (var (key, expected) in _compared)
+            {
+                var matched = headers.TryGetValue(key, out var actual) && (expected is null || ValueMatches(expected, actual));
+                if (_any && matched)
+                {
+                    return true;
+                }
+
+                if (!_any && !matched)
+                {
+                    return false;
+                }
+            }
+
+            // "all" with nothing to compare matches everything; "any" with nothing to compare matches nothing.
+            return !_any;
+        }
     }
 
     private static bool ValueMatches(object expected, object? actual)
@@ -73,9 +104,21 @@ public sealed class HeadersExchange : Exchange
         // Integers compare by value whatever their width, as RabbitMQ's Erlang == does ('I' 1 equals 'l' 1).
         return (expected, actual) switch
         {
-            (string s, byte[] b) => Encoding.UTF8.GetByteCount(s) == b.Length && Encoding.UTF8.GetString(b) == s,
-            (byte[] b, string s) => Encoding.UTF8.GetByteCount(s) == b.Length && Encoding.UTF8.GetString(b) == s,
+            (string s, byte[] b) => SameText(s, b),
+            (byte[] b, string s) => SameText(s, b),
             _ => FieldTable.ValueEquivalent(expected, actual),
         };
+    }
+
+    private static bool SameText(string text, byte[] bytes)
+    {
+        if (Encoding.UTF8.GetByteCount(text) != bytes.Length)
+        {
+            return false;
+        }
+
+        Span<byte> encoded = bytes.Length <= 256 ? stackalloc byte[bytes.Length] : new byte[bytes.Length];
+        Encoding.UTF8.GetBytes(text, encoded);
+        return encoded.SequenceEqual(bytes);
     }
 }
