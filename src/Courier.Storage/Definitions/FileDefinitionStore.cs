@@ -51,6 +51,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
         }
 
         File.Move(temporary, _path, overwrite: true);
+        Devices.DirectorySync.Sync(Path.GetDirectoryName(_path)!);
     }
 
     private static string EncodeTable(IReadOnlyDictionary<string, object?> table)

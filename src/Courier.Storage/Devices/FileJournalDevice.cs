@@ -33,10 +33,24 @@ public sealed class FileJournalDevice : IJournalDevice
     public ISegmentFile Open(int segment)
     {
         Directory.CreateDirectory(_directory);
-        return new SegmentFile(PathOf(segment));
+        var path = PathOf(segment);
+        var created = !File.Exists(path);
+        var file = new SegmentFile(path);
+        if (created)
+        {
+            // fsync of a new file does not promise its directory entry survives a power loss:
+            // sync the directory too, before anything in the file is reported durable.
+            DirectorySync.Sync(_directory);
+        }
+
+        return file;
     }
 
-    public void Delete(int segment) => File.Delete(PathOf(segment));
+    public void Delete(int segment)
+    {
+        File.Delete(PathOf(segment));
+        DirectorySync.Sync(_directory);
+    }
 
     private string PathOf(int segment) => Path.Combine(_directory, segment.ToString("D8", CultureInfo.InvariantCulture) + Extension);
 
