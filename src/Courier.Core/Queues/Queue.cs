@@ -180,7 +180,11 @@ public sealed partial class Queue : IBindingDestination
         {
             if (_deleted)
             {
-                (Store ?? Pager)?.AppendSettle(StoreId, stored.MessageId, stored.Location);
+                // Deleted between routing and enqueue: the journal's reference is released at once
+                // (through RecordSettled, which tolerates a failed store; the entry never counted memory).
+                var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
+                gone.PageOut();
+                RecordSettled(gone);
                 return;
             }
 

@@ -189,6 +189,10 @@ public sealed class SettlementTests
             await channel.PublishTextAsync(string.Empty, queue, text);
         }
 
+        // A publish completes when it is written to the socket. A synchronous method on the same
+        // channel is answered only after the server has handled everything before it, so once it
+        // returns the messages are in the queue, even for readers on other connections.
+        await channel.QueueDeclarePassiveAsync(queue);
         return queue;
     }
 
