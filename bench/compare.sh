@@ -8,7 +8,8 @@
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
 # 50000), COMPARE_IDLE_CONNECTIONS (default 2000, quick 200), COMPARE_MQTT_FANOUT_RATE (publishes/s
-# for the MQTT 1->100 scenarios, default 1000).
+# for the MQTT 1->100 scenarios, default 1000), COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
+# space-separated subset of the scenario names below; write such a partial run with --out elsewhere).
 #
 # The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto; both are installed
 # with apt-get when absent. Every broker runs as a child of this script on free loopback ports with
@@ -259,6 +260,12 @@ scenario_durable_confirm() {
         --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-durable-$2-%d"
 }
 
+scenario_durable_confirm_fixed_rate() {
+    # The latency target: p99 at a steady 1,000 msg/s, where nothing queues up.
+    perftest durable-confirm-1000 "$1" "$2" -x 1 -y 1 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+        --multi-ack-every 1 -r 1000 -z "$DURATION" --queue-pattern "cmp-durable-rate-$2-%d"
+}
+
 scenario_transient_autoack() {
     perftest transient-autoack "$1" "$2" -x 1 -y 1 -s 256 -a -z "$DURATION" --queue-pattern "cmp-transient-$2-%d"
 }
@@ -327,7 +334,9 @@ start_rabbitmq
 start_mosquitto
 log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid $RABBIT_PID port $RABBIT_PORT; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
 
-for scenario in durable_confirm transient_autoack fanout many_queues backlog idle_connections; do
+AMQP_SCENARIOS=${COMPARE_SCENARIOS:-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
+MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout}
+for scenario in $AMQP_SCENARIOS; do
     log "scenario $scenario: $PAIRS pair(s), Courier then RabbitMQ"
     for ((run = 1; run <= PAIRS; run++)); do
         "scenario_$scenario" courier "$run"
@@ -335,7 +344,7 @@ for scenario in durable_confirm transient_autoack fanout many_queues backlog idl
     done
 done
 
-for scenario in mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout; do
+for scenario in $MQTT_SCENARIOS; do
     log "scenario $scenario: $PAIRS run(s) against Mosquitto (Courier does not speak MQTT yet)"
     for ((run = 1; run <= PAIRS; run++)); do
         "scenario_$scenario" mosquitto "$run"

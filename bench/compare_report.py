@@ -16,6 +16,7 @@ END = "<!-- compare:end -->"
 
 SCENARIOS = [
     ("durable-confirm", "Durable queue, persistent 256 B, confirms (window 1000), manual ack, prefetch 1000, 1 → 1"),
+    ("durable-confirm-1000", "Durable queue, persistent 256 B, confirms, manual ack, 1 → 1, at a fixed 1,000 msg/s (latency)"),
     ("transient-autoack", "Transient 256 B, no confirms, auto-ack, 1 → 1"),
     ("fanout-10", "Fanout exchange → 10 queues → 10 consumers, transient 256 B, manual ack"),
     ("queues-50x50", "50 producers → 50 durable queues → 50 consumers, persistent 256 B, confirms (window 1000)"),
