@@ -55,6 +55,7 @@ internal sealed partial class AmqpChannel
 
             consumer = new AmqpConsumer(this, tag, queue, method.NoAck, _consumerPrefetch);
             _consumers.Add(tag, consumer);
+            ConsumersChangedLocked();
         }
 
         // Registered before consume-ok is written (so exclusivity errors come instead of it), but
@@ -70,6 +71,7 @@ internal sealed partial class AmqpChannel
             lock (_gate)
             {
                 _consumers.Remove(tag);
+                ConsumersChangedLocked();
             }
 
             throw;
@@ -105,6 +107,7 @@ internal sealed partial class AmqpChannel
         {
             if (_consumers.Remove(method.ConsumerTag, out consumer))
             {
+                ConsumersChangedLocked();
                 consumer.Cancelled = true;
             }
         }
@@ -237,6 +240,7 @@ internal sealed partial class AmqpChannel
 
             consumer.Cancelled = true;
             _consumers.Remove(consumer.Tag);
+            ConsumersChangedLocked();
         }
 
         if (_connection.ClientCapabilities.ConsumerCancelNotify)

@@ -21,6 +21,10 @@ internal sealed partial class AmqpChannel
     private readonly Lock _gate = new();
     private readonly AmqpConnection _connection;
     private readonly Dictionary<string, AmqpConsumer> _consumers = new(StringComparer.Ordinal);
+
+    // The consumers as an array, replaced (under _gate) whenever they change, so handing credit
+    // back to their queues after every batch of acks needs no copy.
+    private AmqpConsumer[] _consumerSnapshot = [];
     private readonly UnackedDeliveries _unacked = new();
     private readonly List<UnackedDelivery> _settleScratch = [];
     private ChannelState _state = ChannelState.Open;
@@ -107,18 +111,7 @@ internal sealed partial class AmqpChannel
     /// <summary>Asks the queues of this channel's consumers to deliver again (credit freed or output drained).</summary>
     public void RedispatchConsumers()
     {
-        AmqpConsumer[] consumers;
-        lock (_gate)
-        {
-            if (_consumers.Count == 0)
-            {
-                return;
-            }
-
-            consumers = [.. _consumers.Values];
-        }
-
-        foreach (var consumer in consumers)
+        foreach (var consumer in Volatile.Read(ref _consumerSnapshot))
         {
             consumer.Queue.Dispatch();
         }
@@ -168,6 +161,7 @@ internal sealed partial class AmqpChannel
             _state = ChannelState.Closed;
             consumers = [.. _consumers.Values];
             _consumers.Clear();
+            ConsumersChangedLocked();
             foreach (var consumer in consumers)
             {
                 consumer.Cancelled = true;
@@ -193,6 +187,8 @@ internal sealed partial class AmqpChannel
 
         RequeueAll(unacked);
     }
+
+    private void ConsumersChangedLocked() => Volatile.Write(ref _consumerSnapshot, [.. _consumers.Values]);
 
     private void Write<TMethod>(in TMethod method)
         where TMethod : IAmqpMethod => _connection.Outbound.WriteMethod(Id, method);

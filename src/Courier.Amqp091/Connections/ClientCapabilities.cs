@@ -1,5 +1,3 @@
-using Courier.Core.Messages;
-
 namespace Courier.Amqp091.Connections;
 
 /// <summary>The RabbitMQ extensions a client said it understands, from connection.start-ok's client properties.</summary>
@@ -42,6 +40,4 @@ internal sealed record ClientCapabilities
         ["per_consumer_qos"] = true,
         ["direct_reply_to"] = true,
     };
-
-    public static IReadOnlyDictionary<string, object?> Empty => FieldTable.Empty;
 }

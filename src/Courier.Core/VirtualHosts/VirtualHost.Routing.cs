@@ -69,7 +69,12 @@ public sealed partial class VirtualHost
             }
         }
 
-        result.ReplyTarget?.TryDeliverReply(message);
+        // A reply target that is gone (its channel closed) did not take the message: unrouted.
+        if (result.ReplyTarget is { } target && !target.TryDeliverReply(message))
+        {
+            result.ReplyTarget = null;
+        }
+
         return stored.CommitPosition;
     }
 
