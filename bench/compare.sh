@@ -8,7 +8,9 @@
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
 # 50000), COMPARE_IDLE_CONNECTIONS (default 2000, quick 200), COMPARE_MQTT_FANOUT_RATE (publishes/s
-# for the MQTT 1->100 scenarios, default 1000), COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
+# for the MQTT 1->100 scenarios, default 1000), COMPARE_AMQP_CLIENT (the load generator's AMQP
+# client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
+# COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
 # space-separated subset of the scenario names below; write such a partial run with --out elsewhere).
 #
 # The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto; both are installed
@@ -44,6 +46,9 @@ else
     IDLE=${COMPARE_IDLE_CONNECTIONS:-2000}
 fi
 MQTT_FANOUT_RATE=${COMPARE_MQTT_FANOUT_RATE:-1000}
+# The lean client costs the generator a fraction of a core where RabbitMQ.Client needed all of one
+# on this 2-core machine (docs/benchmarks.md, "The load generator").
+AMQP_CLIENT=${COMPARE_AMQP_CLIENT:-lean}
 # Every perftest run is bounded: its own --max-run, and timeout(1) a little beyond that.
 MAX_RUN=$((DURATION * 4 + 240))
 
@@ -224,8 +229,8 @@ PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
 
 target() { # broker -> perftest arguments
     case "$1" in
-        courier) echo "--uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
-        rabbitmq) echo "--uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
+        courier) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
+        rabbitmq) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
         mosquitto) echo "--mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
     esac
 }
@@ -363,6 +368,7 @@ cat > "$WORK/machine.json" <<EOF
   "backlog": $BACKLOG,
   "idle": $IDLE,
   "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
+  "amqp_client": "$AMQP_CLIENT",
   "nproc": "$(nproc)",
   "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')",
   "memory": "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)",

@@ -158,6 +158,8 @@ def main():
         f"- Machine: {machine['nproc']} × {machine['cpu']}, {machine['memory']}, {machine['kernel']}; "
         f"load average at start {machine['load']}",
         f"- .NET SDK {machine['dotnet']}; RabbitMQ {machine['rabbitmq']} (Erlang {machine['erlang']}); Mosquitto {machine['mosquitto']}",
+        "- Load generator's AMQP client: " + ("the lean client (`--client lean`)" if machine.get("amqp_client", "lean") == "lean"
+                                                else "RabbitMQ.Client 7.x (`--client rabbitmq`)"),
         "",
         "#### AMQP 0-9-1: Courier and RabbitMQ",
         "",

@@ -1,4 +1,5 @@
 using Courier.PerfTest.Amqp;
+using Courier.PerfTest.Amqp.Wire;
 using Courier.PerfTest.Load;
 using Courier.PerfTest.Mqtt;
 using Courier.PerfTest.Options;
@@ -30,7 +31,12 @@ Console.CancelKeyPress += (_, e) =>
     interrupted.Cancel();
 };
 
-ILoadTransport transport = options.IsMqtt ? new MqttTransport(options) : new AmqpTransport(options);
+ILoadTransport transport = options switch
+{
+    { IsMqtt: true } => new MqttTransport(options),
+    { Client: AmqpClient.Lean } => new WireTransport(options),
+    _ => new AmqpTransport(options),
+};
 var run = new LoadRun(options, transport, Console.Out);
 var summary = await run.ExecuteAsync(interrupted.Token);
 

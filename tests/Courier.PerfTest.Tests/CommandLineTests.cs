@@ -53,9 +53,19 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(new string[0], AmqpClient.RabbitMqClient)]
+    [InlineData(new[] { "--client", "rabbitmq" }, AmqpClient.RabbitMqClient)]
+    [InlineData(new[] { "--client", "lean" }, AmqpClient.Lean)]
+    public void The_AMQP_client_is_RabbitMQ_Client_unless_the_lean_one_is_asked_for(string[] args, AmqpClient expected)
+    {
+        Assert.Equal(expected, CommandLine.Parse(args, out _)!.Client);
+    }
+
+    [Theory]
     [InlineData("--qos", "2")]
     [InlineData("--prefetch", "70000")]
     [InlineData("--bogus", "1")]
+    [InlineData("--client", "pika")]
     [InlineData("--size", "big")]
     [InlineData("-q", "3")] // several queues need %d in the pattern
     public void Wrong_options_are_refused_with_a_reason(string name, string value)

@@ -81,4 +81,39 @@ public sealed class ConfirmWindowTests
 
         Assert.ThrowsAny<OperationCanceledException>(() => window.Reserve(cancel.Token));
     }
+
+    [Fact]
+    public void TryReserve_takes_a_free_slot_and_refuses_without_blocking_when_full()
+    {
+        using var window = new ConfirmWindow(2);
+
+        Assert.True(window.TryReserve(out ulong first));
+        Assert.True(window.TryReserve(out ulong second));
+        Assert.False(window.TryReserve(out _));
+        Assert.Equal((1ul, 2ul), (first, second));
+
+        window.Settle(1, multiple: false);
+
+        Assert.True(window.TryReserve(out ulong third));
+        Assert.Equal(3ul, third);
+        Assert.Equal(2, window.Outstanding);
+    }
+
+    [Fact]
+    public void TryReserve_refuses_while_a_stuck_confirm_would_wrap_the_ring_and_gives_the_slot_back()
+    {
+        using var window = new ConfirmWindow(2); // a ring of 64 tags
+        Assert.True(window.TryReserve(out _)); // tag 1 stays unconfirmed
+        for (int i = 0; i < 63; i++)
+        {
+            window.Settle(window.Reserve(CancellationToken.None), multiple: false); // tags 2..64
+        }
+
+        Assert.False(window.TryReserve(out _)); // tag 65 would share tag 1's place in the ring
+
+        Assert.Equal(1, window.Settle(1, multiple: false));
+        Assert.True(window.TryReserve(out ulong next));
+        Assert.True(window.TryReserve(out ulong after)); // both slots are free: the refused one was given back
+        Assert.Equal((65ul, 66ul), (next, after));
+    }
 }

@@ -58,6 +58,31 @@ public sealed class ConfirmWindow : IDisposable
         }
     }
 
+    /// <summary>Takes a slot without blocking when one is free; false when the producer would have to wait.</summary>
+    public bool TryReserve(out ulong tag)
+    {
+        if (!_slots.Wait(0))
+        {
+            tag = 0;
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_nextTag - _oldestPending < (ulong)_pending.Length)
+            {
+                tag = _nextTag++;
+                _pending[tag & (ulong)_mask] = true;
+                _outstanding++;
+                return true;
+            }
+        }
+
+        _slots.Release();
+        tag = 0;
+        return false;
+    }
+
     /// <summary>Settles <paramref name="tag"/> (and every earlier one when <paramref name="multiple"/>); returns how many were pending.</summary>
     public int Settle(ulong tag, bool multiple)
     {

@@ -22,6 +22,9 @@ public sealed class RatePacer
         _ticksPerMessage = messagesPerSecond > 0 ? Stopwatch.Frequency / messagesPerSecond : 0;
     }
 
+    /// <summary>Whether publishes are paced at all.</summary>
+    public bool Limited => _ticksPerMessage > 0;
+
     public void Start() => _start = Stopwatch.GetTimestamp();
 
     /// <summary>Blocks until the next publish is due; false if <paramref name="cancellationToken"/> fired first.</summary>

@@ -50,6 +50,7 @@ public sealed record RunSummary
             w.WriteString("label", o.Label);
             w.WriteString("target", Target);
             w.WriteString("protocol", o.IsMqtt ? "mqtt" : "amqp");
+            w.WriteString("client", o.IsMqtt ? "mqttnet" : o.Client == AmqpClient.Lean ? "lean" : "rabbitmq-client");
             w.WriteString("mode", o.Mode switch { RunMode.PublishOnly => "publish-only", RunMode.ConsumeOnly => "consume-only", _ => "normal" });
             w.WriteNumber("producers", o.Mode == RunMode.ConsumeOnly ? 0 : o.Producers);
             w.WriteNumber("consumers", o.Mode == RunMode.PublishOnly ? 0 : o.Consumers);
