@@ -51,6 +51,24 @@ public sealed class BacklogTests
         Assert.Equal(0, resources.MessageBytes);
     }
 
+    [Fact]
+    public async Task A_transient_backlog_past_the_per_queue_limit_goes_to_the_journal_without_memory_pressure()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Broker.QueueReadyInMemory = 2_000);
+        var resources = broker.Host.Broker.Resources;
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.QueueDeclareAsync("slow-consumers", durable: false, exclusive: false, autoDelete: false);
+
+        const int count = 10_000;
+        var peak = await PublishAsync(channel, count, persistent: false, () => resources.MessageBytes, "slow-consumers");
+
+        Assert.False(resources.IsPaging, "no memory pressure");
+        Assert.True(peak <= 2_000L * BodySize, $"peak {peak} bytes held in memory: more than 2,000 bodies");
+        await DrainInOrderAsync(channel, count, "slow-consumers");
+        Assert.Equal(0, resources.MessageBytes);
+    }
+
     private static async Task<long> PublishAsync(IChannel channel, int count, bool persistent, Func<long> heldBytes, string queue = "backlog")
     {
         var properties = new BasicProperties { Persistent = persistent };

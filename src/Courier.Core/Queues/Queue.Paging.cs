@@ -44,7 +44,10 @@ public sealed partial class Queue
     }
 
     private bool ShouldPageLocked() =>
-        _ready.Count >= KeptInMemoryWhilePaging && Resources is { IsPaging: true } && (Pager ?? Store) is not null;
+        _ready.Count >= KeptInMemoryWhilePaging
+        && Resources is { } resources
+        && (resources.IsPaging || (resources.QueueReadyInMemory > 0 && _ready.Count >= resources.QueueReadyInMemory))
+        && (Pager ?? Store) is not null;
 
     private int TryPageOutTransient(QueuedMessage queued)
     {

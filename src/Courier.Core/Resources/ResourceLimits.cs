@@ -15,6 +15,15 @@ public sealed record ResourceLimits
     /// </summary>
     public double PagingRatio { get; init; } = 0.5;
 
+    /// <summary>
+    /// Ready messages one queue keeps in memory before newer transient arrivals go to the journal
+    /// instead (persistent ones are kept as small entries behind the first
+    /// <see cref="Queues.Queue.KeptInMemoryWhilePaging"/> anyway). It bounds the memory of a queue
+    /// whose consumers fall behind without slowing its publishers. 0: transient messages are paged
+    /// only under memory pressure.
+    /// </summary>
+    public int QueueReadyInMemory { get; init; }
+
     /// <summary>Free bytes the data directory's disk must keep; below it publishers are blocked. 0 means no limit.</summary>
     public long DiskFreeLimit { get; init; } = 50L * 1000 * 1000;
 

@@ -31,6 +31,7 @@ public sealed class ResourceMonitor : IDisposable
         _pagingRatio = limits.PagingRatio;
         _pagingThreshold = (long)(limits.MemoryHighWatermark * limits.PagingRatio);
         _diskLimit = limits.DiskFreeLimit;
+        QueueReadyInMemory = limits.QueueReadyInMemory;
         _diskFree = diskFree;
         if (diskFree is not null)
         {
@@ -48,6 +49,9 @@ public sealed class ResourceMonitor : IDisposable
     public event Action? PagingNeeded;
 
     public long MessageBytes => Interlocked.Read(ref _messageBytes);
+
+    /// <summary><see cref="ResourceLimits.QueueReadyInMemory"/>; 0 when there is none.</summary>
+    public int QueueReadyInMemory { get; }
 
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging

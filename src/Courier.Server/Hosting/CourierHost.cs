@@ -37,6 +37,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
+        ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
     };
 
     private readonly WebApplication _app;
@@ -122,6 +123,7 @@ public sealed class CourierHost : IAsyncDisposable
                 ? (long)(options.Broker.MemoryHighWatermark * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
                 : (long)options.Broker.MemoryHighWatermark,
             DiskFreeLimit = options.Broker.DiskFreeLimit,
+            QueueReadyInMemory = options.Broker.QueueReadyInMemory,
         };
         builder.Services.AddSingleton(services => new ResourceMonitor(
             limits,

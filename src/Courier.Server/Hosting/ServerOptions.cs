@@ -66,6 +66,12 @@ public sealed class BrokerSettings
     /// </summary>
     public double MemoryHighWatermark { get; set; } = 0.4;
 
+    /// <summary>
+    /// Ready messages a queue keeps in memory before it writes newer transient arrivals to the
+    /// journal (default 65,536); 0 pages transient messages only under memory pressure.
+    /// </summary>
+    public int QueueReadyInMemory { get; set; } = 65_536;
+
     /// <summary>Free bytes the data directory's disk must keep (default 50 MB, as in RabbitMQ); 0 turns the check off.</summary>
     public long DiskFreeLimit { get; set; } = 50L * 1000 * 1000;
 }

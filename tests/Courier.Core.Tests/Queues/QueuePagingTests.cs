@@ -111,6 +111,45 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
+    public void A_transient_backlog_past_the_per_queue_limit_is_paged_without_memory_pressure()
+    {
+        var store = new InMemoryMessageStore();
+        var limit = Keep * 2;
+        using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = limit, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
+        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var total = limit * 3;
+        for (var i = 0; i < total; i++)
+        {
+            queue.Enqueue(TestMessages.Create(body: $"{i % 100:D2}"));
+        }
+
+        Assert.False(resources.IsPaging);
+        Assert.Equal(total - limit, store.Paged);
+        Assert.Equal(limit * 2, resources.MessageBytes); // 2-byte bodies: only the first `limit` stay in memory
+        Assert.Equal(total, queue.MessageCount);
+
+        var sink = new RecordingSink();
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
+        Assert.Equal(0, resources.MessageBytes);
+    }
+
+    [Fact]
+    public void Without_a_per_queue_limit_or_memory_pressure_transient_messages_stay_in_memory()
+    {
+        var store = new InMemoryMessageStore();
+        using var resources = ResourceMonitor.Unlimited();
+        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        for (var i = 0; i < Keep * 4; i++)
+        {
+            queue.Enqueue(TestMessages.Create(body: "xx"));
+        }
+
+        Assert.Equal(0, store.Paged);
+        Assert.Equal(Keep * 4 * 2, resources.MessageBytes);
+    }
+
+    [Fact]
     public void Purging_settles_the_paged_backlog_too()
     {
         var store = new InMemoryMessageStore();
