@@ -1,5 +1,16 @@
 using Courier.Server.Hosting;
 
 await using var host = CourierHost.Create(args);
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // A listener could not bind (the port is taken, or the address is not this machine's): say
+    // so in one line and exit, rather than abort with a stack trace.
+    Console.Error.WriteLine($"courier: {e.Message}");
+    return 1;
+}
+
 return 0;

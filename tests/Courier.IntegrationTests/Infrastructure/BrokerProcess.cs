@@ -337,7 +337,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host running these tests (the SDK tells child processes where it is).</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
         {
