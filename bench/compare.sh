@@ -146,6 +146,8 @@ ensure_packages() {
     local missing=()
     command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || missing+=(rabbitmq-server)
     command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+    command -v fio > /dev/null || missing+=(fio)
+    command -v perf > /dev/null || missing+=(linux-perf)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         apt-get update -qq
@@ -235,15 +237,40 @@ target() { # broker -> perftest arguments
     esac
 }
 
+broker_pid() {
+    case "$1" in
+        courier) echo "$COURIER_PID" ;;
+        rabbitmq) echo "$RABBIT_PID" ;;
+        mosquitto) echo "$MOSQUITTO_PID" ;;
+    esac
+}
+
+# With COUNT_FSYNCS=1 in its environment, a duration-bound run also counts the broker's fsync and
+# fdatasync calls (perf's syscall tracepoints, in the middle of the run, skipping 2 s at each
+# end), so the table can show how many messages each sync carried. Best effort: without perf,
+# or where it may not trace, the rows stay empty.
 perftest() { # scenario broker run perftest-args...
     local scenario=$1 broker=$2 run=$3
     shift 3
-    local out="$WORK/runs/$scenario-$broker-$run.log" status=0
+    local out="$WORK/runs/$scenario-$broker-$run.log" status=0 perf_pid="" window=$((DURATION - 4))
+    if [ "${COUNT_FSYNCS:-0}" = 1 ] && [ "$window" -gt 0 ] && command -v perf > /dev/null; then
+        (sleep 2; exec perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p "$(broker_pid "$broker")" -- sleep "$window") \
+            2> "$out.fsyncs" &
+        perf_pid=$!
+    fi
     # shellcheck disable=SC2046 # target() is split into words on purpose
     timeout --kill-after=10 $((MAX_RUN + 30)) dotnet "$PERFTEST" $(target "$broker") "$@" \
         --max-run "$MAX_RUN" --label "$scenario/$broker/$run" > "$out" 2>&1 || status=$?
     local summary
     summary=$(grep '^SUMMARY ' "$out" | tail -1 | cut -c9-)
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        local fsyncs
+        fsyncs=$(awk -F, '$3 ~ /sys_enter_f(data)?sync/ && $1 ~ /^[0-9]+$/ { n += $1; seen = 1 } END { if (seen) print n }' "$out.fsyncs")
+        if [ -n "$fsyncs" ] && [ -n "$summary" ]; then
+            summary=$(echo "$summary" | jq -c --argjson f "$fsyncs" --argjson s "$window" '. + {fsyncs_per_s: ($f / $s)}')
+        fi
+    fi
     if [ -z "$summary" ]; then
         log "  $scenario $broker #$run: no summary (exit $status), see $out"
         FAILURES=$((FAILURES + 1))
@@ -261,7 +288,7 @@ perftest() { # scenario broker run perftest-args...
 # Each scenario takes (broker, run); queue names carry the run so nothing is shared between runs.
 
 scenario_durable_confirm() {
-    perftest durable-confirm "$1" "$2" -x 1 -y 1 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+    COUNT_FSYNCS=1 perftest durable-confirm "$1" "$2" -x 1 -y 1 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
         --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-durable-$2-%d"
 }
 
@@ -281,7 +308,7 @@ scenario_fanout() {
 }
 
 scenario_many_queues() {
-    perftest queues-50x50 "$1" "$2" -x 50 -y 50 -q 50 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+    COUNT_FSYNCS=1 perftest queues-50x50 "$1" "$2" -x 50 -y 50 -q 50 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
         --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-q50-$2-%d"
 }
 
@@ -329,6 +356,24 @@ STARTED_AT=$(date -u +%Y-%m-%dT%H:%MZ)
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_packages
 
+# The disk's own rate, on the disk the brokers write to: sequential writes, each followed by
+# fdatasync, as a journal does, at a few batch sizes.
+disk_rates() {
+    local seconds=$1 file="$WORK/fio.data" parts=()
+    for bs in 4k 64k 256k 1m; do
+        local json
+        json=$(fio --name=journal --filename="$file" --rw=write --bs="$bs" --size=1g --fdatasync=1 --runtime="$seconds" \
+            --time_based --ioengine=sync --output-format=json 2> /dev/null) || { echo "not measured (fio failed)"; rm -f "$file"; return; }
+        parts+=("$(echo "$json" | jq -r --arg bs "$bs" '.jobs[0].write | "\($bs | ascii_upcase)B: \(.iops | round) syncs/s (\(.bw_bytes / 1e6 | round) MB/s)"')")
+        rm -f "$file"
+    done
+    local IFS=';'
+    echo "${parts[*]}" | sed 's/;/; /g'
+}
+log "measuring the disk with fio"
+DISK_RATES=$(command -v fio > /dev/null && disk_rates "$([ "$QUICK" = 1 ] && echo 2 || echo 6)" || echo "not measured (no fio)")
+log "disk: $DISK_RATES"
+
 log "building Courier and the load generator (Release)"
 dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
@@ -369,6 +414,7 @@ cat > "$WORK/machine.json" <<EOF
   "idle": $IDLE,
   "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
   "amqp_client": "$AMQP_CLIENT",
+  "disk": "$DISK_RATES",
   "nproc": "$(nproc)",
   "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')",
   "memory": "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)",

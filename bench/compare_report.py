@@ -57,9 +57,14 @@ TOOL = ("perftest CPU % of one core", None, lambda r: r["tool_cpu_pct"])
 PER_CONNECTION = ("broker RSS per connection KiB ↓", False, lambda r: r.get("idle_rss_per_connection_kb"))
 OPEN_RATE = ("connections opened/s ↑", True, opened_per_second)
 RSS_AFTER = ("broker RSS with them open MiB ↓", False, mib("idle_rss_after_kb"))
+FSYNCS = ("broker fsyncs/s", None, lambda r: r.get("fsyncs_per_s"))
+PER_FSYNC = ("messages per fsync", None,
+             lambda r: r["sent_msgs_per_s"] / r["fsyncs_per_s"] if r.get("fsyncs_per_s") else None)
 
 THROUGHPUT = [SENT, RECEIVED, P50, P99, P999, CPU, PEAK, TOOL]
 METRICS = {
+    "durable-confirm": THROUGHPUT + [FSYNCS, PER_FSYNC],
+    "queues-50x50": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "backlog-publish": [SENT, CPU, PEAK, TOOL],
     "backlog-drain": [RECEIVED, CPU, PEAK, TOOL],
     "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
@@ -160,6 +165,7 @@ def main():
         f"- .NET SDK {machine['dotnet']}; RabbitMQ {machine['rabbitmq']} (Erlang {machine['erlang']}); Mosquitto {machine['mosquitto']}",
         "- Load generator's AMQP client: " + ("the lean client (`--client lean`)" if machine.get("amqp_client", "lean") == "lean"
                                                 else "RabbitMQ.Client 7.x (`--client rabbitmq`)"),
+        f"- Disk under the data directories (fio, sequential writes each followed by fdatasync): {machine.get('disk', 'not measured')}",
         "",
         "#### AMQP 0-9-1: Courier and RabbitMQ",
         "",
