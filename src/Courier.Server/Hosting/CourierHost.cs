@@ -70,7 +70,11 @@ public sealed class CourierHost : IAsyncDisposable
         Action<ServerOptions>? configure = null,
         Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The slim builder adds appsettings.json with reload on change before the sources are
+        // replaced below, and its watcher stays: it watches the content root, usually the working
+        // directory with the data directory in it, so every journal write woke a thread to read
+        // an inotify event (as many wake-ups as fsyncs). Courier does not reload configuration.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         var configFile = FindConfigFile(args);
         builder.Configuration.Sources.Clear();
         builder.Configuration
