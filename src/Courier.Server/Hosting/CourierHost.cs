@@ -141,6 +141,11 @@ public sealed class CourierHost : IAsyncDisposable
 
         configureServices?.Invoke(builder.Services);
 
+        // A connection's reader loop runs on the thread that completed its socket receive, and a
+        // flush of its writer loop sends on the flushing thread, instead of each going through
+        // Kestrel's I/O queues: two thread hops fewer per message each way. Safe here because the
+        // reader and writer loops never block (the journal's fsync runs on the committer).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         ListenOptions? amqpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
