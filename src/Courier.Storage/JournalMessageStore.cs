@@ -192,10 +192,10 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length).Position;
+        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Position;
 
     public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment).Position;
+        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment, deferrable: true).Position;
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
     {

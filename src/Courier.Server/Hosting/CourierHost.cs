@@ -71,7 +71,11 @@ public sealed class CourierHost : IAsyncDisposable
         Action<ServerOptions>? configure = null,
         Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The slim builder adds appsettings.json with reload on change before the sources are
+        // replaced below, and its watcher stays: it watches the content root, usually the working
+        // directory with the data directory in it, so every journal write woke a thread to read
+        // an inotify event (as many wake-ups as fsyncs). Courier does not reload configuration.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         var configFile = FindConfigFile(args);
         builder.Configuration.Sources.Clear();
         builder.Configuration
@@ -139,6 +143,11 @@ public sealed class CourierHost : IAsyncDisposable
 
         configureServices?.Invoke(builder.Services);
 
+        // A connection's reader loop runs on the thread that completed its socket receive, and a
+        // flush of its writer loop sends on the flushing thread, instead of each going through
+        // Kestrel's I/O queues: two thread hops fewer per message each way. Safe here because the
+        // reader and writer loops never block (the journal's fsync runs on the committer).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         ListenOptions? amqpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -24,4 +24,17 @@ public sealed record JournalOptions
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(1);
 
     public int BatchBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long a deferrable record (settle, delivered) may wait for a commit that something else
+    /// causes before the committer writes it on its own. Nobody waits for these records, so they
+    /// ride along with the next publish's commit instead of costing an fsync each.
+    /// </summary>
+    public TimeSpan DeferredWindow { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Deferrable bytes pending at which the committer is woken without waiting for the window.</summary>
+    public int DeferredBytes { get; init; } = 256 * 1024;
+
+    /// <summary>The clock of <see cref="DeferredWindow"/>.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

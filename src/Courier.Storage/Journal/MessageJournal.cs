@@ -18,6 +18,12 @@ namespace Courier.Storage.Journal;
 /// wakes as soon as something is appended, so a lone publisher is not delayed by a timer; records
 /// appended while it writes and syncs form its next batch, which is how batches grow with load.
 /// After the sync, every <see cref="IDurabilityWaiter"/> whose position is covered is told.</para>
+/// <para>Deferrable records (settles and delivered marks, which nobody waits for) do not wake the
+/// committer: they are written with the next commit something else causes, or after
+/// <see cref="JournalOptions.DeferredWindow"/>, or once <see cref="JournalOptions.DeferredBytes"/>
+/// of them are pending, or as soon as someone asks to be told when one is durable. A commit
+/// always takes everything appended before it, so a record is never durable before one appended
+/// earlier. At a steady low rate this halves the fsyncs (a publish and its ack were one each).</para>
 /// <para>Release: each segment counts the queue references its message records hold; a settle
 /// record releases one. A segment with no references left, that is not the tail, and whose own
 /// settle and delivered records refer only to segments already deleted (so deleting it cannot bring a settled
@@ -44,6 +50,11 @@ public sealed partial class MessageJournal : IDisposable
     private long _appendPosition;
     private long _durablePosition;
     private bool _signalled;
+    // Appended up to here, a commit is already asked for (or running): waiters need not wake the committer.
+    private long _commitRequestedPosition;
+    private long _deferredBytes;
+    private bool _deferredTimerArmed;
+    private ITimer? _deferredTimer;
     private Exception? _failure;
     private Task? _committer;
 
@@ -79,6 +90,7 @@ public sealed partial class MessageJournal : IDisposable
         lock (_gate)
         {
             _tail ??= CreateSegmentLocked(1);
+            _deferredTimer = _options.Time.CreateTimer(static s => ((MessageJournal)s!).OnDeferredWindow(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
         _committer = Task.Run(CommitLoopAsync);
@@ -90,9 +102,11 @@ public sealed partial class MessageJournal : IDisposable
     /// message a settle record releases one reference of (or -1); <paramref name="refersToSegment"/>
     /// names the segment of the message a delivered record marks (or -1), which, like a settle's,
     /// keeps this record's segment until that one is gone, so the mark is not lost before the message.
+    /// A <paramref name="deferrable"/> record does not wake the committer by itself (see the remarks).
     /// </summary>
     public (StoredLocation Location, long Position) Append<TState>(
-        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1, int releasedBytes = 0)
+        RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1, int releasedBytes = 0,
+        bool deferrable = false)
         where TState : allows ref struct
     {
         var size = HeaderSize + payloadLength;
@@ -137,13 +151,47 @@ public sealed partial class MessageJournal : IDisposable
 
             _appendPosition += size;
             var position = _appendPosition;
-            if (!_signalled)
+            if (!deferrable)
             {
-                _signalled = true;
-                _signal.Set();
+                RequestCommitLocked();
+            }
+            else
+            {
+                _deferredBytes += size;
+                if (_deferredBytes >= _options.DeferredBytes)
+                {
+                    RequestCommitLocked();
+                }
+                else if (!_deferredTimerArmed && position > _commitRequestedPosition)
+                {
+                    _deferredTimerArmed = true;
+                    _deferredTimer?.Change(_options.DeferredWindow, Timeout.InfiniteTimeSpan);
+                }
             }
 
             return (location, position);
+        }
+    }
+
+    private void RequestCommitLocked()
+    {
+        Volatile.Write(ref _commitRequestedPosition, _appendPosition);
+        if (!_signalled)
+        {
+            _signalled = true;
+            _signal.Set();
+        }
+    }
+
+    private void OnDeferredWindow()
+    {
+        lock (_gate)
+        {
+            _deferredTimerArmed = false;
+            if (_appendPosition > _commitRequestedPosition)
+            {
+                RequestCommitLocked();
+            }
         }
     }
 
@@ -199,13 +247,28 @@ public sealed partial class MessageJournal : IDisposable
     /// <summary>Tells <paramref name="waiter"/> when <paramref name="position"/> is durable (now, if it already is).</summary>
     public void WhenDurable(long position, IDurabilityWaiter waiter)
     {
+        var added = false;
         lock (_waitersGate)
         {
             if (_failure is null && position > Interlocked.Read(ref _durablePosition))
             {
                 _waiters.Add((position, waiter));
-                return;
+                added = true;
             }
+        }
+
+        if (added)
+        {
+            if (position > Volatile.Read(ref _commitRequestedPosition))
+            {
+                // Only deferrable records lead up to the position, and someone waits for them now.
+                lock (_gate)
+                {
+                    RequestCommitLocked();
+                }
+            }
+
+            return;
         }
 
         if (_failure is not null && position > Interlocked.Read(ref _durablePosition))
@@ -286,6 +349,8 @@ public sealed partial class MessageJournal : IDisposable
             {
                 _signalled = false;
                 target = _appendPosition;
+                _deferredBytes = 0;
+                Volatile.Write(ref _commitRequestedPosition, target);
                 foreach (var segment in _segments.Values)
                 {
                     if (segment.Pending.WrittenCount > 0)
@@ -487,6 +552,7 @@ public sealed partial class MessageJournal : IDisposable
 
     public void Dispose()
     {
+        _deferredTimer?.Dispose();
         _stop.Cancel();
         try
         {

@@ -4,6 +4,7 @@ using Courier.Storage.Devices;
 using Courier.Storage.Journal;
 using Courier.Storage.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Courier.Storage.Tests.Journal;
 
@@ -383,6 +384,43 @@ public abstract class JournalStoreContract : IDisposable
         var recovered = recovery.Queues[1][1];
         Assert.Equal(big.Location, recovered.Location);
         SampleMessages.AssertSameMessage(bigMessage, Store.Load(recovered.MessageId, recovered.Location));
+    }
+
+    [Fact]
+    public async Task A_settle_nobody_waits_for_rides_with_the_next_commit_instead_of_syncing_on_its_own()
+    {
+        Start(new JournalOptions { Time = new FakeTimeProvider() });
+        var a = Store.AppendMessage(SampleMessages.Plain(1, bodySize: 10), [1]);
+        await AwaitDurable(a.CommitPosition);
+        var syncs = Device.Flushes;
+
+        var settle = Store.AppendSettle(1, a.MessageId, a.Location);
+        var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 10), [1]);
+        await AwaitDurable(b.CommitPosition);
+
+        Assert.Equal(syncs + 1, Device.Flushes);
+        Assert.True(Store.Journal.DurablePosition >= settle);
+        Assert.Equal([b.MessageId], Restart().Queues[1].Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task A_settle_is_synced_once_the_deferred_window_passes_or_at_once_when_awaited()
+    {
+        var time = new FakeTimeProvider();
+        Start(new JournalOptions { Time = time });
+        var a = Store.AppendMessage(SampleMessages.Plain(1, bodySize: 10), [1]);
+        var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 10), [1]);
+        await AwaitDurable(b.CommitPosition);
+
+        // 1. Nothing else is appended: the window's timer commits the settle.
+        var settleA = Store.AppendSettle(1, a.MessageId, a.Location);
+        time.Advance(new JournalOptions().DeferredWindow);
+        await Eventually.True(() => Store.Journal.DurablePosition >= settleA, "the settle is durable after the window");
+
+        // 2. Someone waits for a settle: it is committed without the window passing.
+        await AwaitDurable(Store.AppendSettle(1, b.MessageId, b.Location));
+
+        Assert.Empty(Restart().Queues.Values.SelectMany(q => q));
     }
 
     protected async Task AwaitDurable(long position)
