@@ -27,7 +27,9 @@ public sealed class AsyncSignal : IValueTaskSource
             if (_waiting)
             {
                 _waiting = false;
-                _cancellation.Dispose();
+                // Unregister, not Dispose: Dispose waits for a callback already running, and that
+                // callback (Cancel) waits for the lock held here.
+                _cancellation.Unregister();
                 _core.SetResult(true);
                 return;
             }
