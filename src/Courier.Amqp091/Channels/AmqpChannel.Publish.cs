@@ -179,6 +179,15 @@ internal sealed partial class AmqpChannel
                 _connection.FrameMax);
         }
 
+        foreach (var queue in _routing.Queues)
+        {
+            if (queue.IsFlowLimited)
+            {
+                _connection.PauseForFlow(queue);
+                break;
+            }
+        }
+
         _routing.Clear();
         if (seq != 0)
         {

@@ -95,6 +95,41 @@ internal sealed partial class AmqpConnection
         }
     }
 
+    /// <summary>
+    /// Called by a channel when a publish reached a queue whose consumers are behind: once the
+    /// frames already read are processed, the connection stops reading until the queue is
+    /// released, or <see cref="AmqpOptions.FlowPauseLimit"/> passes.
+    /// </summary>
+    internal void PauseForFlow(Core.Queues.Queue queue) => _flowLimitedBy ??= queue;
+
+    /// <remarks>
+    /// The wait is bounded because the acks that would drain the queue may be queued behind the
+    /// publishes on this same connection: then the connection reads one more buffer per pause, a
+    /// trickle rather than a deadlock. Heartbeats are not expected while paused.
+    /// </remarks>
+    private async Task WaitForFlowAsync(Core.Queues.Queue queue)
+    {
+        var released = queue.WhenFlowReleased();
+        if (released.IsCompleted)
+        {
+            return;
+        }
+
+        _readPaused = true;
+        try
+        {
+            await released.WaitAsync(_options.FlowPauseLimit, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            _readPaused = false;
+            Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+        }
+    }
+
     /// <summary>Called by a channel on basic.publish: this connection is blocked while an alarm is on.</summary>
     internal void MarkPublisher() => _isPublisher = true;
 

@@ -43,6 +43,8 @@ internal sealed partial class AmqpConnection
     private ITimer? _timer;
     private volatile bool _shutdownRequested;
     private volatile bool _readPaused;
+    // Set by a channel (on the read loop) when a publish reached a flow-limited queue.
+    private Core.Queues.Queue? _flowLimitedBy;
     private bool _finished;
     private bool _isPublisher;
     private bool _sentBlocked;
@@ -140,6 +142,12 @@ internal sealed partial class AmqpConnection
                     _readPaused = false;
                     Volatile.Write(ref _lastReceived, _time.GetTimestamp());
                 }
+            }
+
+            if (_flowLimitedBy is { } queue)
+            {
+                _flowLimitedBy = null;
+                await WaitForFlowAsync(queue).ConfigureAwait(false);
             }
 
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);

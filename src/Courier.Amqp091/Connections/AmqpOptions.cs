@@ -24,6 +24,13 @@ public sealed record AmqpOptions
     /// </summary>
     public int OutboundHighWatermark { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Longest a publishing connection stops reading when it published to a queue whose consumers
+    /// are behind (queue flow, see <c>Queue.IsFlowLimited</c>); it reads again as soon as the queue
+    /// is released.
+    /// </summary>
+    public TimeSpan FlowPauseLimit { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The product name, version and cluster name advertised in connection.start.</summary>
     public string ProductVersion { get; init; } = "0.1.0";
 

@@ -232,6 +232,7 @@ public sealed partial class Queue : IBindingDestination
             }
 
             OnDeliveredLocked(message, autoSettle);
+            UpdateFlowLocked();
             return _ready.Count + (int)_paged.Count;
         }
     }
@@ -322,6 +323,8 @@ public sealed partial class Queue : IBindingDestination
                 _nextConsumer = 0;
             }
 
+            UpdateFlowLocked();
+
             return AutoDelete && _hadConsumer && _consumers.Count == 0 && !_deleted;
         }
     }
@@ -333,6 +336,7 @@ public sealed partial class Queue : IBindingDestination
         {
             var count = _ready.Count + (int)_paged.Count;
             SettleAllReadyLocked();
+            UpdateFlowLocked();
             return count;
         }
     }
@@ -357,6 +361,7 @@ public sealed partial class Queue : IBindingDestination
             SettleAllReadyLocked();
             consumers = [.. _consumers];
             _consumers.Clear();
+            UpdateFlowLocked();
         }
 
         foreach (var consumer in consumers)
@@ -393,9 +398,11 @@ public sealed partial class Queue : IBindingDestination
 
             if (!delivered)
             {
-                return;
+                break;
             }
         }
+
+        UpdateFlowLocked();
     }
 
     private void OnDeliveredLocked(QueuedMessage message, bool autoSettle)
