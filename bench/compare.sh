@@ -356,16 +356,20 @@ STARTED_AT=$(date -u +%Y-%m-%dT%H:%MZ)
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_packages
 
-# The disk's own rate, on the disk the brokers write to: sequential writes, each followed by
-# fdatasync, as a journal does, at a few batch sizes.
+# The disk's own rate, on the disk the brokers write to, at a few batch sizes: appending to a
+# file with an fsync after each write, as a journal does, and (the disk's best case) overwriting
+# a laid-out file with an fdatasync after each write.
 disk_rates() {
     local seconds=$1 file="$WORK/fio.data" parts=()
-    for bs in 4k 64k 256k 1m; do
-        local json
-        json=$(fio --name=journal --filename="$file" --rw=write --bs="$bs" --size=1g --fdatasync=1 --runtime="$seconds" \
-            --time_based --ioengine=sync --output-format=json 2> /dev/null) || { echo "not measured (fio failed)"; rm -f "$file"; return; }
-        parts+=("$(echo "$json" | jq -r --arg bs "$bs" '.jobs[0].write | "\($bs | ascii_upcase)B: \(.iops | round) syncs/s (\(.bw_bytes / 1e6 | round) MB/s)"')")
-        rm -f "$file"
+    for mode in append overwrite; do
+        for bs in 4k 64k 256k; do
+            local json args=(--fdatasync=1)
+            [ "$mode" = append ] && args=(--fsync=1 --file_append=1)
+            json=$(fio --name=journal --filename="$file" --rw=write --bs="$bs" --size=512m "${args[@]}" --runtime="$seconds" \
+                --time_based --ioengine=sync --output-format=json 2> /dev/null) || { echo "not measured (fio failed)"; rm -f "$file"; return; }
+            parts+=("$(echo "$json" | jq -r --arg m "$mode" --arg bs "$bs" '.jobs[0].write | "\($m) \($bs | ascii_upcase)B \(.iops | round)/s (\(.bw_bytes / 1e6 | round) MB/s)"')")
+            rm -f "$file"
+        done
     done
     local IFS=';'
     echo "${parts[*]}" | sed 's/;/; /g'

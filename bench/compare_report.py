@@ -165,7 +165,7 @@ def main():
         f"- .NET SDK {machine['dotnet']}; RabbitMQ {machine['rabbitmq']} (Erlang {machine['erlang']}); Mosquitto {machine['mosquitto']}",
         "- Load generator's AMQP client: " + ("the lean client (`--client lean`)" if machine.get("amqp_client", "lean") == "lean"
                                                 else "RabbitMQ.Client 7.x (`--client rabbitmq`)"),
-        f"- Disk under the data directories (fio, sequential writes each followed by fdatasync): {machine.get('disk', 'not measured')}",
+        f"- Disk under the data directories (fio, sequential writes, each followed by fsync when appending to a file as a journal does, by fdatasync when overwriting a laid-out file): {machine.get('disk', 'not measured')}",
         "",
         "#### AMQP 0-9-1: Courier and RabbitMQ",
         "",
