@@ -159,7 +159,7 @@ public sealed partial class Queue : IBindingDestination
             var queued = new QueuedMessage(message, _nextSequence++);
 
             // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) > 0)
+            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
             {
                 _paged.Enqueue(new PagedEntry(queued.Sequence, queued.StoreId, queued.Location, Delivered: false, Transient: true));
             }

@@ -135,6 +135,25 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
+    public void An_empty_transient_message_behind_a_paged_backlog_keeps_its_place()
+    {
+        // Paging an empty body frees no bytes: it must still count as paged, or it would overtake.
+        var store = new InMemoryMessageStore();
+        using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = Keep, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
+        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        for (var i = 0; i < Keep * 2; i++)
+        {
+            queue.Enqueue(TestMessages.Create(body: $"{i:D4}"));
+        }
+
+        queue.Enqueue(TestMessages.Create(body: ""));
+
+        var sink = new RecordingSink();
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        Assert.Equal([.. Enumerable.Range(0, Keep * 2).Select(i => $"{i:D4}"), ""], sink.Bodies);
+    }
+
+    [Fact]
     public void Without_a_per_queue_limit_or_memory_pressure_transient_messages_stay_in_memory()
     {
         var store = new InMemoryMessageStore();
