@@ -96,32 +96,36 @@ internal sealed partial class AmqpConnection
     }
 
     /// <summary>
-    /// Called by a channel when a publish reached a queue whose consumers are behind: once the
-    /// frames already read are processed, the connection stops reading until the queue is
+    /// Called by a channel when a publish reached a queue whose consumers are behind: the
+    /// connection stops handling frames after this one and reads nothing more until the queue is
     /// released, or <see cref="AmqpOptions.FlowPauseLimit"/> passes.
     /// </summary>
     internal void PauseForFlow(Core.Queues.Queue queue) => _flowLimitedBy ??= queue;
 
+    /// <summary>Waits for <paramref name="queue"/> to be released; false if the pause ran out first.</summary>
     /// <remarks>
     /// The wait is bounded because the acks that would drain the queue may be queued behind the
-    /// publishes on this same connection: then the connection reads one more buffer per pause, a
-    /// trickle rather than a deadlock. Heartbeats are not expected while paused.
+    /// publishes on this same connection, or its consumers may be stuck: then the connection
+    /// handles one more buffer of what it received per pause, a trickle rather than a deadlock.
+    /// Heartbeats are not expected while paused.
     /// </remarks>
-    private async Task WaitForFlowAsync(Core.Queues.Queue queue)
+    private async Task<bool> WaitForFlowAsync(Core.Queues.Queue queue)
     {
         var released = queue.WhenFlowReleased();
         if (released.IsCompleted)
         {
-            return;
+            return true;
         }
 
         _readPaused = true;
         try
         {
             await released.WaitAsync(_options.FlowPauseLimit, _lifetime.Token).ConfigureAwait(false);
+            return true;
         }
         catch (TimeoutException)
         {
+            return false;
         }
         finally
         {

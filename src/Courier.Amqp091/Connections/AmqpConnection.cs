@@ -45,6 +45,9 @@ internal sealed partial class AmqpConnection
     private volatile bool _readPaused;
     // Set by a channel (on the read loop) when a publish reached a flow-limited queue.
     private Core.Queues.Queue? _flowLimitedBy;
+    // The last flow pause ran out before the queue was released: read whole buffers until the
+    // next pause, so acks queued behind publishes on this connection can get through.
+    private bool _flowTrickle;
     private bool _finished;
     private bool _isPublisher;
     private bool _sentBlocked;
@@ -147,11 +150,12 @@ internal sealed partial class AmqpConnection
             if (_flowLimitedBy is { } queue)
             {
                 _flowLimitedBy = null;
-                await WaitForFlowAsync(queue).ConfigureAwait(false);
+                _flowTrickle = !await WaitForFlowAsync(queue).ConfigureAwait(false);
             }
 
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
+            var stoppedForFlow = false;
             try
             {
                 if (result.IsCanceled && _shutdownRequested)
@@ -159,12 +163,21 @@ internal sealed partial class AmqpConnection
                     OnShutdownRequested();
                 }
 
-                Process(ref buffer);
+                stoppedForFlow = Process(ref buffer);
             }
             finally
             {
-                // Everything before buffer.Start is consumed; the rest was examined and needs more bytes.
-                input.AdvanceTo(buffer.Start, result.Buffer.End);
+                // Everything before buffer.Start is consumed. The rest was examined and needs more
+                // bytes, unless processing stopped for flow: then whole frames wait there, to be
+                // read again as soon as the connection resumes.
+                if (stoppedForFlow)
+                {
+                    input.AdvanceTo(buffer.Start);
+                }
+                else
+                {
+                    input.AdvanceTo(buffer.Start, result.Buffer.End);
+                }
             }
 
             if (result.IsCompleted)
@@ -174,28 +187,37 @@ internal sealed partial class AmqpConnection
         }
     }
 
-    private void Process(ref ReadOnlySequence<byte> buffer)
+    /// <summary>Handles the whole frames in <paramref name="buffer"/>; true if it stopped early for queue flow.</summary>
+    private bool Process(ref ReadOnlySequence<byte> buffer)
     {
         if (_state == ConnectionState.AwaitingProtocolHeader)
         {
             switch (AmqpFrameReader.TryReadProtocolHeader(ref buffer))
             {
                 case AmqpFrameReader.HeaderResult.NeedMore:
-                    return;
+                    return false;
                 case AmqpFrameReader.HeaderResult.Rejected:
                     AmqpLog.BadProtocolHeader(_logger, Name);
                     Outbound.WriteRaw(AmqpFrameReader.ProtocolHeader);
                     buffer = buffer.Slice(buffer.End);
                     _finished = true;
-                    return;
+                    return false;
                 default:
                     SendStart();
                     break;
             }
         }
 
+        var stoppedForFlow = false;
         while (!_finished)
         {
+            if (_flowLimitedBy is not null && !_flowTrickle)
+            {
+                // A publish reached a queue whose consumers are behind: leave the rest unread.
+                stoppedForFlow = true;
+                break;
+            }
+
             AmqpFrame frame;
             try
             {
@@ -210,7 +232,7 @@ internal sealed partial class AmqpConnection
                 SendConnectionClose(e.ReplyCode, e.Message, 0);
                 buffer = buffer.Slice(buffer.End);
                 _finished = true;
-                return;
+                return false;
             }
 
             _lastReceived = _time.GetTimestamp();
@@ -235,6 +257,8 @@ internal sealed partial class AmqpConnection
                 channel.AfterBatch();
             }
         }
+
+        return stoppedForFlow;
     }
 
     private static uint CurrentMethodKey(in AmqpFrame frame)

@@ -114,6 +114,7 @@ public sealed class CourierHost : IAsyncDisposable
             FrameMax = options.Amqp.FrameMax,
             ChannelMax = options.Amqp.ChannelMax,
             HeartbeatSeconds = options.Amqp.Heartbeat,
+            FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
             ProductVersion = Version,
         };
         builder.Services.AddSingleton<IJournalDevice>(_ => new FileJournalDevice(Path.Combine(dataDir, "journal")));
@@ -145,8 +146,10 @@ public sealed class CourierHost : IAsyncDisposable
 
         // A connection's reader loop runs on the thread that completed its socket receive, and a
         // flush of its writer loop sends on the flushing thread, instead of each going through
-        // Kestrel's I/O queues: two thread hops fewer per message each way. Safe here because the
-        // reader and writer loops never block (the journal's fsync runs on the committer).
+        // Kestrel's I/O queues: two thread hops fewer per message each way. The loops do not wait
+        // on the disk's syncs (the journal's committer does); the one blocking call they can make
+        // is reading a paged message back from the journal during delivery, usually from the
+        // page cache, on a thread pool thread like any other.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         ListenOptions? amqpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>

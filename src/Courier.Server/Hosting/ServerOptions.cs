@@ -45,6 +45,12 @@ public sealed class AmqpListenerOptions
     public ushort ChannelMax { get; set; } = 2047;
 
     public ushort Heartbeat { get; set; } = 60;
+
+    /// <summary>
+    /// Longest pause, in milliseconds, of a publishing connection whose queue's consumers are
+    /// behind (queue flow); it resumes earlier when the queue drains to half.
+    /// </summary>
+    public int FlowPauseMilliseconds { get; set; } = 100;
 }
 
 public sealed class BrokerSettings
