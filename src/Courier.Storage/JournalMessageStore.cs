@@ -168,7 +168,11 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         }
 
         var state = new MessageRecordState(id, message, queueIds);
-        var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length);
+        // A paged transient message is on disk only to free memory: nobody waits for it to be
+        // durable, so it rides with the next commit like a settle (reads before then are served
+        // from the journal's buffers).
+        var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
+            deferrable: type == RecordType.PagedMessage);
         return new StoredMessage(id, location, position);
     }
 
