@@ -5,7 +5,8 @@ try
 {
     await host.RunAsync();
 }
-catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
+catch (Exception e) when (e is System.Net.Sockets.SocketException
+                           or IOException { InnerException: System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException })
 {
     // A listener could not bind (the port is taken, or the address is not this machine's): say
     // so in one line and exit, rather than abort with a stack trace.

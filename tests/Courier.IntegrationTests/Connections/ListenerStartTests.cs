@@ -5,11 +5,13 @@ using Courier.IntegrationTests.Infrastructure;
 
 namespace Courier.IntegrationTests.Connections;
 
-/// <summary>The broker process when its port is taken: one line saying so, and a failing exit code.</summary>
+/// <summary>The broker process when it cannot listen: one line saying why, and a failing exit code.</summary>
 public sealed class ListenerStartTests
 {
-    [Fact]
-    public async Task A_taken_port_ends_the_broker_with_one_line_and_exit_code_1()
+    [Theory]
+    [InlineData("127.0.0.1", "address already in use")] // the port is taken
+    [InlineData("192.0.2.1", "assign requested address")] // TEST-NET-1: never this machine's
+    public async Task A_listener_that_cannot_bind_ends_the_broker_with_one_line_and_exit_code_1(string address, string reason)
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -17,7 +19,7 @@ public sealed class ListenerStartTests
         var dataDir = Path.Combine(Path.GetTempPath(), "courier-test-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo(BrokerProcess.DotnetHost())
         {
-            ArgumentList = { BrokerProcess.ServerAssembly, "--data-dir", dataDir, "--amqp-address", "127.0.0.1", "--amqp-port", port.ToString() },
+            ArgumentList = { BrokerProcess.ServerAssembly, "--data-dir", dataDir, "--amqp-address", address, "--amqp-port", port.ToString() },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
@@ -48,7 +50,7 @@ public sealed class ListenerStartTests
         Assert.Equal(1, process.ExitCode);
         var error = (await stderr).Trim();
         Assert.StartsWith("courier: ", error);
-        Assert.Contains("address already in use", error);
+        Assert.Contains(reason, error);
         Assert.DoesNotContain('\n', error);
     }
 }
