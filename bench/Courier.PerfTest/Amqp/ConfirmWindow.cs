@@ -121,11 +121,11 @@ public sealed class ConfirmWindow : IDisposable
         return settled;
     }
 
-    /// <summary>Blocks until nothing is pending or <paramref name="timeout"/> passes.</summary>
-    public void Drain(TimeSpan timeout)
+    /// <summary>Blocks until nothing is pending, <paramref name="timeout"/> passes, or <paramref name="cancellationToken"/> fires.</summary>
+    public void Drain(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long start = Stopwatch.GetTimestamp();
-        while (Outstanding > 0 && Stopwatch.GetElapsedTime(start) < timeout)
+        while (Outstanding > 0 && Stopwatch.GetElapsedTime(start) < timeout && !cancellationToken.IsCancellationRequested)
         {
             Thread.Sleep(2);
         }

@@ -100,7 +100,7 @@ public sealed class LeanClientTests : IAsyncLifetime
         Assert.Equal(40, summary.Confirmed);
         Assert.Equal(40, summary.Received);
         Assert.Equal(0, summary.Lost);
-        Assert.Equal(0, summary.Foreign); // a wrongly reassembled body would lose its stamp
+        Assert.Equal(0, summary.Foreign); // a body reassembled from the wrong chunks would not start with its stamp
     }
 
     [Theory]
@@ -151,5 +151,25 @@ public sealed class LeanClientTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => consumer.StartAsync(CancellationToken.None));
 
         Assert.Contains("404", error.Message);
+    }
+
+    [Fact]
+    public async Task A_producer_the_broker_stops_reading_gives_up_after_the_settle_timeout_instead_of_hanging()
+    {
+        await using var blocked = await TestBroker.StartAsync(o => o.Broker.DiskFreeLimit = long.MaxValue); // disk alarm from the start
+        var uri = new Uri($"amqp://guest:guest@127.0.0.1:{blocked.AmqpPort}");
+        var counters = new ProducerCounters();
+        // One 32 MB message is more than the sockets and the broker's input buffer hold: the send
+        // of the first publish cannot finish while the broker does not read.
+        await using var producer = await WireProducer.CreateAsync(uri, 0, "", "nowhere", 32 * 1024 * 1024, persistent: false, confirmWindow: 0,
+            counters, new RatePacer(0), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+
+        var run = Task.Run(() => producer.Run(0, TimeSpan.FromSeconds(1), stop.Token));
+        await Wait.UntilAsync(() => counters.Sent >= 1, "the first publish to be on its way");
+        stop.Cancel();
+
+        var error = await Wait.ForAsync(Assert.ThrowsAsync<InvalidOperationException>(() => run), "the producer to give up", TimeSpan.FromSeconds(30));
+        Assert.Contains("stopped reading", error.Message);
     }
 }

@@ -85,6 +85,13 @@ public sealed class WireProducer : ILoadProducer
     public long Run(long messageLimit, TimeSpan settleTimeout, CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop, _closed.Token);
+
+        // A broker that stops reading (a resource alarm: this client does not ask to be told)
+        // would block a send for ever. Once publishing should have stopped, the final flush and
+        // the confirms get the settle timeout; past it the socket is closed under the send.
+        using var abandon = new CancellationTokenSource();
+        using var abandonAfterStop = stop.UnsafeRegister(static (s, _) => ((State)s!).Abandon(), new State(abandon, settleTimeout));
+        using var onAbandon = abandon.Token.UnsafeRegister(static (s, _) => ((WireProducer)s!).Abandoned(), this);
         var batch = new byte[FlushAt + MessageLength];
         int used = 0;
         long sequence = 0;
@@ -127,7 +134,12 @@ public sealed class WireProducer : ILoadProducer
             throw new InvalidOperationException($"producer {_id}: channel closed: {_closeReason}");
         }
 
-        _window?.Drain(settleTimeout);
+        _window?.Drain(settleTimeout, _closed.Token);
+        if (_closeReason is not null)
+        {
+            throw new InvalidOperationException($"producer {_id}: connection lost waiting for confirms: {_closeReason}");
+        }
+
         return stopped;
     }
 
@@ -224,6 +236,27 @@ public sealed class WireProducer : ILoadProducer
             if (!_disposing)
             {
                 Closed($"connection lost: {e.Message}");
+            }
+        }
+    }
+
+    private void Abandoned()
+    {
+        Closed("the broker stopped reading this connection (publishing blocked past the settle timeout)");
+        _connection.Dispose();
+    }
+
+    private sealed class State(CancellationTokenSource abandon, TimeSpan after)
+    {
+        public void Abandon()
+        {
+            try
+            {
+                abandon.CancelAfter(after);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Run already returned.
             }
         }
     }
