@@ -197,12 +197,18 @@ public sealed class WireConsumer : ILoadConsumer
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             if (!_disposing)
             {
                 Closed($"connection lost: {e.Message}");
             }
+        }
+        catch (Exception e)
+        {
+            // Anything else is a frame this client cannot make sense of: end this connection's
+            // part of the run with the reason, rather than the whole process.
+            Closed($"unexpected input from the broker: {e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -238,6 +238,12 @@ public sealed class WireProducer : ILoadProducer
                 Closed($"connection lost: {e.Message}");
             }
         }
+        catch (Exception e)
+        {
+            // Anything else is a frame this client cannot make sense of: end this connection's
+            // part of the run with the reason, rather than the whole process.
+            Closed($"unexpected input from the broker: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private void Abandoned()
