@@ -262,7 +262,8 @@ perftest() { # scenario broker run perftest-args...
     timeout --kill-after=10 $((MAX_RUN + 30)) dotnet "$PERFTEST" $(target "$broker") "$@" \
         --max-run "$MAX_RUN" --label "$scenario/$broker/$run" > "$out" 2>&1 || status=$?
     local summary
-    summary=$(grep '^SUMMARY ' "$out" | tail -1 | cut -c9-)
+    # A run killed by its timeout prints no summary: grep fails, which must not end the script.
+    summary=$(grep '^SUMMARY ' "$out" | tail -1 | cut -c9- || true)
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" || true
         local fsyncs
