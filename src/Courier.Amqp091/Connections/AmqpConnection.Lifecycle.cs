@@ -102,25 +102,16 @@ internal sealed partial class AmqpConnection
     /// </summary>
     internal void PauseForFlow(Core.Queues.Queue queue) => _flowLimitedBy ??= queue;
 
-    /// <summary>Waits for <paramref name="queue"/> to be released; false if the pause ran out first.</summary>
-    /// <remarks>
-    /// The wait is bounded because the acks that would drain the queue may be queued behind the
-    /// publishes on this same connection, or its consumers may be stuck: then the connection
-    /// handles one more buffer of what it received per pause, a trickle rather than a deadlock.
-    /// Heartbeats are not expected while paused.
-    /// </remarks>
-    private async Task<bool> WaitForFlowAsync(Core.Queues.Queue queue)
+    /// <summary>
+    /// Reads nothing until <paramref name="until"/> completes or <paramref name="limit"/> passes
+    /// (false then); missed heartbeats do not count meanwhile.
+    /// </summary>
+    private async Task<bool> PauseReadingAsync(Task until, TimeSpan limit)
     {
-        var released = queue.WhenFlowReleased();
-        if (released.IsCompleted)
-        {
-            return true;
-        }
-
         _readPaused = true;
         try
         {
-            await released.WaitAsync(_options.FlowPauseLimit, _lifetime.Token).ConfigureAwait(false);
+            await until.WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)

@@ -134,23 +134,19 @@ internal sealed partial class AmqpConnection
             {
                 // A resource alarm is on: stop reading from a publishing connection until it
                 // clears, so its publishes wait in the client and the socket, not in our memory.
-                _readPaused = true;
                 OnAlarmChanged(Broker.Resources.Alarm);
-                try
-                {
-                    await Broker.Resources.WaitUntilClearAsync(_lifetime.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _readPaused = false;
-                    Volatile.Write(ref _lastReceived, _time.GetTimestamp());
-                }
+                await PauseReadingAsync(Broker.Resources.WaitUntilClearAsync(_lifetime.Token), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
             }
 
             if (_flowLimitedBy is { } queue)
             {
+                // A publish reached a queue whose consumers are behind. The pause is bounded
+                // because the acks that would drain it may wait behind the publishes on this same
+                // connection, or its consumers may be stuck: after a pause that runs out the
+                // connection handles one more buffer (a trickle, not a deadlock) and pauses again.
                 _flowLimitedBy = null;
-                _flowTrickle = !await WaitForFlowAsync(queue).ConfigureAwait(false);
+                var released = queue.WhenFlowReleased();
+                _flowTrickle = !released.IsCompleted && !await PauseReadingAsync(released, _options.FlowPauseLimit).ConfigureAwait(false);
             }
 
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
