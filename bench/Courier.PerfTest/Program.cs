@@ -1,7 +1,4 @@
-using Courier.PerfTest.Amqp;
-using Courier.PerfTest.Amqp.Wire;
 using Courier.PerfTest.Load;
-using Courier.PerfTest.Mqtt;
 using Courier.PerfTest.Options;
 
 if (args.Length > 0 && args[0] is "--help" or "-?")
@@ -31,12 +28,7 @@ Console.CancelKeyPress += (_, e) =>
     interrupted.Cancel();
 };
 
-ILoadTransport transport = options switch
-{
-    { IsMqtt: true } => new MqttTransport(options),
-    { Client: AmqpClient.Lean } => new WireTransport(options),
-    _ => new AmqpTransport(options),
-};
+var transport = LoadTransports.For(options);
 var run = new LoadRun(options, transport, Console.Out);
 var summary = await run.ExecuteAsync(interrupted.Token);
 

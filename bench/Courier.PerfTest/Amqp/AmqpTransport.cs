@@ -34,6 +34,10 @@ public sealed class AmqpTransport : ILoadTransport
 
     public string QueueName(int index) => _options.QueuePattern.Replace("%d", (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
+    /// <summary>Where producer <paramref name="id"/> publishes: the fanout exchange, or its queue through the default exchange.</summary>
+    public (string Exchange, string RoutingKey) PublishTarget(int id) =>
+        _options.Fanout ? (_options.Exchange, "") : ("", QueueName(id % _options.Queues));
+
     public async Task DeclareTopologyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _factory.CreateConnectionAsync("perftest-topology", cancellationToken).ConfigureAwait(false);
@@ -78,8 +82,7 @@ public sealed class AmqpTransport : ILoadTransport
 
     public async Task<ILoadProducer> CreateProducerAsync(int id, ProducerCounters counters, RatePacer pacer, CancellationToken cancellationToken)
     {
-        string exchange = _options.Fanout ? _options.Exchange : "";
-        string routingKey = _options.Fanout ? "" : QueueName(id % _options.Queues);
+        var (exchange, routingKey) = PublishTarget(id);
         return await AmqpProducer.CreateAsync(_factory, id, exchange, routingKey, _options.MessageSize, _options.Persistent,
             _options.ConfirmWindow, counters, pacer, cancellationToken).ConfigureAwait(false);
     }

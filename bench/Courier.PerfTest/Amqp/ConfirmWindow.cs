@@ -40,15 +40,9 @@ public sealed class ConfirmWindow : IDisposable
         _slots.Wait(cancellationToken);
         while (true)
         {
-            lock (_gate)
+            if (TryTakeTag(out ulong tag))
             {
-                if (_nextTag - _oldestPending < (ulong)_pending.Length)
-                {
-                    ulong tag = _nextTag++;
-                    _pending[tag & (ulong)_mask] = true;
-                    _outstanding++;
-                    return tag;
-                }
+                return tag;
             }
 
             if (cancellationToken.WaitHandle.WaitOne(1))
@@ -67,6 +61,18 @@ public sealed class ConfirmWindow : IDisposable
             return false;
         }
 
+        if (TryTakeTag(out tag))
+        {
+            return true;
+        }
+
+        _slots.Release();
+        return false;
+    }
+
+    /// <summary>With a slot held: the next tag, unless it would share its ring place with a pending one.</summary>
+    private bool TryTakeTag(out ulong tag)
+    {
         lock (_gate)
         {
             if (_nextTag - _oldestPending < (ulong)_pending.Length)
@@ -78,7 +84,6 @@ public sealed class ConfirmWindow : IDisposable
             }
         }
 
-        _slots.Release();
         tag = 0;
         return false;
     }

@@ -33,8 +33,7 @@ public sealed class LeanClientTests : IAsyncLifetime
 
     private static async Task<RunSummary> RunAsync(PerfTestOptions options)
     {
-        ILoadTransport transport = options.Client == AmqpClient.Lean ? new WireTransport(options) : new Courier.PerfTest.Amqp.AmqpTransport(options);
-        var summary = await new LoadRun(options, transport, TextWriter.Null).ExecuteAsync(CancellationToken.None);
+        var summary = await new LoadRun(options, LoadTransports.For(options), TextWriter.Null).ExecuteAsync(CancellationToken.None);
         Assert.Empty(summary.Errors);
         return summary;
     }

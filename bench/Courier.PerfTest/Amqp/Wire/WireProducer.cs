@@ -90,7 +90,7 @@ public sealed class WireProducer : ILoadProducer
         // would block a send for ever. Once publishing should have stopped, the final flush and
         // the confirms get the settle timeout; past it the socket is closed under the send.
         using var abandon = new CancellationTokenSource();
-        using var abandonAfterStop = stop.UnsafeRegister(static (s, _) => ((State)s!).Abandon(), new State(abandon, settleTimeout));
+        using var abandonAfterStop = stop.Register(() => abandon.CancelAfter(settleTimeout));
         using var onAbandon = abandon.Token.UnsafeRegister(static (s, _) => ((WireProducer)s!).Abandoned(), this);
         var batch = new byte[FlushAt + MessageLength];
         int used = 0;
@@ -250,21 +250,6 @@ public sealed class WireProducer : ILoadProducer
     {
         Closed("the broker stopped reading this connection (publishing blocked past the settle timeout)");
         _connection.Dispose();
-    }
-
-    private sealed class State(CancellationTokenSource abandon, TimeSpan after)
-    {
-        public void Abandon()
-        {
-            try
-            {
-                abandon.CancelAfter(after);
-            }
-            catch (ObjectDisposedException)
-            {
-                // Run already returned.
-            }
-        }
     }
 
     private void Closed(string reason)

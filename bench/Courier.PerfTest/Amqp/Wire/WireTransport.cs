@@ -32,8 +32,7 @@ public sealed class WireTransport : ILoadTransport
 
     public async Task<ILoadProducer> CreateProducerAsync(int id, ProducerCounters counters, RatePacer pacer, CancellationToken cancellationToken)
     {
-        string exchange = _options.Fanout ? _options.Exchange : "";
-        string routingKey = _options.Fanout ? "" : _reference.QueueName(id % _options.Queues);
+        var (exchange, routingKey) = _reference.PublishTarget(id);
         return await WireProducer.CreateAsync(_uri, id, exchange, routingKey, _options.MessageSize, _options.Persistent,
             _options.ConfirmWindow, counters, pacer, cancellationToken).ConfigureAwait(false);
     }
