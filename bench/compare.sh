@@ -4,6 +4,9 @@
 #
 #   bench/compare.sh              three A/B pairs per scenario, 12 s each (about 20-30 minutes)
 #   bench/compare.sh --quick      one pair, 3 s each, small counts: a smoke run of every code path
+#   bench/compare.sh --baseline REV   Courier built from REV is the peer instead of RabbitMQ (a
+#                                 before/after run of two Courier builds in the same run; AMQP scenarios
+#                                 only; written between the compare-baseline markers)
 #
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
@@ -24,6 +27,7 @@ PAIRS=3
 DURATION=12
 OUT="$ROOT/docs/benchmarks.md"
 KEEP=0
+BASELINE=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -31,7 +35,8 @@ while [ $# -gt 0 ]; do
         --duration) DURATION=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --baseline) BASELINE=$2; shift ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -61,6 +66,8 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
 # ---- processes this script started, stopped by pid on exit ----------------------------------
 
 COURIER_PID=""
+BASELINE_PID=""
+BASELINE_DIR=""
 RABBIT_SCRIPT_PID=""
 RABBIT_PID=""
 EPMD_PID=""
@@ -85,8 +92,12 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     stop_courier
+    stop_baseline
     stop_rabbitmq
     stop_pid "$MOSQUITTO_PID" 10
+    if [ -n "$BASELINE_DIR" ]; then
+        git -C "$ROOT" worktree remove --force "$BASELINE_DIR" 2>/dev/null || true
+    fi
     MOSQUITTO_PID=""
     if [ "$KEEP" = 1 ] || [ "$status" != 0 ]; then
         echo "work directory kept: $WORK" >&2
@@ -119,20 +130,29 @@ wait_port() { # port seconds pid
 
 # ---- Courier -----------------------------------------------------------------------------------
 
-start_courier() {
-    COURIER_PORT=$(free_port)
-    rm -rf "$WORK/courier"
-    mkdir -p "$WORK/courier"
+# launch_courier DLL NAME: starts one Courier build on a free loopback port with its own data
+# directory; sets LAUNCHED_PID and LAUNCHED_PORT.
+launch_courier() {
+    local dll=$1 name=$2
+    LAUNCHED_PORT=$(free_port)
+    rm -rf "$WORK/$name"
+    mkdir -p "$WORK/$name"
     # Started from its own directory so no courier.json of the caller's is picked up.
-    (cd "$WORK/courier" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" \
-        --amqp-address 127.0.0.1 --amqp-port "$COURIER_PORT" --data-dir "$WORK/courier/data") \
-        >> "$WORK/courier.log" 2>&1 &
-    COURIER_PID=$!
-    if ! wait_port "$COURIER_PORT" 60 "$COURIER_PID"; then
-        tail -20 "$WORK/courier.log" >&2
-        echo "Courier did not start" >&2
+    (cd "$WORK/$name" && exec dotnet "$dll" \
+        --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" --data-dir "$WORK/$name/data") \
+        >> "$WORK/$name.log" 2>&1 &
+    LAUNCHED_PID=$!
+    if ! wait_port "$LAUNCHED_PORT" 60 "$LAUNCHED_PID"; then
+        tail -20 "$WORK/$name.log" >&2
+        echo "$name did not start" >&2
         exit 1
     fi
+}
+
+start_courier() {
+    launch_courier "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" courier
+    COURIER_PID=$LAUNCHED_PID
+    COURIER_PORT=$LAUNCHED_PORT
 }
 
 stop_courier() {
@@ -140,12 +160,27 @@ stop_courier() {
     COURIER_PID=""
 }
 
+# The baseline: the same broker built from another commit (--baseline REV), the peer of a
+# before/after run.
+start_baseline() {
+    launch_courier "$BASELINE_DIR/src/Courier.Server/bin/Release/net10.0/courier.dll" baseline
+    BASELINE_PID=$LAUNCHED_PID
+    BASELINE_PORT=$LAUNCHED_PORT
+}
+
+stop_baseline() {
+    stop_pid "$BASELINE_PID" 20
+    BASELINE_PID=""
+}
+
 # ---- RabbitMQ ----------------------------------------------------------------------------------
 
 ensure_packages() {
     local missing=()
-    command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || missing+=(rabbitmq-server)
-    command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+    if [ -z "$BASELINE" ]; then
+        command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || missing+=(rabbitmq-server)
+        command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+    fi
     command -v fio > /dev/null || missing+=(fio)
     command -v perf > /dev/null || missing+=(linux-perf)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -232,6 +267,7 @@ PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
 target() { # broker -> perftest arguments
     case "$1" in
         courier) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
+        baseline) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID" ;;
         rabbitmq) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
         mosquitto) echo "--mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
     esac
@@ -240,6 +276,7 @@ target() { # broker -> perftest arguments
 broker_pid() {
     case "$1" in
         courier) echo "$COURIER_PID" ;;
+        baseline) echo "$BASELINE_PID" ;;
         rabbitmq) echo "$RABBIT_PID" ;;
         mosquitto) echo "$MOSQUITTO_PID" ;;
     esac
@@ -315,13 +352,11 @@ scenario_many_queues() {
 
 scenario_idle_connections() {
     # A freshly started broker, so memory freed by earlier scenarios does not absorb the connections.
-    if [ "$1" = courier ]; then
-        stop_courier
-        start_courier
-    else
-        stop_rabbitmq
-        start_rabbitmq
-    fi
+    case "$1" in
+        courier) stop_courier; start_courier ;;
+        baseline) stop_baseline; start_baseline ;;
+        *) stop_rabbitmq; start_rabbitmq ;;
+    esac
     perftest idle-connections "$1" "$2" -x 0 -y 0 --idle-connections "$IDLE"
 }
 
@@ -383,19 +418,34 @@ log "building Courier and the load generator (Release)"
 dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 
-log "starting Courier, RabbitMQ and Mosquitto on loopback"
-start_courier
-start_rabbitmq
-start_mosquitto
-log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid $RABBIT_PID port $RABBIT_PORT; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
-
 AMQP_SCENARIOS=${COMPARE_SCENARIOS:-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
 MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout}
+if [ -n "$BASELINE" ]; then
+    BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
+    BASELINE_DIR="$WORK/baseline-src"
+    log "building the baseline, Courier at $BASELINE_REV (Release)"
+    git -C "$ROOT" worktree add --detach -q "$BASELINE_DIR" "$BASELINE_REV"
+    dotnet build -c Release "$BASELINE_DIR/src/Courier.Server" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+    PEER=baseline
+    MQTT_SCENARIOS=""
+    log "starting Courier and the baseline on loopback"
+    start_courier
+    start_baseline
+    log "Courier pid $COURIER_PID port $COURIER_PORT; baseline pid $BASELINE_PID port $BASELINE_PORT"
+else
+    PEER=rabbitmq
+    log "starting Courier, RabbitMQ and Mosquitto on loopback"
+    start_courier
+    start_rabbitmq
+    start_mosquitto
+    log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid $RABBIT_PID port $RABBIT_PORT; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
+fi
+
 for scenario in $AMQP_SCENARIOS; do
-    log "scenario $scenario: $PAIRS pair(s), Courier then RabbitMQ"
+    log "scenario $scenario: $PAIRS pair(s), Courier then $PEER"
     for ((run = 1; run <= PAIRS; run++)); do
         "scenario_$scenario" courier "$run"
-        "scenario_$scenario" rabbitmq "$run"
+        "scenario_$scenario" "$PEER" "$run"
     done
 done
 
@@ -419,6 +469,8 @@ cat > "$WORK/machine.json" <<EOF
   "idle": $IDLE,
   "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
   "amqp_client": "$AMQP_CLIENT",
+  "peer": "$PEER",
+  "baseline": "${BASELINE_REV:-}",
   "disk": "$DISK_RATES",
   "nproc": "$(nproc)",
   "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')",

@@ -4,8 +4,9 @@
 usage: compare_report.py RESULTS.jsonl MACHINE.json OUT.md
 
 Every run is one JSON object (the perftest summary plus scenario, broker and run). The section
-between <!-- compare:begin --> and <!-- compare:end --> in OUT.md is replaced; the rest of the
-file is left as it is (a new file gets the markers).
+between <!-- compare:begin --> and <!-- compare:end --> in OUT.md is replaced (for a run with
+--baseline, the section between <!-- compare-baseline:begin --> and <!-- compare-baseline:end -->);
+the rest of the file is left as it is (a new file gets the markers).
 """
 import json
 import statistics
@@ -13,6 +14,8 @@ import sys
 
 BEGIN = "<!-- compare:begin -->"
 END = "<!-- compare:end -->"
+BEGIN_BASELINE = "<!-- compare-baseline:begin -->"
+END_BASELINE = "<!-- compare-baseline:end -->"
 
 SCENARIOS = [
     ("durable-confirm", "Durable queue, persistent 256 B, confirms (window 1000), manual ack, prefetch 1000, 1 → 1"),
@@ -70,7 +73,7 @@ METRICS = {
     "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
 }
 
-PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto"}
+PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto", "baseline": "baseline"}
 
 
 def fmt(value):
@@ -147,9 +150,11 @@ def main():
         machine = json.load(f)
 
     quick = machine["quick"] == 1
+    baseline = machine.get("peer") == "baseline"
+    begin, end = (BEGIN_BASELINE, END_BASELINE) if baseline else (BEGIN, END)
     amqp = [s for s in SCENARIOS if not s[0].startswith("mqtt")]
     mqtt = [s for s in SCENARIOS if s[0].startswith("mqtt")]
-    section = [BEGIN, ""]
+    section = [begin, ""]
     if quick:
         section += ["### Latest run: a quick smoke run (`bench/compare.sh --quick`), not a benchmark", "",
                     f"One pair of {machine['duration']} s runs per scenario with small counts: it shows every scenario works "
@@ -158,8 +163,11 @@ def main():
         section += ["### Latest run", "",
                     f"{machine['pairs']} pairs of {machine['duration']} s runs per scenario, Courier and the peer alternating "
                     "(A B A B …); each cell is the median, with the range over the runs in brackets.", ""]
+    if baseline:
+        section += ["A before/after run: the same scenarios against this build and against Courier built from "
+                    f"`{machine['baseline']}` (the baseline), alternating.", ""]
     section += [
-        f"- When: {machine['started']}; Courier {machine['courier']}",
+        f"- When: {machine['started']}; Courier {machine['courier']}" + (f", baseline {machine['baseline']}" if baseline else ""),
         f"- Machine: {machine['nproc']} × {machine['cpu']}, {machine['memory']}, {machine['kernel']}; "
         f"load average at start {machine['load']}",
         f"- .NET SDK {machine['dotnet']}; RabbitMQ {machine['rabbitmq']} (Erlang {machine['erlang']}); Mosquitto {machine['mosquitto']}",
@@ -167,31 +175,34 @@ def main():
                                                 else "RabbitMQ.Client 7.x (`--client rabbitmq`)"),
         f"- Disk under the data directories (fio, sequential writes, each followed by fsync when appending to a file as a journal does, by fdatasync when overwriting a laid-out file): {machine.get('disk', 'not measured')}",
         "",
-        "#### AMQP 0-9-1: Courier and RabbitMQ",
-        "",
-        "↑ higher is better, ↓ lower is better; the ratio is Courier's median over RabbitMQ's, in bold where Courier is better.",
-        "",
     ]
-    section += table(results, amqp, ["rabbitmq"], machine)
-    section += ["", "#### MQTT: Mosquitto only", "",
-                "Courier does not speak MQTT yet; these rows exercise the load generator's MQTT path and give the bar to beat.", ""]
-    section += table(results, mqtt, ["mosquitto"], machine)
+    if baseline:
+        section += ["#### AMQP 0-9-1: this build and the baseline", "",
+                    "↑ higher is better, ↓ lower is better; the ratio is this build's median over the baseline's.", ""]
+        section += table(results, amqp, ["baseline"], machine)
+    else:
+        section += ["#### AMQP 0-9-1: Courier and RabbitMQ", "",
+                    "↑ higher is better, ↓ lower is better; the ratio is Courier's median over RabbitMQ's, in bold where Courier is better.", ""]
+        section += table(results, amqp, ["rabbitmq"], machine)
+        section += ["", "#### MQTT: Mosquitto only", "",
+                    "Courier does not speak MQTT yet; these rows exercise the load generator's MQTT path and give the bar to beat.", ""]
+        section += table(results, mqtt, ["mosquitto"], machine)
 
     errors = [(r["scenario"], r["broker"], r["run"], e) for r in results for e in r.get("errors", [])]
     if errors:
         section += ["", "Errors reported by runs:", ""]
         section += [f"- {s} / {b} #{n}: {e}" for s, b, n, e in errors[:20]]
-    section += ["", END]
+    section += ["", end]
 
     try:
         with open(out_path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
-        text = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+        text = f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     with open(out_path, "w", encoding="utf-8") as f:
         f.write(head + "\n".join(section) + tail)
 
