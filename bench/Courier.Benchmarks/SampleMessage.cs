@@ -31,7 +31,7 @@ public static class SampleMessage
     public static MessageProperties CreateProperties() => new()
     {
         ContentType = ContentType,
-        DeliveryMode = 2,
+        Persistence = DeliveryPersistence.Persistent,
     };
 
     public static Message Create(string exchange = Exchange, string routingKey = RoutingKey) =>

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using System.Text;
 using Courier.Core.Messages;
-using Courier.Core.Messages.Encoding;
 using Courier.Core.Storage;
 using Courier.Storage.Devices;
+using Courier.Storage.Format;
+using Courier.Storage.Format.Legacy;
 using Courier.Storage.Journal;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +12,9 @@ namespace Courier.Storage;
 /// <summary>
 /// The core's <see cref="IMessageStore"/> over a <see cref="MessageJournal"/>: encodes message,
 /// settle and delivered records (layout in docs/storage-format.md) and rebuilds what each queue
-/// held from them at startup.
+/// held from them at startup. Messages are written in Courier's neutral encoding
+/// (<see cref="StoredMessageCodec"/>); records of the older AMQP-shaped layout are still read
+/// (<see cref="LegacyAmqpMessageReader"/>), so data directories of earlier releases load.
 /// </summary>
 public sealed class JournalMessageStore : IMessageStore, IDisposable
 {
@@ -43,6 +45,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             switch (type)
             {
                 case RecordType.Message:
+                case RecordType.NeutralMessage:
                     {
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload);
                         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
@@ -63,6 +66,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     }
 
                 case RecordType.PagedMessage:
+                case RecordType.NeutralPagedMessage:
                     // A transient message paged out of memory: gone with the process that paged it.
                     _lastMessageId = Math.Max(_lastMessageId, BinaryPrimitives.ReadInt64LittleEndian(payload));
                     break;
@@ -139,10 +143,12 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         return new StoreRecovery(byQueue, messageCount, stats);
     }
 
+    /// <exception cref="ArgumentException">The message cannot be stored (an exchange name or routing key over
+    /// <see cref="Message.MaxAddressBytes"/>); nothing was appended.</exception>
     public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
-        Append(RecordType.Message, message, queueIds, id: 0);
+        Append(RecordType.NeutralMessage, message, queueIds, id: 0);
 
-    public StoredMessage AppendPaged(Message message) => Append(RecordType.PagedMessage, message, [0], id: 0);
+    public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0);
 
     public IReadOnlyList<int> SegmentsWorthCompacting() => _journal.CompactionCandidates();
 
@@ -151,17 +157,15 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged)
     {
         // Same id: on replay the copy, found later, replaces the original and its holders.
-        var copy = Append(paged ? RecordType.PagedMessage : RecordType.Message, message, queueIds, messageId);
+        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, messageId);
         _journal.Release(from.Segment, queueIds.Length, (long)from.Length * queueIds.Length);
         return copy;
     }
 
     private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds, long id)
     {
-        var exchange = Encoding.UTF8.GetByteCount(message.Exchange);
-        var routingKey = Encoding.UTF8.GetByteCount(message.RoutingKey);
-        var properties = PropertiesEncoding.Measure(message.Properties);
-        var length = 8 + 2 + (4 * queueIds.Length) + 1 + exchange + 1 + routingKey + properties + 4 + message.Body.Length;
+        // Measured (and so validated) before an id is taken or anything is appended.
+        var length = 8 + 2 + (4 * queueIds.Length) + StoredMessageCodec.Measure(message);
         if (id == 0)
         {
             id = Interlocked.Increment(ref _lastMessageId);
@@ -172,7 +176,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // durable, so it rides with the next commit like a settle (reads before then are served
         // from the journal's buffers).
         var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
-            deferrable: type == RecordType.PagedMessage);
+            deferrable: type == RecordType.NeutralPagedMessage);
         return new StoredMessage(id, location, position);
     }
 
@@ -188,11 +192,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             position += 4;
         }
 
-        position += WriteShortString(destination[position..], message.Exchange);
-        position += WriteShortString(destination[position..], message.RoutingKey);
-        PropertiesEncoding.Write(destination, ref position, message.Properties);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[position..], message.Body.Length);
-        message.Body.Span.CopyTo(destination[(position + 4)..]);
+        StoredMessageCodec.Write(destination, ref position, message);
     }
 
     public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
@@ -214,34 +214,17 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     {
         var record = _journal.ReadRecord(location, out var type);
         var payload = record.AsSpan(MessageJournal.HeaderSize);
-        if (type is not (RecordType.Message or RecordType.PagedMessage) || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
+        if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
+            || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
         {
             throw new InvalidDataException($"the record at {location} is not message {messageId}");
         }
 
         int queues = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
         var position = 10 + (4 * queues);
-        var exchange = ReadShortString(payload, ref position);
-        var routingKey = ReadShortString(payload, ref position);
-        var properties = PropertiesEncoding.Read(payload, ref position);
-        var bodyLength = BinaryPrimitives.ReadInt32LittleEndian(payload[position..]);
-        var body = payload.Slice(position + 4, bodyLength).ToArray();
-        return new Message(exchange, routingKey, properties, body);
-    }
-
-    private static int WriteShortString(Span<byte> destination, string value)
-    {
-        var length = Encoding.UTF8.GetBytes(value, destination[1..]);
-        destination[0] = (byte)length;
-        return 1 + length;
-    }
-
-    private static string ReadShortString(ReadOnlySpan<byte> payload, ref int position)
-    {
-        int length = payload[position];
-        var value = Encoding.UTF8.GetString(payload.Slice(position + 1, length));
-        position += 1 + length;
-        return value;
+        return type is RecordType.NeutralMessage or RecordType.NeutralPagedMessage
+            ? StoredMessageCodec.Read(payload, ref position)
+            : LegacyAmqpMessageReader.Read(payload, ref position);
     }
 
     public void Dispose() => _journal.Dispose();

@@ -154,8 +154,7 @@ internal sealed partial class AmqpChannel
                     RoutingKey = message.RoutingKey,
                     MessageCount = (uint)remaining,
                 },
-                message.Properties,
-                message.Body.Span,
+                message,
                 _connection.FrameMax);
         }
     }
@@ -224,8 +223,7 @@ internal sealed partial class AmqpChannel
                 Exchange = message.Exchange,
                 RoutingKey = message.RoutingKey,
             },
-            message.Properties,
-            message.Body.Span,
+            message,
             _connection.FrameMax);
 
     /// <summary>The consumer's queue was deleted: forget the consumer and tell the client if it listens for that.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class AmqpChannel
     private Exchange? _publishExchange;
     private ContentPhase _contentPhase;
     private MessageProperties? _publishProperties;
+    private IReadOnlyDictionary<string, object?>? _publishAmqpOnly;
     private byte[]? _publishBody;
     private int _publishBodyFilled;
 
@@ -94,6 +95,7 @@ internal sealed partial class AmqpChannel
 
             RewriteDirectReplyTo(header.Properties);
             _publishProperties = header.Properties;
+            _publishAmqpOnly = header.AmqpOnly;
             _publishBody = bodySize == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)bodySize);
             _publishBodyFilled = 0;
             _contentPhase = ContentPhase.Body;
@@ -129,7 +131,8 @@ internal sealed partial class AmqpChannel
 
     private void CompletePublish()
     {
-        var message = new Message(_publish.Exchange, _publish.RoutingKey, _publishProperties!, _publishBody!);
+        var annotations = new MessageAnnotations { PublishedBy = PublishingProtocol.Amqp091, More = _publishAmqpOnly };
+        var message = new Message(_publish.Exchange, _publish.RoutingKey, _publishProperties!, _publishBody!, annotations);
         var exchange = _publishExchange!;
         var mandatory = _publish.Mandatory;
         ClearPendingContent();
@@ -174,8 +177,7 @@ internal sealed partial class AmqpChannel
                     Exchange = message.Exchange,
                     RoutingKey = message.RoutingKey,
                 },
-                message.Properties,
-                message.Body.Span,
+                message,
                 _connection.FrameMax);
         }
 
@@ -217,6 +219,7 @@ internal sealed partial class AmqpChannel
         _publish = default;
         _publishExchange = null;
         _publishProperties = null;
+        _publishAmqpOnly = null;
         _publishBody = null;
         _publishBodyFilled = 0;
     }

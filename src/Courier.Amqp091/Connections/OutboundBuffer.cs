@@ -62,7 +62,7 @@ internal sealed class OutboundBuffer
         }
     }
 
-    public void WriteContent<TMethod>(ushort channel, in TMethod method, MessageProperties properties, ReadOnlySpan<byte> body, uint frameMax)
+    public void WriteContent<TMethod>(ushort channel, in TMethod method, Message message, uint frameMax)
         where TMethod : IAmqpMethod
     {
         lock (_gate)
@@ -73,7 +73,8 @@ internal sealed class OutboundBuffer
             }
 
             AmqpFrameWriter.WriteMethod(_filling, channel, method);
-            AmqpFrameWriter.WriteContentHeader(_filling, channel, AmqpClassId.Basic, (ulong)body.Length, properties);
+            var body = message.Body.Span;
+            AmqpFrameWriter.WriteContentHeader(_filling, channel, AmqpClassId.Basic, (ulong)body.Length, message.Properties, message.Annotations.More);
             AmqpFrameWriter.WriteBody(_filling, channel, body, frameMax);
             SignalLocked();
         }

@@ -24,16 +24,18 @@ public static class AmqpFrameWriter
         output.Advance(AmqpFrameReader.Overhead + payloadSize);
     }
 
-    public static void WriteContentHeader(IBufferWriter<byte> output, ushort channel, ushort classId, ulong bodySize, MessageProperties properties)
+    /// <param name="amqpOnly">The message's annotations, where AMQP-only properties are kept (see <see cref="Mapping.AmqpOnlyProperties"/>).</param>
+    public static void WriteContentHeader(
+        IBufferWriter<byte> output, ushort channel, ushort classId, ulong bodySize, MessageProperties properties, IReadOnlyDictionary<string, object?>? amqpOnly = null)
     {
-        var payloadSize = 12 + ContentHeaderCodec.MeasureProperties(properties);
+        var payloadSize = 12 + ContentHeaderCodec.MeasureProperties(properties, amqpOnly);
         var span = output.GetSpan(AmqpFrameReader.Overhead + payloadSize);
         WriteFrameHeader(span, AmqpFrameType.Header, channel, payloadSize);
         var writer = new AmqpWriter(span.Slice(AmqpFrameReader.HeaderSize, payloadSize));
         writer.WriteShort(classId);
         writer.WriteShort(0);
         writer.WriteLongLong(bodySize);
-        ContentHeaderCodec.WriteProperties(ref writer, properties);
+        ContentHeaderCodec.WriteProperties(ref writer, properties, amqpOnly);
         span[AmqpFrameReader.HeaderSize + payloadSize] = AmqpConstants.FrameEnd;
         output.Advance(AmqpFrameReader.Overhead + payloadSize);
     }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Courier.Core.Messages;
-using Courier.Core.Messages.Encoding;
+using Courier.Amqp091.Mapping;
 
 namespace Courier.Amqp091.Framing;
 
@@ -14,7 +14,7 @@ namespace Courier.Amqp091.Framing;
 public ref struct AmqpReader
 {
     /// <summary>Tables nested deeper than this are refused, bounding recursion on hostile input.</summary>
-    public const int MaxTableDepth = TableEncoding.MaxDepth;
+    public const int MaxTableDepth = AmqpFieldTableCodec.MaxDepth;
 
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly ShortStringCache? _strings;
@@ -94,7 +94,7 @@ public ref struct AmqpReader
     {
         try
         {
-            return TableEncoding.ReadTable(_buffer, ref _position);
+            return AmqpFieldTableCodec.ReadTable(_buffer, ref _position);
         }
         catch (WireFormatException e)
         {
@@ -107,7 +107,7 @@ public ref struct AmqpReader
     {
         try
         {
-            return TableEncoding.ReadValue(_buffer, ref _position);
+            return AmqpFieldTableCodec.ReadValue(_buffer, ref _position);
         }
         catch (WireFormatException e)
         {
@@ -115,12 +115,12 @@ public ref struct AmqpReader
         }
     }
 
-    /// <summary>Reads a property list (flag word, then the properties present).</summary>
-    public MessageProperties ReadProperties()
+    /// <summary>Reads a property list (flag word, then the properties present); see <see cref="AmqpPropertiesCodec"/>.</summary>
+    public MessageProperties ReadProperties(out IReadOnlyDictionary<string, object?>? amqpOnly)
     {
         try
         {
-            return PropertiesEncoding.Read(_buffer, ref _position);
+            return AmqpPropertiesCodec.Read(_buffer, ref _position, out amqpOnly);
         }
         catch (WireFormatException e)
         {

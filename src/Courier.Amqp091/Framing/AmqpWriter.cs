@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Courier.Core.Messages;
-using Courier.Core.Messages.Encoding;
+using Courier.Amqp091.Mapping;
 
 namespace Courier.Amqp091.Framing;
 
@@ -68,11 +68,12 @@ public ref struct AmqpWriter
         WriteBytes(value);
     }
 
-    public void WriteTable(IReadOnlyDictionary<string, object?>? table) => TableEncoding.WriteTable(_buffer, ref _position, table);
+    public void WriteTable(IReadOnlyDictionary<string, object?>? table) => AmqpFieldTableCodec.WriteTable(_buffer, ref _position, table);
 
-    public void WriteFieldValue(object? value) => TableEncoding.WriteValue(_buffer, ref _position, value);
+    public void WriteFieldValue(object? value) => AmqpFieldTableCodec.WriteValue(_buffer, ref _position, value);
 
-    public void WriteProperties(MessageProperties properties) => PropertiesEncoding.Write(_buffer, ref _position, properties);
+    public void WriteProperties(MessageProperties properties, IReadOnlyDictionary<string, object?>? amqpOnly) =>
+        AmqpPropertiesCodec.Write(_buffer, ref _position, properties, amqpOnly);
 
     public static int MeasureShortString(string value)
     {
@@ -85,7 +86,7 @@ public ref struct AmqpWriter
         return 1 + length;
     }
 
-    public static int MeasureTable(IReadOnlyDictionary<string, object?>? table) => TableEncoding.MeasureTable(table);
+    public static int MeasureTable(IReadOnlyDictionary<string, object?>? table) => AmqpFieldTableCodec.MeasureTable(table);
 
-    public static int MeasureFieldValue(object? value) => TableEncoding.MeasureValue(value);
+    public static int MeasureFieldValue(object? value) => AmqpFieldTableCodec.MeasureValue(value);
 }

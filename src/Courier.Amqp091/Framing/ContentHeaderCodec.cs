@@ -1,17 +1,18 @@
 using System.Buffers.Binary;
 using Courier.Core.Messages;
-using Courier.Core.Messages.Encoding;
+using Courier.Amqp091.Mapping;
 
 namespace Courier.Amqp091.Framing;
 
 /// <summary>
 /// The content header frame of class basic: class id, weight, body size and the property list,
-/// mapped straight onto the core's <see cref="MessageProperties"/> through
-/// <see cref="PropertiesEncoding"/>, whose flag bits and field order are this spec's.
+/// mapped onto the core's neutral <see cref="MessageProperties"/> by <see cref="AmqpPropertiesCodec"/>;
+/// <see cref="ContentHeader.AmqpOnly"/> holds what has no neutral field (<see cref="AmqpOnlyProperties"/>),
+/// which becomes the message's annotations.
 /// </summary>
 public static class ContentHeaderCodec
 {
-    public readonly record struct ContentHeader(ushort ClassId, ulong BodySize, MessageProperties Properties);
+    public readonly record struct ContentHeader(ushort ClassId, ulong BodySize, MessageProperties Properties, IReadOnlyDictionary<string, object?>? AmqpOnly);
 
     /// <summary>Decodes a content header payload; throws 502 SYNTAX_ERROR on anything malformed.</summary>
     public static ContentHeader Read(ReadOnlySpan<byte> payload)
@@ -25,13 +26,13 @@ public static class ContentHeaderCodec
         }
 
         var bodySize = reader.ReadLongLong();
-        var properties = reader.ReadProperties();
+        var properties = reader.ReadProperties(out var amqpOnly);
         if (reader.Remaining != 0)
         {
             ThrowHelper.ThrowSyntax("content header has bytes after its property list");
         }
 
-        return new ContentHeader(classId, bodySize, properties);
+        return new ContentHeader(classId, bodySize, properties, amqpOnly);
     }
 
     /// <summary>Reads only the body size, for checking it against limits before anything else is decoded.</summary>
@@ -45,7 +46,9 @@ public static class ContentHeaderCodec
         return BinaryPrimitives.ReadUInt64BigEndian(payload[4..]);
     }
 
-    public static int MeasureProperties(MessageProperties properties) => PropertiesEncoding.Measure(properties);
+    public static int MeasureProperties(MessageProperties properties, IReadOnlyDictionary<string, object?>? amqpOnly = null) =>
+        AmqpPropertiesCodec.Measure(properties, amqpOnly);
 
-    public static void WriteProperties(ref AmqpWriter writer, MessageProperties properties) => writer.WriteProperties(properties);
+    public static void WriteProperties(ref AmqpWriter writer, MessageProperties properties, IReadOnlyDictionary<string, object?>? amqpOnly = null) =>
+        writer.WriteProperties(properties, amqpOnly);
 }

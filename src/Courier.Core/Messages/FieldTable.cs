@@ -3,10 +3,22 @@ using System.Collections.Frozen;
 namespace Courier.Core.Messages;
 
 /// <summary>
-/// Tables of named values (message headers, queue and binding arguments) are plain read-only
-/// dictionaries. Values are one of: null, bool, sbyte, byte, short, ushort, int, uint, long,
-/// float, double, decimal, string, byte[] (a long string), <see cref="BinaryValue"/>,
-/// <see cref="Timestamp"/>, a nested table, or an <c>IReadOnlyList&lt;object?&gt;</c> of values.
+/// Tables of named values (message headers, annotations, queue and binding arguments) are plain
+/// read-only dictionaries of typed values. The neutral value types, and nothing else, are:
+/// <list type="bullet">
+/// <item>null;</item>
+/// <item><see cref="bool"/>;</item>
+/// <item>integers of every width, signed and unsigned: <see cref="sbyte"/>, <see cref="byte"/>,
+/// <see cref="short"/>, <see cref="ushort"/>, <see cref="int"/>, <see cref="uint"/>, <see cref="long"/>, <see cref="ulong"/>;</item>
+/// <item><see cref="float"/>, <see cref="double"/>, <see cref="decimal"/>;</item>
+/// <item><see cref="string"/> (text), <c>byte[]</c> (bytes whose encoding the publisher chose, such
+/// as AMQP's long strings), <see cref="BinaryValue"/> (bytes marked binary);</item>
+/// <item><see cref="Timestamp"/>;</item>
+/// <item>a nested table (<c>IReadOnlyDictionary&lt;string, object?&gt;</c>) or a list
+/// (<c>IReadOnlyList&lt;object?&gt;</c>) of values.</item>
+/// </list>
+/// Each protocol maps these to its own types (docs/protocol-mapping.md) and the store keeps every
+/// one exactly, type included.
 /// </summary>
 public static class FieldTable
 {
@@ -67,6 +79,7 @@ public static class FieldTable
             case int v: result = v; return true;
             case uint v: result = v; return true;
             case long v: result = v; return true;
+            case ulong v when v <= long.MaxValue: result = (long)v; return true;
             default: result = 0; return false;
         }
     }

@@ -16,6 +16,8 @@ public interface IMessageStore
     /// Appends a persistent message once, with one reference per durable queue it was routed to.
     /// </summary>
     /// <exception cref="StoreFailedException">The store has failed.</exception>
+    /// <exception cref="ArgumentException">The message cannot be stored (an address over
+    /// <see cref="Message.MaxAddressBytes"/>); nothing was appended.</exception>
     StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds);
 
     /// <summary>

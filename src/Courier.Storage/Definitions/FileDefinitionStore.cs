@@ -1,19 +1,24 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Courier.Core.Messages;
-using Courier.Core.Messages.Encoding;
 using Courier.Core.Storage;
+using Courier.Storage.Format;
+using Courier.Storage.Format.Legacy;
 
 namespace Courier.Storage.Definitions;
 
 /// <summary>
 /// Durable definitions as one JSON file (<c>definitions.json</c>), replaced atomically on every
 /// change: written to a temporary file, synced, then renamed over the old one, so a crash leaves
-/// either the old or the new snapshot, never a mix. Argument tables are kept in their binary
-/// encoding (base64) so every value keeps its exact type.
+/// either the old or the new snapshot, never a mix. Argument tables are kept in Courier's own
+/// table encoding (base64, <see cref="StoredTableCodec"/>) so every value keeps its exact type;
+/// a version 1 file, whose tables are AMQP field tables, is still read.
 /// </summary>
 public sealed class FileDefinitionStore : IDefinitionStore
 {
+    /// <summary>2: argument tables in Courier's table encoding. 1: in AMQP 0-9-1's field-table encoding.</summary>
+    private const int CurrentVersion = 2;
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -36,6 +41,11 @@ public sealed class FileDefinitionStore : IDefinitionStore
 
         var file = JsonSerializer.Deserialize<SnapshotFile>(File.ReadAllBytes(_path), JsonOptions)
                    ?? throw new InvalidDataException($"{_path} is empty");
+        if (file.Version is < 1 or > CurrentVersion)
+        {
+            throw new InvalidDataException($"{_path} is version {file.Version}; this build reads versions 1 to {CurrentVersion}");
+        }
+
         return file.ToSnapshot();
     }
 
@@ -61,13 +71,13 @@ public sealed class FileDefinitionStore : IDefinitionStore
             return string.Empty;
         }
 
-        var buffer = new byte[TableEncoding.MeasureTable(table)];
+        var buffer = new byte[StoredTableCodec.MeasureTable(table)];
         var position = 0;
-        TableEncoding.WriteTable(buffer, ref position, table);
+        StoredTableCodec.WriteTable(buffer, ref position, table);
         return Convert.ToBase64String(buffer);
     }
 
-    private static IReadOnlyDictionary<string, object?> DecodeTable(string? encoded)
+    private static IReadOnlyDictionary<string, object?> DecodeTable(string? encoded, int version)
     {
         if (string.IsNullOrEmpty(encoded))
         {
@@ -76,13 +86,15 @@ public sealed class FileDefinitionStore : IDefinitionStore
 
         var bytes = Convert.FromBase64String(encoded);
         var position = 0;
-        return TableEncoding.ReadTable(bytes, ref position);
+        return version == 1
+            ? LegacyAmqpFieldTable.ReadTable(bytes, ref position)
+            : StoredTableCodec.ReadTable(bytes, ref position);
     }
 
     private sealed record SnapshotFile(int Version, int LastQueueStoreId, List<UserFile> Users, List<PermissionRecord> Permissions, List<VirtualHostFile> VirtualHosts)
     {
         public static SnapshotFile From(DefinitionSnapshot s) => new(
-            1,
+            CurrentVersion,
             s.LastQueueStoreId,
             [.. s.Users.Select(u => new UserFile(u.Name, Convert.ToBase64String(u.Salt), Convert.ToBase64String(u.PasswordHash), [.. u.Tags]))],
             s.Permissions,
@@ -93,7 +105,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
             LastQueueStoreId = LastQueueStoreId,
             Users = [.. Users.Select(u => new UserRecord(u.Name, Convert.FromBase64String(u.Salt), Convert.FromBase64String(u.PasswordHash), u.Tags))],
             Permissions = Permissions,
-            VirtualHosts = [.. VirtualHosts.Select(v => v.ToRecord())],
+            VirtualHosts = [.. VirtualHosts.Select(v => v.ToRecord(Version))],
         };
     }
 
@@ -113,12 +125,12 @@ public sealed class FileDefinitionStore : IDefinitionStore
             [.. v.Queues.Select(q => new QueueFile(q.Name, q.StoreId, q.AutoDelete, EncodeTable(q.Arguments)))],
             [.. v.Bindings.Select(b => new BindingFile(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, EncodeTable(b.Arguments)))]);
 
-        public VirtualHostRecord ToRecord() => new()
+        public VirtualHostRecord ToRecord(int version) => new()
         {
             Name = Name,
-            Exchanges = [.. Exchanges.Select(e => new ExchangeRecord(e.Name, e.Type, e.AutoDelete, e.Internal, DecodeTable(e.Arguments)))],
-            Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments)))],
-            Bindings = [.. Bindings.Select(b => new BindingRecord(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, DecodeTable(b.Arguments)))],
+            Exchanges = [.. Exchanges.Select(e => new ExchangeRecord(e.Name, e.Type, e.AutoDelete, e.Internal, DecodeTable(e.Arguments, version)))],
+            Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments, version)))],
+            Bindings = [.. Bindings.Select(b => new BindingRecord(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, DecodeTable(b.Arguments, version)))],
         };
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Reflection;
+using System.Text;
 using Courier.Amqp091.Framing;
+using Courier.Amqp091.Mapping;
 using Courier.Core.Messages;
 using Xunit;
 
@@ -13,31 +15,35 @@ public class ContentHeaderTests
     private static readonly PropertyInfo[] Properties =
         [.. typeof(MessageProperties).GetProperties().Where(p => p.CanWrite).OrderBy(p => p.MetadataToken)];
 
-    /// <summary>Every property of class basic, in the spec's order (the order of the flag bits, from bit 15 down).</summary>
+    private static readonly IReadOnlyDictionary<string, object?> ClusterA = new Dictionary<string, object?> { [AmqpOnlyProperties.ClusterIdKey] = "cluster-a" };
+
+    /// <summary>
+    /// Every neutral property class basic maps onto, in the spec's order (the order of the flag bits,
+    /// from bit 15 down); the 14th, cluster-id, is AMQP-only and travels as an annotation (<see cref="ClusterA"/>).
+    /// </summary>
     private static MessageProperties AllSet() => new()
     {
         ContentType = "application/json",
         ContentEncoding = "gzip",
         Headers = new Dictionary<string, object?> { ["x-retries"] = 3, ["trace"] = "abc"u8.ToArray(), ["nested"] = new Dictionary<string, object?> { ["ok"] = true } },
-        DeliveryMode = 2,
+        Persistence = DeliveryPersistence.Persistent,
         Priority = 9,
-        CorrelationId = "corr-\u00e9",
+        CorrelationId = Encoding.UTF8.GetBytes("corr-\u00e9"),
         ReplyTo = "amq.rabbitmq.reply-to",
-        Expiration = "60000",
+        ExpiryMilliseconds = 60000,
         MessageId = "msg-1",
         Timestamp = new Timestamp(1_700_000_000),
         Type = "order.created",
         UserId = "guest",
         AppId = "courier-tests",
-        ClusterId = "cluster-a",
     };
 
     public static TheoryData<string> PropertyNames() => [.. Properties.Select(p => p.Name)];
 
     [Fact]
-    public void Class_basic_has_14_properties()
+    public void Class_basic_has_13_neutral_properties_and_cluster_id()
     {
-        Assert.Equal(14, Properties.Length);
+        Assert.Equal(13, Properties.Length);
         foreach (var property in Properties)
         {
             Assert.NotNull(property.GetValue(AllSet()));
@@ -49,11 +55,12 @@ public class ContentHeaderTests
     {
         var sent = AllSet();
 
-        var header = WriteAndRead(sent, bodySize: 0x0102_0304_0506_0708);
+        var header = WriteAndRead(sent, bodySize: 0x0102_0304_0506_0708, ClusterA);
 
         Assert.Equal(AmqpClassId.Basic, header.ClassId);
         Assert.Equal(0x0102_0304_0506_0708ul, header.BodySize);
         AssertSameProperties(sent, header.Properties);
+        Assert.True(FieldTable.TableEquals(ClusterA, header.AmqpOnly));
     }
 
     [Fact]
@@ -84,11 +91,12 @@ public class ContentHeaderTests
     [Fact]
     public void Some_properties_set_round_trip_and_the_rest_stay_unset()
     {
-        var sent = new MessageProperties { ContentType = "text/plain", DeliveryMode = 1, Timestamp = new Timestamp(42), ClusterId = "c" };
+        var sent = new MessageProperties { ContentType = "text/plain", Persistence = DeliveryPersistence.Transient, Timestamp = new Timestamp(42) };
 
-        var header = WriteAndRead(sent, bodySize: 10);
+        var header = WriteAndRead(sent, bodySize: 10, ClusterA);
 
         AssertSameProperties(sent, header.Properties);
+        Assert.True(FieldTable.TableEquals(ClusterA, header.AmqpOnly));
     }
 
     [Fact]
@@ -105,7 +113,7 @@ public class ContentHeaderTests
     [Fact]
     public void Flag_bits_follow_the_spec_from_content_type_at_bit_15_to_cluster_id_at_bit_2()
     {
-        var payload = Payload(new MessageProperties { ContentType = "a", ClusterId = "b" }, bodySize: 0);
+        var payload = Payload(new MessageProperties { ContentType = "a" }, bodySize: 0, ClusterA);
 
         // class (2), weight (2), body size (8), then the flags.
         Assert.Equal(0b1000_0000, payload[12]);
@@ -160,17 +168,17 @@ public class ContentHeaderTests
         Assert.Equal(AmqpConstants.SyntaxError, Assert.Throws<AmqpProtocolException>(() => ContentHeaderCodec.PeekBodySize(payload.AsSpan(0, 11))).ReplyCode);
     }
 
-    private static byte[] Payload(MessageProperties properties, ulong bodySize)
+    private static byte[] Payload(MessageProperties properties, ulong bodySize, IReadOnlyDictionary<string, object?>? amqpOnly = null)
     {
         var output = new ArrayBufferWriter<byte>();
-        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties);
+        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties, amqpOnly);
         return output.WrittenSpan[AmqpFrameReader.HeaderSize..^1].ToArray();
     }
 
-    private static ContentHeaderCodec.ContentHeader WriteAndRead(MessageProperties properties, ulong bodySize)
+    private static ContentHeaderCodec.ContentHeader WriteAndRead(MessageProperties properties, ulong bodySize, IReadOnlyDictionary<string, object?>? amqpOnly = null)
     {
         var output = new ArrayBufferWriter<byte>();
-        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties);
+        AmqpFrameWriter.WriteContentHeader(output, Channel, AmqpClassId.Basic, bodySize, properties, amqpOnly);
 
         var buffer = new ReadOnlySequence<byte>(output.WrittenMemory);
         Assert.True(AmqpFrameReader.TryReadFrame(ref buffer, AmqpConstants.FrameMinSize, out var frame));
@@ -178,6 +186,43 @@ public class ContentHeaderTests
         Assert.Equal(AmqpFrameType.Header, frame.Type);
         Assert.Equal(Channel, frame.Channel);
         return ContentHeaderCodec.Read(frame.Payload.ToArray());
+    }
+
+    [Theory]
+    [InlineData("60000", 60000L, false)]
+    [InlineData("0", 0L, false)]
+    [InlineData("9223372036854775807", long.MaxValue, false)]
+    [InlineData("060000", 60000L, true)] // RabbitMQ reads it as 60 s; the text keeps its zero
+    [InlineData("00", 0L, true)]
+    [InlineData("-1", null, true)] // no expiry a broker would honour, passed on unchanged
+    [InlineData("+5", null, true)]
+    [InlineData(" 5", null, true)]
+    [InlineData("abc", null, true)]
+    [InlineData("", null, true)]
+    [InlineData("9223372036854775808", null, true)] // past 64 bits
+    public void An_expiration_reads_as_milliseconds_and_writes_back_as_the_same_text(string text, long? milliseconds, bool keptAsText)
+    {
+        var sent = Encoding.UTF8.GetBytes(text);
+        var payload = Payload(new MessageProperties(), bodySize: 0, new Dictionary<string, object?> { [AmqpOnlyProperties.ExpirationKey] = text });
+
+        var header = ContentHeaderCodec.Read(payload);
+
+        Assert.Equal(milliseconds, header.Properties.ExpiryMilliseconds);
+        Assert.Equal(keptAsText, AmqpOnlyProperties.Expiration(header.AmqpOnly) is not null);
+        var again = Payload(header.Properties, bodySize: 0, header.AmqpOnly);
+        Assert.Equal(payload, again);
+        Assert.Equal(sent, again[15..(15 + sent.Length)]);
+    }
+
+    [Fact]
+    public void A_correlation_id_that_is_not_utf8_comes_back_byte_for_byte()
+    {
+        var sent = new MessageProperties { CorrelationId = [0xFF, 0x00, 0xC3, 0x28, 0x80] };
+
+        var header = WriteAndRead(sent, bodySize: 0);
+
+        Assert.Equal(sent.CorrelationId, header.Properties.CorrelationId);
+        Assert.Null(header.AmqpOnly);
     }
 
     private static AmqpProtocolException ReadFails(byte[] payload) =>

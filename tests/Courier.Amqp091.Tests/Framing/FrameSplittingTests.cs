@@ -96,7 +96,7 @@ public class FrameSplittingTests
         AmqpFrameWriter.WriteMethod(output, 1, new BasicPublish { Exchange = "amq.direct", RoutingKey = "orders", Mandatory = true });
         Mark();
         var body = "twenty bytes of body"u8.ToArray();
-        AmqpFrameWriter.WriteContentHeader(output, 1, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties { ContentType = "text/plain", DeliveryMode = 2 });
+        AmqpFrameWriter.WriteContentHeader(output, 1, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties { ContentType = "text/plain", Persistence = DeliveryPersistence.Persistent });
         Mark();
         AmqpFrameWriter.WriteBody(output, 1, body.AsSpan(0, 12), 0);
         Mark();

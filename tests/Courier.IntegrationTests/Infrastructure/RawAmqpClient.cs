@@ -79,11 +79,11 @@ public sealed class RawAmqpClient : IAsyncDisposable
     }
 
     /// <summary>Sends basic.publish, its content header and as many body frames as <see cref="FrameMax"/> needs.</summary>
-    public Task PublishAsync(ushort channel, string exchange, string routingKey, ReadOnlySpan<byte> body)
+    public Task PublishAsync(ushort channel, string exchange, string routingKey, ReadOnlySpan<byte> body, MessageProperties? properties = null)
     {
         var output = new ArrayBufferWriter<byte>();
         AmqpFrameWriter.WriteMethod(output, channel, new BasicPublish { Exchange = exchange, RoutingKey = routingKey });
-        AmqpFrameWriter.WriteContentHeader(output, channel, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties());
+        AmqpFrameWriter.WriteContentHeader(output, channel, AmqpClassId.Basic, (ulong)body.Length, properties ?? new MessageProperties());
         AmqpFrameWriter.WriteBody(output, channel, body, FrameMax);
         return SendAsync(output.WrittenMemory);
     }

@@ -19,7 +19,7 @@ namespace Courier.Storage.Tests.Journal;
 /// first, then appends. The device is wrapped in an <see cref="ObservedDevice"/> to count syncs and
 /// to hold a sync open while the test looks at the waiters.
 /// </remarks>
-public abstract class JournalStoreContract : IDisposable
+public abstract partial class JournalStoreContract : IDisposable
 {
     private JournalOptions _options = new();
     private ObservedDevice? _device;

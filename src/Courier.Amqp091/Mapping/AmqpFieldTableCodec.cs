@@ -1,15 +1,18 @@
 using System.Buffers.Binary;
 
-namespace Courier.Core.Messages.Encoding;
+using Courier.Core.Messages;
+
+namespace Courier.Amqp091.Mapping;
 
 /// <summary>
-/// The binary form of a table of named values (see <see cref="FieldTable"/> for the value types):
-/// a 4-byte length, then entries of short-string name, type letter and value, with RabbitMQ's type
-/// letters. It is AMQP 0-9-1's field-table encoding, the model being AMQP's, and it is also how the
-/// store writes headers and arguments to disk. Reads are bounds-checked and bounded in nesting, and
-/// throw <see cref="WireFormatException"/> on anything malformed.
+/// AMQP 0-9-1's field table: a 4-byte length, then entries of short-string name, type letter and
+/// value, with RabbitMQ's type letters (plus the spec's 'L' for an unsigned 64-bit integer), mapped
+/// onto the core's neutral typed values (<see cref="FieldTable"/>). Each letter reads back as one
+/// neutral type and that type writes the same letter, so a table crosses the broker unchanged.
+/// Reads are bounds-checked and bounded in nesting, and throw <see cref="WireFormatException"/>
+/// on anything malformed.
 /// </summary>
-public static class TableEncoding
+public static class AmqpFieldTableCodec
 {
     /// <summary>Tables and arrays nested deeper than this are refused, bounding recursion on hostile input.</summary>
     public const int MaxDepth = 32;
@@ -21,10 +24,10 @@ public static class TableEncoding
 
     private static IReadOnlyDictionary<string, object?> ReadTable(ReadOnlySpan<byte> buffer, ref int position, int depth)
     {
-        var length = Primitives.ReadLong(buffer, ref position);
+        var length = AmqpWirePrimitives.ReadLong(buffer, ref position);
         if (length > (uint)(buffer.Length - position))
         {
-            Primitives.ThrowTruncated();
+            AmqpWirePrimitives.ThrowTruncated();
         }
 
         if (length == 0)
@@ -37,7 +40,7 @@ public static class TableEncoding
         var table = new Dictionary<string, object?>();
         while (position < end)
         {
-            var key = Primitives.ReadShortString(buffer, ref position);
+            var key = AmqpWirePrimitives.ReadShortString(buffer, ref position);
             var value = ReadValue(buffer, ref position, depth);
             if (position > end)
             {
@@ -53,10 +56,10 @@ public static class TableEncoding
 
     private static List<object?> ReadArray(ReadOnlySpan<byte> buffer, ref int position, int depth)
     {
-        var length = Primitives.ReadLong(buffer, ref position);
+        var length = AmqpWirePrimitives.ReadLong(buffer, ref position);
         if (length > (uint)(buffer.Length - position))
         {
-            Primitives.ThrowTruncated();
+            AmqpWirePrimitives.ThrowTruncated();
         }
 
         EnterNested(ref depth);
@@ -84,23 +87,24 @@ public static class TableEncoding
 
     private static object? ReadValue(ReadOnlySpan<byte> buffer, ref int position, int depth)
     {
-        var type = (char)Primitives.ReadOctet(buffer, ref position);
+        var type = (char)AmqpWirePrimitives.ReadOctet(buffer, ref position);
         switch (type)
         {
-            case 't': return Primitives.ReadOctet(buffer, ref position) != 0;
-            case 'b': return (sbyte)Primitives.ReadOctet(buffer, ref position);
-            case 'B': return Primitives.ReadOctet(buffer, ref position);
-            case 's': return (short)Primitives.ReadShort(buffer, ref position);
-            case 'u': return Primitives.ReadShort(buffer, ref position);
-            case 'I': return (int)Primitives.ReadLong(buffer, ref position);
-            case 'i': return Primitives.ReadLong(buffer, ref position);
-            case 'l': return (long)Primitives.ReadLongLong(buffer, ref position);
-            case 'f': return BitConverter.Int32BitsToSingle((int)Primitives.ReadLong(buffer, ref position));
-            case 'd': return BitConverter.Int64BitsToDouble((long)Primitives.ReadLongLong(buffer, ref position));
+            case 't': return AmqpWirePrimitives.ReadOctet(buffer, ref position) != 0;
+            case 'b': return (sbyte)AmqpWirePrimitives.ReadOctet(buffer, ref position);
+            case 'B': return AmqpWirePrimitives.ReadOctet(buffer, ref position);
+            case 's': return (short)AmqpWirePrimitives.ReadShort(buffer, ref position);
+            case 'u': return AmqpWirePrimitives.ReadShort(buffer, ref position);
+            case 'I': return (int)AmqpWirePrimitives.ReadLong(buffer, ref position);
+            case 'i': return AmqpWirePrimitives.ReadLong(buffer, ref position);
+            case 'l': return (long)AmqpWirePrimitives.ReadLongLong(buffer, ref position);
+            case 'L': return AmqpWirePrimitives.ReadLongLong(buffer, ref position);
+            case 'f': return BitConverter.Int32BitsToSingle((int)AmqpWirePrimitives.ReadLong(buffer, ref position));
+            case 'd': return BitConverter.Int64BitsToDouble((long)AmqpWirePrimitives.ReadLongLong(buffer, ref position));
             case 'D':
                 {
-                    var scale = Primitives.ReadOctet(buffer, ref position);
-                    var value = (int)Primitives.ReadLong(buffer, ref position);
+                    var scale = AmqpWirePrimitives.ReadOctet(buffer, ref position);
+                    var value = (int)AmqpWirePrimitives.ReadLong(buffer, ref position);
                     if (scale > 28)
                     {
                         throw new WireFormatException("decimal scale above 28");
@@ -110,9 +114,9 @@ public static class TableEncoding
                     return new decimal(unchecked((int)(uint)magnitude), 0, 0, value < 0, scale);
                 }
 
-            case 'S': return Primitives.ReadLongString(buffer, ref position);
-            case 'x': return new BinaryValue(Primitives.ReadLongString(buffer, ref position));
-            case 'T': return new Timestamp((long)Primitives.ReadLongLong(buffer, ref position));
+            case 'S': return AmqpWirePrimitives.ReadLongString(buffer, ref position);
+            case 'x': return new BinaryValue(AmqpWirePrimitives.ReadLongString(buffer, ref position));
+            case 'T': return new Timestamp((long)AmqpWirePrimitives.ReadLongLong(buffer, ref position));
             case 'F': return ReadTable(buffer, ref position, depth);
             case 'A': return ReadArray(buffer, ref position, depth);
             case 'V': return null;
@@ -129,7 +133,7 @@ public static class TableEncoding
         {
             foreach (var (key, value) in table)
             {
-                Primitives.WriteShortString(buffer, ref position, key);
+                AmqpWirePrimitives.WriteShortString(buffer, ref position, key);
                 WriteValue(buffer, ref position, value);
             }
         }
@@ -154,29 +158,30 @@ public static class TableEncoding
         switch (value)
         {
             case null: Type('V', buffer, ref position); break;
-            case bool v: Type('t', buffer, ref position); Primitives.WriteOctet(buffer, ref position, v ? (byte)1 : (byte)0); break;
-            case sbyte v: Type('b', buffer, ref position); Primitives.WriteOctet(buffer, ref position, (byte)v); break;
-            case byte v: Type('B', buffer, ref position); Primitives.WriteOctet(buffer, ref position, v); break;
-            case short v: Type('s', buffer, ref position); Primitives.WriteShort(buffer, ref position, (ushort)v); break;
-            case ushort v: Type('u', buffer, ref position); Primitives.WriteShort(buffer, ref position, v); break;
-            case int v: Type('I', buffer, ref position); Primitives.WriteLong(buffer, ref position, (uint)v); break;
-            case uint v: Type('i', buffer, ref position); Primitives.WriteLong(buffer, ref position, v); break;
-            case long v: Type('l', buffer, ref position); Primitives.WriteLongLong(buffer, ref position, (ulong)v); break;
-            case float v: Type('f', buffer, ref position); Primitives.WriteLong(buffer, ref position, (uint)BitConverter.SingleToInt32Bits(v)); break;
-            case double v: Type('d', buffer, ref position); Primitives.WriteLongLong(buffer, ref position, (ulong)BitConverter.DoubleToInt64Bits(v)); break;
+            case bool v: Type('t', buffer, ref position); AmqpWirePrimitives.WriteOctet(buffer, ref position, v ? (byte)1 : (byte)0); break;
+            case sbyte v: Type('b', buffer, ref position); AmqpWirePrimitives.WriteOctet(buffer, ref position, (byte)v); break;
+            case byte v: Type('B', buffer, ref position); AmqpWirePrimitives.WriteOctet(buffer, ref position, v); break;
+            case short v: Type('s', buffer, ref position); AmqpWirePrimitives.WriteShort(buffer, ref position, (ushort)v); break;
+            case ushort v: Type('u', buffer, ref position); AmqpWirePrimitives.WriteShort(buffer, ref position, v); break;
+            case int v: Type('I', buffer, ref position); AmqpWirePrimitives.WriteLong(buffer, ref position, (uint)v); break;
+            case uint v: Type('i', buffer, ref position); AmqpWirePrimitives.WriteLong(buffer, ref position, v); break;
+            case long v: Type('l', buffer, ref position); AmqpWirePrimitives.WriteLongLong(buffer, ref position, (ulong)v); break;
+            case ulong v: Type('L', buffer, ref position); AmqpWirePrimitives.WriteLongLong(buffer, ref position, v); break;
+            case float v: Type('f', buffer, ref position); AmqpWirePrimitives.WriteLong(buffer, ref position, (uint)BitConverter.SingleToInt32Bits(v)); break;
+            case double v: Type('d', buffer, ref position); AmqpWirePrimitives.WriteLongLong(buffer, ref position, (ulong)BitConverter.DoubleToInt64Bits(v)); break;
             case decimal v: WriteDecimal(buffer, ref position, v); break;
             case string v:
                 {
                     Type('S', buffer, ref position);
                     var length = System.Text.Encoding.UTF8.GetBytes(v, buffer[(position + 4)..]);
-                    Primitives.WriteLong(buffer, ref position, (uint)length);
+                    AmqpWirePrimitives.WriteLong(buffer, ref position, (uint)length);
                     position += length;
                     break;
                 }
 
-            case byte[] v: Type('S', buffer, ref position); Primitives.WriteLongString(buffer, ref position, v); break;
-            case BinaryValue v: Type('x', buffer, ref position); Primitives.WriteLongString(buffer, ref position, v.Bytes); break;
-            case Timestamp v: Type('T', buffer, ref position); Primitives.WriteLongLong(buffer, ref position, (ulong)v.UnixSeconds); break;
+            case byte[] v: Type('S', buffer, ref position); AmqpWirePrimitives.WriteLongString(buffer, ref position, v); break;
+            case BinaryValue v: Type('x', buffer, ref position); AmqpWirePrimitives.WriteLongString(buffer, ref position, v.Bytes); break;
+            case Timestamp v: Type('T', buffer, ref position); AmqpWirePrimitives.WriteLongLong(buffer, ref position, (ulong)v.UnixSeconds); break;
             case IReadOnlyDictionary<string, object?> v: Type('F', buffer, ref position); WriteTable(buffer, ref position, v); break;
             case IReadOnlyList<object?> v: Type('A', buffer, ref position); WriteArray(buffer, ref position, v); break;
             default: throw new ArgumentException($"a table cannot carry a value of type {value.GetType()}");
@@ -198,8 +203,8 @@ public static class TableEncoding
 
         var scale = (byte)((bits[3] >> 16) & 0xFF);
         Type('D', buffer, ref position);
-        Primitives.WriteOctet(buffer, ref position, scale);
-        Primitives.WriteLong(buffer, ref position, negative ? unchecked((uint)-(long)magnitude) : magnitude);
+        AmqpWirePrimitives.WriteOctet(buffer, ref position, scale);
+        AmqpWirePrimitives.WriteLong(buffer, ref position, negative ? unchecked((uint)-(long)magnitude) : magnitude);
     }
 
     public static int MeasureTable(IReadOnlyDictionary<string, object?>? table)
@@ -209,7 +214,7 @@ public static class TableEncoding
         {
             foreach (var (key, value) in table)
             {
-                size += Primitives.MeasureShortString(key) + MeasureValue(value);
+                size += AmqpWirePrimitives.MeasureShortString(key) + MeasureValue(value);
             }
         }
 
@@ -222,7 +227,7 @@ public static class TableEncoding
         bool or sbyte or byte => 1,
         short or ushort => 2,
         int or uint or float => 4,
-        long or double => 8,
+        long or ulong or double => 8,
         decimal => 5,
         string v => 4 + System.Text.Encoding.UTF8.GetByteCount(v),
         byte[] v => 4 + v.Length,

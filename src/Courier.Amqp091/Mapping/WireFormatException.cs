@@ -1,6 +1,6 @@
-namespace Courier.Core.Messages.Encoding;
+namespace Courier.Amqp091.Mapping;
 
-/// <summary>Bytes that do not decode as the binary form of a table or property list.</summary>
+/// <summary>Bytes that do not decode as an AMQP 0-9-1 field table or property list (the reader turns it into 502 SYNTAX_ERROR).</summary>
 public sealed class WireFormatException : FormatException
 {
     public WireFormatException(string message)

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Courier.Core.Messages.Encoding;
+namespace Courier.Amqp091.Mapping;
 
-/// <summary>Big-endian primitives over a span with a moving position, bounds-checked on read.</summary>
-internal static class Primitives
+/// <summary>AMQP 0-9-1's big-endian primitives over a span with a moving position, bounds-checked on read.</summary>
+internal static class AmqpWirePrimitives
 {
     public static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> buffer, ref int position, int count)
     {
@@ -41,6 +41,13 @@ internal static class Primitives
     {
         int length = ReadOctet(buffer, ref position);
         return length == 0 ? string.Empty : System.Text.Encoding.UTF8.GetString(Take(buffer, ref position, length));
+    }
+
+    /// <summary>A short string kept as its bytes (AMQP short strings are octets; only some are text).</summary>
+    public static byte[] ReadShortBytes(ReadOnlySpan<byte> buffer, ref int position)
+    {
+        int length = ReadOctet(buffer, ref position);
+        return length == 0 ? [] : Take(buffer, ref position, length).ToArray();
     }
 
     public static byte[] ReadLongString(ReadOnlySpan<byte> buffer, ref int position)
@@ -84,6 +91,18 @@ internal static class Primitives
 
         buffer[position] = (byte)length;
         position += 1 + length;
+    }
+
+    public static void WriteShortBytes(Span<byte> buffer, ref int position, ReadOnlySpan<byte> value)
+    {
+        if (value.Length > 255)
+        {
+            ThrowShortStringTooLong();
+        }
+
+        buffer[position++] = (byte)value.Length;
+        value.CopyTo(buffer[position..]);
+        position += value.Length;
     }
 
     public static void WriteLongString(Span<byte> buffer, ref int position, ReadOnlySpan<byte> value)
