@@ -9,7 +9,7 @@ namespace Courier.Benchmarks.Queues;
 /// </summary>
 public sealed class QueueCycle
 {
-    private readonly Queue _queue = new("bench", "/", new QueueDefinition(), exclusiveOwner: null);
+    private readonly ClassicQueue _queue = new("bench", "/", new QueueDefinition(), exclusiveOwner: null);
     private readonly AcceptingDeliverySink _sink = new();
     private readonly Message _message = SampleMessage.Create();
 

@@ -234,7 +234,7 @@ internal sealed partial class AmqpChannel
             return;
         }
 
-        var byQueue = new Dictionary<Queue, List<QueuedMessage>>(ReferenceEqualityComparer.Instance);
+        var byQueue = new Dictionary<IQueue, List<QueuedMessage>>(ReferenceEqualityComparer.Instance);
         foreach (var delivery in deliveries)
         {
             if (!byQueue.TryGetValue(delivery.Queue, out var list))

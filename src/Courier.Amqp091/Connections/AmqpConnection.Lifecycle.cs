@@ -100,7 +100,7 @@ internal sealed partial class AmqpConnection
     /// connection stops handling frames after this one and reads nothing more until the queue is
     /// released, or <see cref="AmqpOptions.FlowPauseLimit"/> passes.
     /// </summary>
-    internal void PauseForFlow(Core.Queues.Queue queue) => _flowLimitedBy ??= queue;
+    internal void PauseForFlow(Core.Queues.IQueue queue) => _flowLimitedBy ??= queue;
 
     /// <summary>
     /// Reads nothing until <paramref name="until"/> completes or <paramref name="limit"/> passes

@@ -44,7 +44,7 @@ internal sealed partial class AmqpConnection
     private volatile bool _shutdownRequested;
     private volatile bool _readPaused;
     // Set by a channel (on the read loop) when a publish reached a flow-limited queue.
-    private Core.Queues.Queue? _flowLimitedBy;
+    private Core.Queues.IQueue? _flowLimitedBy;
     // The last flow pause ran out before the queue was released: read whole buffers until the
     // next pause, so acks queued behind publishes on this connection can get through.
     private bool _flowTrickle;

@@ -116,9 +116,9 @@ public sealed partial class VirtualHost
         RemoveIncomingLocked(exchange);
     }
 
-    private void RemoveQueueLocked(Queue queue)
+    private void RemoveQueueLocked(IQueue queue)
     {
-        if (_queues.TryRemove(new KeyValuePair<string, Queue>(queue.Name, queue)))
+        if (_queues.TryRemove(new KeyValuePair<string, IQueue>(queue.Name, queue)))
         {
             MarkChangedIf(queue.StoreId != 0);
             RemoveIncomingLocked(queue);
@@ -152,7 +152,7 @@ public sealed partial class VirtualHost
         CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what, ExchangeArgumentsCompared);
     }
 
-    private void CheckEquivalent(Queue existing, QueueDefinition requested)
+    private void CheckEquivalent(IQueue existing, QueueDefinition requested)
     {
         var current = existing.Definition;
         var what = $"queue '{existing.Name}' in vhost '{Name}'";

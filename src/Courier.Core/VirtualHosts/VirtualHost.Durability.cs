@@ -23,7 +23,7 @@ public sealed partial class VirtualHost
 
     private static bool IsDurableDestination(IBindingDestination destination) => destination switch
     {
-        Queue queue => queue.StoreId != 0,
+        IQueue queue => queue.StoreId != 0,
         Exchange exchange => exchange.Durable,
         _ => false,
     };
@@ -55,7 +55,7 @@ public sealed partial class VirtualHost
                 if (IsDurable(binding))
                 {
                     record.Bindings.Add(new BindingRecord(
-                        exchange.Name, binding.Destination.Name, binding.Destination is Queue, binding.RoutingKey, binding.Arguments));
+                        exchange.Name, binding.Destination.Name, binding.Destination is IQueue, binding.RoutingKey, binding.Arguments));
                 }
             }
         }
@@ -105,7 +105,7 @@ public sealed partial class VirtualHost
             foreach (var q in record.Queues)
             {
                 var definition = new QueueDefinition { Durable = true, AutoDelete = q.AutoDelete, Arguments = q.Arguments };
-                var queue = new Queue(q.Name, Name, definition, exclusiveOwner: null, q.StoreId, store, _broker?.Resources) { Pager = store };
+                var queue = new ClassicQueue(q.Name, Name, definition, exclusiveOwner: null, q.StoreId, store, _broker?.Resources) { Pager = store };
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))
                 {

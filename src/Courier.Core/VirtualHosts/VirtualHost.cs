@@ -21,7 +21,7 @@ public sealed partial class VirtualHost
 
     private readonly Lock _definitions = new();
     private readonly ConcurrentDictionary<string, Exchange> _exchanges = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Queue> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IQueue> _queues = new(StringComparer.Ordinal);
 
     // For each destination, the exchanges with bindings to it: deleting a queue or exchange finds
     // its incoming bindings here instead of scanning every exchange.
@@ -56,17 +56,17 @@ public sealed partial class VirtualHost
 
     public IEnumerable<Exchange> Exchanges => _exchanges.Values;
 
-    public IEnumerable<Queue> Queues => _queues.Values;
+    public IEnumerable<IQueue> Queues => _queues.Values;
 
     public bool TryGetExchange(string name, [NotNullWhen(true)] out Exchange? exchange) => _exchanges.TryGetValue(name, out exchange);
 
-    public bool TryGetQueue(string name, [NotNullWhen(true)] out Queue? queue) => _queues.TryGetValue(name, out queue);
+    public bool TryGetQueue(string name, [NotNullWhen(true)] out IQueue? queue) => _queues.TryGetValue(name, out queue);
 
     public Exchange GetExchange(string name) =>
         _exchanges.TryGetValue(name, out var exchange) ? exchange : throw NoExchange(name);
 
     /// <summary>Finds a queue the caller may use: an exclusive queue only by the connection that owns it.</summary>
-    public Queue GetQueue(string name, object accessor)
+    public IQueue GetQueue(string name, object accessor)
     {
         if (!_queues.TryGetValue(name, out var queue))
         {
@@ -166,7 +166,7 @@ public sealed partial class VirtualHost
             }
 
             var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
-            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources)
+            var queue = new ClassicQueue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources)
             {
                 Pager = _broker?.Store,
             };
@@ -180,7 +180,7 @@ public sealed partial class VirtualHost
     /// <summary>Deletes a queue and its bindings; returns the number of ready messages it held.</summary>
     public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, object accessor)
     {
-        Queue queue;
+        IQueue queue;
         lock (_definitions)
         {
             if (!_queues.TryGetValue(name, out queue!))
@@ -265,7 +265,7 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>Removes a consumer from its queue, deleting the queue if it is auto-delete and that was its last consumer.</summary>
-    public void RemoveConsumer(Queue queue, QueueConsumer consumer)
+    public void RemoveConsumer(IQueue queue, QueueConsumer consumer)
     {
         if (!queue.RemoveConsumer(consumer))
         {
@@ -289,7 +289,7 @@ public sealed partial class VirtualHost
     /// <summary>Deletes the exclusive queues a closing connection owned.</summary>
     public void ReleaseOwner(object owner)
     {
-        List<Queue>? owned = null;
+        List<IQueue>? owned = null;
         foreach (var queue in _queues.Values)
         {
             if (ReferenceEquals(queue.ExclusiveOwner, owner))
@@ -330,7 +330,7 @@ public sealed partial class VirtualHost
         return GetExchange(name);
     }
 
-    private void CheckExclusiveAccess(Queue queue, object accessor)
+    private void CheckExclusiveAccess(IQueue queue, object accessor)
     {
         if (queue.ExclusiveOwner is not null && !ReferenceEquals(queue.ExclusiveOwner, accessor))
         {

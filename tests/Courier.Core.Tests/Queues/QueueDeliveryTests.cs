@@ -5,7 +5,7 @@ namespace Courier.Core.Tests.Queues;
 
 public class QueueDeliveryTests
 {
-    private readonly Queue _queue = new("q", "/", new QueueDefinition(), exclusiveOwner: null);
+    private readonly ClassicQueue _queue = new("q", "/", new QueueDefinition(), exclusiveOwner: null);
     private readonly object _connection = new();
 
     private QueueConsumer Consume(RecordingSink sink, string tag = "c", bool autoSettle = false, bool exclusive = false)
@@ -286,7 +286,7 @@ public class QueueDeliveryTests
     [Fact]
     public void Removing_the_last_consumer_of_an_auto_delete_queue_says_so()
     {
-        var queue = new Queue("auto", "/", new QueueDefinition { AutoDelete = true }, exclusiveOwner: null);
+        var queue = new ClassicQueue("auto", "/", new QueueDefinition { AutoDelete = true }, exclusiveOwner: null);
         var first = new QueueConsumer("c1", new RecordingSink(), false, false, _connection);
         var second = new QueueConsumer("c2", new RecordingSink(), false, false, _connection);
         queue.AddConsumer(first);

@@ -8,12 +8,12 @@ namespace Courier.Core.Tests.Queues;
 /// <summary>A queue whose backlog the journal holds: memory keeps the head only, and order never changes.</summary>
 public sealed class QueuePagingTests
 {
-    private const int Keep = Queue.KeptInMemoryWhilePaging;
+    private const int Keep = ClassicQueue.KeptInMemoryWhilePaging;
 
-    private static Queue DurableQueue(InMemoryMessageStore store, ResourceMonitor resources) =>
+    private static ClassicQueue DurableQueue(InMemoryMessageStore store, ResourceMonitor resources) =>
         new("q", "/", new QueueDefinition { Durable = true }, exclusiveOwner: null, storeId: 7, store, resources) { Pager = store };
 
-    private static void EnqueueStored(Queue queue, InMemoryMessageStore store, string body)
+    private static void EnqueueStored(ClassicQueue queue, InMemoryMessageStore store, string body)
     {
         var message = TestMessages.Create(body: body);
         queue.Enqueue(message, store.AppendMessage(message, [7]));
@@ -95,7 +95,7 @@ public sealed class QueuePagingTests
     {
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { MemoryHighWatermark = 2 * Keep * 2, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         var total = Keep * 4;
         for (var i = 0; i < total; i++)
         {
@@ -116,7 +116,7 @@ public sealed class QueuePagingTests
         var store = new InMemoryMessageStore();
         var limit = Keep * 2;
         using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = limit, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         var total = limit * 3;
         for (var i = 0; i < total; i++)
         {
@@ -140,7 +140,7 @@ public sealed class QueuePagingTests
         // Paging an empty body frees no bytes: it must still count as paged, or it would overtake.
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = Keep, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         for (var i = 0; i < Keep * 2; i++)
         {
             queue.Enqueue(TestMessages.Create(body: $"{i:D4}"));
@@ -158,7 +158,7 @@ public sealed class QueuePagingTests
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         for (var i = 0; i < Keep * 4; i++)
         {
             queue.Enqueue(TestMessages.Create(body: "xx"));

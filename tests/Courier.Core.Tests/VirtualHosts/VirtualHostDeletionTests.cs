@@ -10,13 +10,13 @@ public class VirtualHostDeletionTests
     private readonly VirtualHost _vhost = new("/");
     private readonly object _connection = new();
 
-    private Queue DeclareQueue(string name, bool autoDelete = false, bool exclusive = false, object? owner = null) =>
+    private IQueue DeclareQueue(string name, bool autoDelete = false, bool exclusive = false, object? owner = null) =>
         _vhost.DeclareQueue(name, new QueueDefinition { AutoDelete = autoDelete, Exclusive = exclusive }, passive: false, owner ?? _connection).Queue;
 
     private Exchange DeclareExchange(string name, string type = ExchangeTypes.Direct, bool autoDelete = false) =>
         _vhost.DeclareExchange(name, new ExchangeDefinition { Type = type, AutoDelete = autoDelete }, passive: false);
 
-    private QueueConsumer Consume(Queue queue, string tag)
+    private QueueConsumer Consume(IQueue queue, string tag)
     {
         var consumer = new QueueConsumer(tag, new RecordingSink(), autoSettle: false, exclusive: false, _connection);
         queue.AddConsumer(consumer);
