@@ -88,6 +88,8 @@ public sealed partial class ClassicQueue : IQueue
 
     public string Name { get; }
 
+    public string Type => ClassicQueueType.TypeName;
+
     public string VirtualHost { get; }
 
     public QueueDefinition Definition { get; }

@@ -18,6 +18,9 @@ namespace Courier.Core.Queues;
 /// </remarks>
 public interface IQueue : IBindingDestination
 {
+    /// <summary>The queue type's name (<see cref="IQueueType.Name"/>), e.g. <c>classic</c>.</summary>
+    string Type { get; }
+
     string VirtualHost { get; }
 
     QueueDefinition Definition { get; }

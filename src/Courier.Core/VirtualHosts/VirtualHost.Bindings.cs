@@ -198,6 +198,12 @@ public sealed partial class VirtualHost
                 continue;
             }
 
+            // As in RabbitMQ, a classic queue is the same whether a declaration names its type or not.
+            if (key == QueueTypeRegistry.Argument && IsClassicOrAbsent(present, existing) && IsClassicOrAbsent(inRequest, value))
+            {
+                continue;
+            }
+
             if (!inRequest)
             {
                 throw InequivalentText(key, what, "none", DescribeTyped(existing));
@@ -209,6 +215,9 @@ public sealed partial class VirtualHost
             }
         }
     }
+
+    private static bool IsClassicOrAbsent(bool present, object? value) =>
+        !present || value is ClassicQueueType.TypeName || (value is byte[] bytes && bytes.AsSpan().SequenceEqual("classic"u8));
 
     private static string Describe(object? value) => value switch
     {

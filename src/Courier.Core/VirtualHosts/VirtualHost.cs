@@ -54,6 +54,8 @@ public sealed partial class VirtualHost
 
     public string Name { get; }
 
+    private QueueTypeRegistry QueueTypes => _broker?.QueueTypes ?? QueueTypeRegistry.Default;
+
     public IEnumerable<Exchange> Exchanges => _exchanges.Values;
 
     public IEnumerable<IQueue> Queues => _queues.Values;
@@ -165,11 +167,18 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"queue name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
+            var type = QueueTypes.Resolve(definition.Arguments, $"queue '{name}' in vhost '{Name}'");
             var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
-            var queue = new ClassicQueue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources)
+            var queue = type.Create(new QueueCreation
             {
-                Pager = _broker?.Store,
-            };
+                Name = name,
+                VirtualHost = Name,
+                Definition = definition,
+                ExclusiveOwner = definition.Exclusive ? owner : null,
+                StoreId = stored ? _broker!.NextQueueStoreId() : 0,
+                Store = _broker?.Store,
+                Resources = _broker?.Resources,
+            });
             _queues[name] = queue;
             MarkChangedIf(stored);
             SaveDefinitionsIfChangedLocked();
