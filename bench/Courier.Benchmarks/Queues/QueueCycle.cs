@@ -15,7 +15,7 @@ public sealed class QueueCycle
 
     public QueueCycle()
     {
-        _queue.AddConsumer(new QueueConsumer("amq.ctag-benchmark", _sink, autoSettle: false, exclusive: false, owner: this));
+        _queue.AddConsumer(new QueueConsumer("amq.ctag-benchmark", _sink, autoSettle: false, exclusive: false, owner: BenchmarkSession.Instance));
     }
 
     public long EnqueueDeliverSettle()

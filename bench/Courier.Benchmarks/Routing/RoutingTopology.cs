@@ -2,6 +2,7 @@ using System.Text;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Benchmarks.Routing;
@@ -31,7 +32,7 @@ public sealed class RoutingTopology
     private const int TopicAreas = 100;
     private const int TopicWords = 40;
 
-    private static readonly object Owner = new();
+    private static readonly ClientSession Owner = BenchmarkSession.Instance;
 
     public RoutingTopology(bool includeTopic = true)
     {

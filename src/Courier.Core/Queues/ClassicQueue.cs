@@ -2,6 +2,7 @@ using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.Queues;
 
@@ -43,18 +44,18 @@ public sealed partial class ClassicQueue : IQueue
     private bool _deleted;
     private bool _hadConsumer;
 
-    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner)
+    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner)
         : this(name, virtualHost, definition, exclusiveOwner, storeId: 0, store: null)
     {
     }
 
-    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store)
+    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store)
         : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources: null)
     {
     }
 
     public ClassicQueue(
-        string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
+        string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
     {
         Resources = resources;
         Name = name;
@@ -100,8 +101,8 @@ public sealed partial class ClassicQueue : IQueue
 
     public bool AutoDelete => Definition.AutoDelete;
 
-    /// <summary>The connection an exclusive queue belongs to; null for a shared queue.</summary>
-    public object? ExclusiveOwner { get; }
+    /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
+    public ClientSession? ExclusiveOwner { get; }
 
     /// <summary>Messages ready for delivery (not counting those out with consumers).</summary>
     public int MessageCount
@@ -308,6 +309,14 @@ public sealed partial class ClassicQueue : IQueue
             _consumers.Add(consumer);
             _hadConsumer = true;
             DispatchLocked();
+        }
+    }
+
+    public IReadOnlyList<QueueConsumer> GetConsumers()
+    {
+        lock (_gate)
+        {
+            return [.. _consumers];
         }
     }
 

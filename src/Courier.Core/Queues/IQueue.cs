@@ -1,6 +1,7 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.Queues;
 
@@ -31,8 +32,8 @@ public interface IQueue : IBindingDestination
 
     bool AutoDelete { get; }
 
-    /// <summary>The connection an exclusive queue belongs to; null for a shared queue.</summary>
-    object? ExclusiveOwner { get; }
+    /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
+    ClientSession? ExclusiveOwner { get; }
 
     /// <summary>The queue's id in journal records; 0 for a queue whose messages are never stored.</summary>
     int StoreId { get; }
@@ -75,6 +76,9 @@ public interface IQueue : IBindingDestination
     void Requeue(IReadOnlyList<QueuedMessage> messages);
 
     void AddConsumer(QueueConsumer consumer);
+
+    /// <summary>A snapshot of the queue's consumers (for management and tests, not for the delivery path).</summary>
+    IReadOnlyList<QueueConsumer> GetConsumers();
 
     /// <summary>Removes a consumer. Returns true when the queue is auto-delete and has just lost its last consumer.</summary>
     bool RemoveConsumer(QueueConsumer consumer);

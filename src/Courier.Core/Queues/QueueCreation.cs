@@ -1,5 +1,6 @@
 using Courier.Core.Resources;
 using Courier.Core.Storage;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.Queues;
 
@@ -12,8 +13,8 @@ public sealed record QueueCreation
 
     public required QueueDefinition Definition { get; init; }
 
-    /// <summary>The connection an exclusive queue belongs to; null for a shared queue.</summary>
-    public object? ExclusiveOwner { get; init; }
+    /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
+    public ClientSession? ExclusiveOwner { get; init; }
 
     /// <summary>The queue's id in journal records; 0 when its messages are never stored.</summary>
     public int StoreId { get; init; }

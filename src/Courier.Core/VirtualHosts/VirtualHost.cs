@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.VirtualHosts;
 
@@ -68,7 +69,7 @@ public sealed partial class VirtualHost
         _exchanges.TryGetValue(name, out var exchange) ? exchange : throw NoExchange(name);
 
     /// <summary>Finds a queue the caller may use: an exclusive queue only by the connection that owns it.</summary>
-    public IQueue GetQueue(string name, object accessor)
+    public IQueue GetQueue(string name, ClientSession accessor)
     {
         if (!_queues.TryGetValue(name, out var queue))
         {
@@ -138,7 +139,7 @@ public sealed partial class VirtualHost
         }
     }
 
-    public QueueDeclareResult DeclareQueue(string name, QueueDefinition definition, bool passive, object owner)
+    public QueueDeclareResult DeclareQueue(string name, QueueDefinition definition, bool passive, ClientSession owner)
     {
         if (passive)
         {
@@ -187,7 +188,7 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>Deletes a queue and its bindings; returns the number of ready messages it held.</summary>
-    public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, object accessor)
+    public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, ClientSession accessor)
     {
         IQueue queue;
         lock (_definitions)
@@ -215,9 +216,9 @@ public sealed partial class VirtualHost
         return queue.Delete();
     }
 
-    public int PurgeQueue(string name, object accessor) => GetQueue(name, accessor).Purge();
+    public int PurgeQueue(string name, ClientSession accessor) => GetQueue(name, accessor).Purge();
 
-    public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
         lock (_definitions)
         {
@@ -228,7 +229,7 @@ public sealed partial class VirtualHost
         }
     }
 
-    public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
         lock (_definitions)
         {
@@ -295,8 +296,8 @@ public sealed partial class VirtualHost
         queue.Delete();
     }
 
-    /// <summary>Deletes the exclusive queues a closing connection owned.</summary>
-    public void ReleaseOwner(object owner)
+    /// <summary>Deletes the exclusive queues a session that is ending owned.</summary>
+    public void ReleaseOwner(ClientSession owner)
     {
         List<IQueue>? owned = null;
         foreach (var queue in _queues.Values)
@@ -339,7 +340,7 @@ public sealed partial class VirtualHost
         return GetExchange(name);
     }
 
-    private void CheckExclusiveAccess(IQueue queue, object accessor)
+    private void CheckExclusiveAccess(IQueue queue, ClientSession accessor)
     {
         if (queue.ExclusiveOwner is not null && !ReferenceEquals(queue.ExclusiveOwner, accessor))
         {

@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Tests.Support;
 
 namespace Courier.Core.Tests.Queues;
@@ -6,7 +7,7 @@ namespace Courier.Core.Tests.Queues;
 public class QueueDeliveryTests
 {
     private readonly ClassicQueue _queue = new("q", "/", new QueueDefinition(), exclusiveOwner: null);
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
 
     private QueueConsumer Consume(RecordingSink sink, string tag = "c", bool autoSettle = false, bool exclusive = false)
     {

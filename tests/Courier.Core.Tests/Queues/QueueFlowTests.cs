@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Tests.Support;
 
@@ -29,7 +30,7 @@ public sealed class QueueFlowTests
         var (queue, resources) = NewQueue();
         using var _ = resources;
         var sink = new RecordingSink(credit: 0);
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Fill(queue, Limit - 1);
         Assert.False(queue.IsFlowLimited);
@@ -74,7 +75,7 @@ public sealed class QueueFlowTests
         {
             var (queue, resources) = NewQueue();
             using var _ = resources;
-            var consumer = new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: this);
+            var consumer = new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: TestSessions.New());
             queue.AddConsumer(consumer);
             Fill(queue, Limit);
             var released = queue.WhenFlowReleased();
@@ -92,7 +93,7 @@ public sealed class QueueFlowTests
     {
         using var resources = ResourceMonitor.Unlimited();
         var queue = new ClassicQueue("q", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources);
-        queue.AddConsumer(new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Fill(queue, 10_000);
 

@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
@@ -35,7 +36,7 @@ public sealed class QueuePagingTests
         Assert.Equal(Keep * "m0".Length, resources.MessageBytes, tolerance: Keep * 3);
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), sink.Bodies);
         Assert.True(store.Loads >= total - Keep, $"paged messages are read back from the store ({store.Loads} loads)");
@@ -55,13 +56,13 @@ public sealed class QueuePagingTests
         }
 
         var first = new RecordingSink(credit: 5);
-        var consumer = new QueueConsumer("first", first, autoSettle: false, exclusive: false, owner: this);
+        var consumer = new QueueConsumer("first", first, autoSettle: false, exclusive: false, owner: TestSessions.New());
         queue.AddConsumer(consumer);
         queue.RemoveConsumer(consumer);
         queue.Requeue([first.Delivered[3], first.Delivered[1]]);
 
         var second = new RecordingSink(credit: 4);
-        queue.AddConsumer(new QueueConsumer("second", second, autoSettle: false, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("second", second, autoSettle: false, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(["m1", "m3", "m5", "m6"], second.Bodies);
         Assert.True(second.Delivered[0].Redelivered);
@@ -83,7 +84,7 @@ public sealed class QueuePagingTests
         var queue = DurableQueue(store, resources);
         queue.Restore(store, recovered);
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(Enumerable.Range(0, Keep + 10).Select(i => $"r{i}"), sink.Bodies);
         Assert.True(sink.Delivered[0].Redelivered);
@@ -105,7 +106,7 @@ public sealed class QueuePagingTests
         Assert.True(store.Paged > 0, "transient messages were written out");
         Assert.False(resources.IsBlocked, "paging kept memory under the watermark");
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
@@ -129,7 +130,7 @@ public sealed class QueuePagingTests
         Assert.Equal(total, queue.MessageCount);
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
@@ -149,7 +150,7 @@ public sealed class QueuePagingTests
         queue.Enqueue(TestMessages.Create(body: ""));
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal([.. Enumerable.Range(0, Keep * 2).Select(i => $"{i:D4}"), ""], sink.Bodies);
     }
 

@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
 using Courier.Core.VirtualHosts;
@@ -9,7 +10,7 @@ namespace Courier.Core.Tests.VirtualHosts;
 public sealed class VirtualHostQueueTypeTests
 {
     private readonly RecordingQueueType _other = new("other");
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
 
     private Broker NewBroker() =>
         new(new BrokerOptions(), new InMemoryMessageStore(), definitions: null)

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Tests.Support;
 using Courier.Core.VirtualHosts;
 
@@ -8,7 +9,7 @@ namespace Courier.Core.Tests.VirtualHosts;
 public class VirtualHostRoutingTests
 {
     private readonly VirtualHost _vhost = new("/");
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
     private readonly RoutingResult _result = new();
 
     private IQueue DeclareQueue(string name) =>
