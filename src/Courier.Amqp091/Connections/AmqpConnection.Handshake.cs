@@ -198,7 +198,7 @@ internal sealed partial class AmqpConnection
         }
 
         VirtualHost = virtualHost;
-        Session = new ClientSession(ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
+        Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
         _state = ConnectionState.Open;
         Outbound.WriteMethod(0, new ConnectionOpenOk());
         AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);

@@ -27,8 +27,6 @@ namespace Courier.Amqp091.Connections;
 /// </remarks>
 internal sealed partial class AmqpConnection : IClientSessionControl
 {
-    /// <summary>The protocol's name in client sessions and listeners.</summary>
-    public const string ProtocolName = "amqp";
 
     private readonly IDuplexPipe _transport;
     private readonly AmqpOptions _options;
