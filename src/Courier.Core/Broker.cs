@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Courier.Core.Queues;
 using Courier.Core.Resources;
 using Courier.Core.Security;
 using Courier.Core.Storage;
@@ -43,6 +44,9 @@ public sealed class Broker
     }
 
     public BrokerOptions Options { get; }
+
+    /// <summary>The queue types declarations and recovery can make, by <c>x-queue-type</c> name.</summary>
+    public QueueTypeRegistry QueueTypes { get; init; } = QueueTypeRegistry.Default;
 
     /// <summary>The journal persistent messages on durable queues go to; null for a memory-only broker.</summary>
     public IMessageStore? Store { get; }

@@ -25,7 +25,7 @@ public sealed class BacklogTests
         var peak = await PublishAsync(channel, count, persistent: true, () => resources.MessageBytes);
 
         // 80 MB went in; memory held the head of the queue only.
-        Assert.True(peak <= (Queue.KeptInMemoryWhilePaging + 1) * (long)BodySize, $"peak {peak} bytes held in memory");
+        Assert.True(peak <= (ClassicQueue.KeptInMemoryWhilePaging + 1) * (long)BodySize, $"peak {peak} bytes held in memory");
         await DrainInOrderAsync(channel, count);
         Assert.Equal(0, resources.MessageBytes);
     }

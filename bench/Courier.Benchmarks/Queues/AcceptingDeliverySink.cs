@@ -7,13 +7,13 @@ public sealed class AcceptingDeliverySink : IDeliverySink
 {
     public QueuedMessage? Last { get; private set; }
 
-    public bool TryDeliver(Queue queue, QueueConsumer consumer, QueuedMessage message)
+    public bool TryDeliver(IQueue queue, QueueConsumer consumer, QueuedMessage message)
     {
         Last = message;
         return true;
     }
 
-    public void OnCancelled(Queue queue, QueueConsumer consumer)
+    public void OnCancelled(IQueue queue, QueueConsumer consumer)
     {
     }
 }

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace Courier.Benchmarks.Queues;
 
-/// <summary>Queue.Enqueue, delivery to a consumer that accepts everything, and Queue.Settle.</summary>
+/// <summary>ClassicQueue.Enqueue, delivery to a consumer that accepts everything, and ClassicQueue.Settle.</summary>
 [MemoryDiagnoser]
 public class QueueBenchmarks
 {

@@ -9,13 +9,13 @@ namespace Courier.Benchmarks.Queues;
 /// </summary>
 public sealed class QueueCycle
 {
-    private readonly Queue _queue = new("bench", "/", new QueueDefinition(), exclusiveOwner: null);
+    private readonly ClassicQueue _queue = new("bench", "/", new QueueDefinition(), exclusiveOwner: null);
     private readonly AcceptingDeliverySink _sink = new();
     private readonly Message _message = SampleMessage.Create();
 
     public QueueCycle()
     {
-        _queue.AddConsumer(new QueueConsumer("amq.ctag-benchmark", _sink, autoSettle: false, exclusive: false, owner: this));
+        _queue.AddConsumer(new QueueConsumer("amq.ctag-benchmark", _sink, autoSettle: false, exclusive: false, owner: BenchmarkSession.Instance));
     }
 
     public long EnqueueDeliverSettle()

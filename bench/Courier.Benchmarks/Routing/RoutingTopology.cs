@@ -2,6 +2,7 @@ using System.Text;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Benchmarks.Routing;
@@ -31,7 +32,7 @@ public sealed class RoutingTopology
     private const int TopicAreas = 100;
     private const int TopicWords = 40;
 
-    private static readonly object Owner = new();
+    private static readonly ClientSession Owner = BenchmarkSession.Instance;
 
     public RoutingTopology(bool includeTopic = true)
     {
@@ -141,7 +142,7 @@ public sealed class RoutingTopology
     private Exchange DeclareTopic()
     {
         var exchange = DeclareExchange("bench.topic", ExchangeTypes.Topic);
-        var queues = new Queue[TopicQueues];
+        var queues = new IQueue[TopicQueues];
         for (var i = 0; i < queues.Length; i++)
         {
             queues[i] = DeclareQueue($"topic-{i}");
@@ -220,9 +221,9 @@ public sealed class RoutingTopology
     private Exchange DeclareExchange(string name, string type) =>
         VirtualHost.DeclareExchange(name, new ExchangeDefinition { Type = type }, passive: false);
 
-    private Queue DeclareQueue(string name) =>
+    private IQueue DeclareQueue(string name) =>
         VirtualHost.DeclareQueue(name, new QueueDefinition(), passive: false, Owner).Queue;
 
-    private void Bind(Queue queue, Exchange exchange, string key) =>
+    private void Bind(IQueue queue, Exchange exchange, string key) =>
         VirtualHost.BindQueue(queue.Name, exchange.Name, key, arguments: null, Owner);
 }

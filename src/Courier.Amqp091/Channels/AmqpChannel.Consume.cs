@@ -43,7 +43,7 @@ internal sealed partial class AmqpChannel
 
         var queueName = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queueName);
-        var queue = VirtualHost.GetQueue(queueName, _connection);
+        var queue = VirtualHost.GetQueue(queueName, Owner);
         var tag = method.ConsumerTag.Length > 0 ? method.ConsumerTag : NewConsumerTag();
         AmqpConsumer consumer;
         lock (_gate)
@@ -60,7 +60,7 @@ internal sealed partial class AmqpChannel
 
         // Registered before consume-ok is written (so exclusivity errors come instead of it), but
         // not Ready until after, so no delivery can reach the client ahead of its consume-ok.
-        var registration = new QueueConsumer(tag, consumer, autoSettle: method.NoAck, exclusive: method.Exclusive, owner: _connection);
+        var registration = new QueueConsumer(tag, consumer, autoSettle: method.NoAck, exclusive: method.Exclusive, owner: Owner);
         consumer.Registration = registration;
         try
         {
@@ -127,7 +127,7 @@ internal sealed partial class AmqpChannel
     {
         var queueName = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queueName);
-        var queue = VirtualHost.GetQueue(queueName, _connection);
+        var queue = VirtualHost.GetQueue(queueName, Owner);
         var remaining = queue.TryGet(method.NoAck, out var queued);
         if (queued is null)
         {

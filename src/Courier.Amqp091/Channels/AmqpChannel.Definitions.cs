@@ -111,7 +111,7 @@ internal sealed partial class AmqpChannel
                 Arguments = method.Arguments,
             },
             method.Passive,
-            _connection);
+            Owner);
 
         if (name.Length == 0)
         {
@@ -122,7 +122,7 @@ internal sealed partial class AmqpChannel
             }
             catch (BrokerException)
             {
-                VirtualHost.DeleteQueue(result.Queue.Name, ifUnused: false, ifEmpty: false, _connection);
+                VirtualHost.DeleteQueue(result.Queue.Name, ifUnused: false, ifEmpty: false, Owner);
                 throw;
             }
         }
@@ -144,7 +144,7 @@ internal sealed partial class AmqpChannel
         var queue = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Write, "queue", queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "exchange", method.Exchange);
-        VirtualHost.BindQueue(queue, method.Exchange, method.RoutingKey, method.Arguments, _connection);
+        VirtualHost.BindQueue(queue, method.Exchange, method.RoutingKey, method.Arguments, Owner);
         if (!method.Nowait)
         {
             Write(new QueueBindOk());
@@ -156,7 +156,7 @@ internal sealed partial class AmqpChannel
         var queue = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Write, "queue", queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "exchange", method.Exchange);
-        VirtualHost.UnbindQueue(queue, method.Exchange, method.RoutingKey, method.Arguments, _connection);
+        VirtualHost.UnbindQueue(queue, method.Exchange, method.RoutingKey, method.Arguments, Owner);
         Write(new QueueUnbindOk());
     }
 
@@ -164,7 +164,7 @@ internal sealed partial class AmqpChannel
     {
         var queue = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queue);
-        var count = VirtualHost.PurgeQueue(queue, _connection);
+        var count = VirtualHost.PurgeQueue(queue, Owner);
         if (!method.Nowait)
         {
             Write(new QueuePurgeOk { MessageCount = (uint)count });
@@ -178,7 +178,7 @@ internal sealed partial class AmqpChannel
         var count = 0;
         try
         {
-            count = VirtualHost.DeleteQueue(queue, method.IfUnused, method.IfEmpty, _connection);
+            count = VirtualHost.DeleteQueue(queue, method.IfUnused, method.IfEmpty, Owner);
         }
         catch (BrokerException e) when (e.Error == BrokerError.NotFound)
         {

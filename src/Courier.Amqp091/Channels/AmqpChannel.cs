@@ -2,6 +2,7 @@ using Courier.Amqp091.Connections;
 using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Amqp091.Channels;
@@ -52,6 +53,9 @@ internal sealed partial class AmqpChannel
     private VirtualHost VirtualHost => _connection.VirtualHost!;
 
     private Broker Broker => _connection.Broker;
+
+    /// <summary>The session that owns this channel's consumers and exclusive queues (channels exist only once the connection is open).</summary>
+    private ClientSession Owner => _connection.Session!;
 
     /// <summary>Handles one method addressed to this channel.</summary>
     public void HandleMethod(uint key, ref AmqpReader reader)
@@ -234,7 +238,7 @@ internal sealed partial class AmqpChannel
             return;
         }
 
-        var byQueue = new Dictionary<Queue, List<QueuedMessage>>(ReferenceEqualityComparer.Instance);
+        var byQueue = new Dictionary<IQueue, List<QueuedMessage>>(ReferenceEqualityComparer.Instance);
         foreach (var delivery in deliveries)
         {
             if (!byQueue.TryGetValue(delivery.Queue, out var list))

@@ -9,7 +9,7 @@ namespace Courier.Amqp091.Channels;
 /// </summary>
 internal sealed class AmqpConsumer : IDeliverySink
 {
-    public AmqpConsumer(AmqpChannel channel, string tag, Queue queue, bool noAck, ushort prefetch)
+    public AmqpConsumer(AmqpChannel channel, string tag, IQueue queue, bool noAck, ushort prefetch)
     {
         Channel = channel;
         Tag = tag;
@@ -22,7 +22,7 @@ internal sealed class AmqpConsumer : IDeliverySink
 
     public string Tag { get; }
 
-    public Queue Queue { get; }
+    public IQueue Queue { get; }
 
     public bool NoAck { get; }
 
@@ -38,7 +38,7 @@ internal sealed class AmqpConsumer : IDeliverySink
 
     public QueueConsumer? Registration { get; set; }
 
-    public bool TryDeliver(Queue queue, QueueConsumer consumer, QueuedMessage message) => Channel.TryDeliver(this, message);
+    public bool TryDeliver(IQueue queue, QueueConsumer consumer, QueuedMessage message) => Channel.TryDeliver(this, message);
 
-    public void OnCancelled(Queue queue, QueueConsumer consumer) => Channel.OnConsumerCancelledByBroker(this);
+    public void OnCancelled(IQueue queue, QueueConsumer consumer) => Channel.OnConsumerCancelledByBroker(this);
 }

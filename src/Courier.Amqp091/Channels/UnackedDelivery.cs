@@ -3,4 +3,4 @@ using Courier.Core.Queues;
 namespace Courier.Amqp091.Channels;
 
 /// <summary>A delivery on a channel that the client has yet to settle.</summary>
-internal readonly record struct UnackedDelivery(ulong DeliveryTag, Queue Queue, QueuedMessage Message, AmqpConsumer? Consumer);
+internal readonly record struct UnackedDelivery(ulong DeliveryTag, IQueue Queue, QueuedMessage Message, AmqpConsumer? Consumer);

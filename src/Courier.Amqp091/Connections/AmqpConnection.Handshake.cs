@@ -2,6 +2,7 @@ using System.Text;
 using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Messages;
+using Courier.Core.Sessions;
 
 namespace Courier.Amqp091.Connections;
 
@@ -197,6 +198,7 @@ internal sealed partial class AmqpConnection
         }
 
         VirtualHost = virtualHost;
+        Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
         _state = ConnectionState.Open;
         Outbound.WriteMethod(0, new ConnectionOpenOk());
         AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);

@@ -1,5 +1,6 @@
 using Courier.Amqp091.Channels;
 using Courier.Amqp091.Framing;
+using Courier.Core.Sessions;
 
 namespace Courier.Amqp091.Connections;
 
@@ -52,6 +53,13 @@ internal sealed partial class AmqpConnection
         }
     }
 
+    /// <summary>The core asks this connection to go: it closes with 320 and the reason, as on shutdown.</summary>
+    void IClientSessionControl.Close(string reason)
+    {
+        _closeReason = reason;
+        RequestShutdown();
+    }
+
     private void RequestShutdown()
     {
         _shutdownRequested = true;
@@ -62,7 +70,7 @@ internal sealed partial class AmqpConnection
     {
         if (_state == ConnectionState.Open)
         {
-            CloseConnection(AmqpConstants.ConnectionForced, "broker forced connection closure with reason 'shutdown'", 0);
+            CloseConnection(AmqpConstants.ConnectionForced, $"broker forced connection closure with reason '{_closeReason ?? "shutdown"}'", 0);
         }
         else if (_state != ConnectionState.Closing)
         {
@@ -100,7 +108,7 @@ internal sealed partial class AmqpConnection
     /// connection stops handling frames after this one and reads nothing more until the queue is
     /// released, or <see cref="AmqpOptions.FlowPauseLimit"/> passes.
     /// </summary>
-    internal void PauseForFlow(Core.Queues.Queue queue) => _flowLimitedBy ??= queue;
+    internal void PauseForFlow(Core.Queues.IQueue queue) => _flowLimitedBy ??= queue;
 
     /// <summary>
     /// Reads nothing until <paramref name="until"/> completes or <paramref name="limit"/> passes
@@ -164,7 +172,10 @@ internal sealed partial class AmqpConnection
         _finished = true;
         _timer?.Dispose();
         ReleaseChannels();
-        VirtualHost?.ReleaseOwner(this);
+        if (Session is { } session)
+        {
+            VirtualHost!.ReleaseOwner(session);
+        }
         Outbound.Complete();
         try
         {

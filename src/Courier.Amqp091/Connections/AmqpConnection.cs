@@ -5,6 +5,7 @@ using Courier.Amqp091.Channels;
 using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Security;
+using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
 using Microsoft.Extensions.Logging;
 
@@ -24,8 +25,9 @@ namespace Courier.Amqp091.Connections;
 /// be framed are answered with 501 and the socket is closed at once, since nothing after them can
 /// be trusted.</para>
 /// </remarks>
-internal sealed partial class AmqpConnection
+internal sealed partial class AmqpConnection : IClientSessionControl
 {
+
     private readonly IDuplexPipe _transport;
     private readonly AmqpOptions _options;
     private readonly ILogger _logger;
@@ -43,8 +45,9 @@ internal sealed partial class AmqpConnection
     private ITimer? _timer;
     private volatile bool _shutdownRequested;
     private volatile bool _readPaused;
+    private volatile string? _closeReason;
     // Set by a channel (on the read loop) when a publish reached a flow-limited queue.
-    private Core.Queues.Queue? _flowLimitedBy;
+    private Core.Queues.IQueue? _flowLimitedBy;
     // The last flow pause ran out before the queue was released: read whole buffers until the
     // next pause, so acks queued behind publishes on this connection can get through.
     private bool _flowTrickle;
@@ -90,6 +93,9 @@ internal sealed partial class AmqpConnection
     public User? User { get; private set; }
 
     public VirtualHost? VirtualHost { get; private set; }
+
+    /// <summary>This connection as the core knows it, owner of its exclusive queues and consumers; set once the vhost is open.</summary>
+    public ClientSession? Session { get; private set; }
 
     public ClientCapabilities ClientCapabilities { get; private set; } = ClientCapabilities.None;
 

@@ -8,6 +8,9 @@ namespace Courier.Amqp091.Connections;
 /// <summary>Kestrel's entry point for the AMQP port: one <see cref="AmqpConnection"/> per accepted socket.</summary>
 public sealed class AmqpConnectionHandler : ConnectionHandler
 {
+    /// <summary>The protocol's name for its listener and its client sessions.</summary>
+    public const string ProtocolName = "amqp";
+
     private readonly Broker _broker;
     private readonly AmqpOptions _options;
     private readonly ILogger _logger;

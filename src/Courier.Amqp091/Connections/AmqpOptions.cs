@@ -26,7 +26,7 @@ public sealed record AmqpOptions
 
     /// <summary>
     /// Longest a publishing connection stops reading when it published to a queue whose consumers
-    /// are behind (queue flow, see <c>Queue.IsFlowLimited</c>); it reads again as soon as the queue
+    /// are behind (queue flow, see <c>IQueue.IsFlowLimited</c>); it reads again as soon as the queue
     /// is released.
     /// </summary>
     public TimeSpan FlowPauseLimit { get; init; } = TimeSpan.FromMilliseconds(100);

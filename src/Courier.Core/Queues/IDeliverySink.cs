@@ -14,10 +14,10 @@ public interface IDeliverySink
     /// <summary>
     /// Offers one message. Returns false, with no other effect, when the consumer cannot take it now
     /// (no credit, flow paused, output back-pressured); the queue then offers it to another consumer
-    /// and calls <see cref="Queue.Dispatch"/> again is the sink's job once it has credit.
+    /// and calls <see cref="IQueue.Dispatch"/> again is the sink's job once it has credit.
     /// </summary>
-    bool TryDeliver(Queue queue, QueueConsumer consumer, QueuedMessage message);
+    bool TryDeliver(IQueue queue, QueueConsumer consumer, QueuedMessage message);
 
     /// <summary>The broker ended the consumer (its queue was deleted). Not called for a cancel the sink asked for.</summary>
-    void OnCancelled(Queue queue, QueueConsumer consumer);
+    void OnCancelled(IQueue queue, QueueConsumer consumer);
 }

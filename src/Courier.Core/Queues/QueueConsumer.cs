@@ -1,9 +1,11 @@
+using Courier.Core.Sessions;
+
 namespace Courier.Core.Queues;
 
 /// <summary>A consumer registered on a queue.</summary>
 public sealed class QueueConsumer
 {
-    public QueueConsumer(string tag, IDeliverySink sink, bool autoSettle, bool exclusive, object owner)
+    public QueueConsumer(string tag, IDeliverySink sink, bool autoSettle, bool exclusive, ClientSession owner)
     {
         Tag = tag;
         Sink = sink;
@@ -21,6 +23,6 @@ public sealed class QueueConsumer
 
     public bool Exclusive { get; }
 
-    /// <summary>The connection that owns the consumer (for exclusive-queue checks).</summary>
-    public object Owner { get; }
+    /// <summary>The client session the consumer belongs to.</summary>
+    public ClientSession Owner { get; }
 }

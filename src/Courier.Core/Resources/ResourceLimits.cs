@@ -18,7 +18,7 @@ public sealed record ResourceLimits
     /// <summary>
     /// Ready messages one queue keeps in memory before newer transient arrivals go to the journal
     /// instead (persistent ones are kept as small entries behind the first
-    /// <see cref="Queues.Queue.KeptInMemoryWhilePaging"/> anyway). It bounds the memory of a queue
+    /// <see cref="Queues.ClassicQueue.KeptInMemoryWhilePaging"/> anyway). It bounds the memory of a queue
     /// whose consumers fall behind without slowing its publishers. 0: transient messages are paged
     /// only under memory pressure.
     /// </summary>

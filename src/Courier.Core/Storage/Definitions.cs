@@ -29,8 +29,8 @@ public sealed record VirtualHostRecord
 
 public sealed record ExchangeRecord(string Name, string Type, bool AutoDelete, bool Internal, IReadOnlyDictionary<string, object?> Arguments);
 
-/// <summary>A durable queue; <see cref="StoreId"/> names it in journal records.</summary>
-public sealed record QueueRecord(string Name, int StoreId, bool AutoDelete, IReadOnlyDictionary<string, object?> Arguments);
+/// <summary>A durable queue; <see cref="StoreId"/> names it in journal records, <see cref="Type"/> is its queue type's name.</summary>
+public sealed record QueueRecord(string Name, int StoreId, bool AutoDelete, IReadOnlyDictionary<string, object?> Arguments, string Type = Queues.ClassicQueueType.TypeName);
 
 public sealed record BindingRecord(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, IReadOnlyDictionary<string, object?> Arguments);
 

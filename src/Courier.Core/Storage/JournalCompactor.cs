@@ -10,7 +10,7 @@ namespace Courier.Core.Storage;
 /// <remarks>
 /// Only queues know which messages are still live (ready, or out with a consumer), so compaction
 /// is driven from here. For one segment it takes the locks of every queue holding a message there
-/// (in <see cref="Queue.LockOrder"/>, so two compactions cannot deadlock, and nothing else ever
+/// (in <see cref="IJournalHolder.LockOrder"/>, so two compactions cannot deadlock, and nothing else ever
 /// holds two queue locks), copies each message once with all its holders, re-marks deliveries,
 /// points the queues' entries at the copies, and releases the old references. The journal deletes
 /// the segment only once the copies are durable. It copies nothing unless it has found a holder
@@ -32,14 +32,14 @@ internal static class JournalCompactor
 
     private static int CompactSegment(IMessageStore store, int segment, IEnumerable<VirtualHost> virtualHosts)
     {
-        var queues = new List<Queue>();
+        var queues = new List<IJournalHolder>();
         foreach (var virtualHost in virtualHosts)
         {
             foreach (var queue in virtualHost.Queues)
             {
-                if (queue.HoldsIn(segment))
+                if (queue is IJournalHolder holder && holder.HoldsIn(segment))
                 {
-                    queues.Add(queue);
+                    queues.Add(holder);
                 }
             }
         }

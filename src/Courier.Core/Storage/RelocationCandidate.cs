@@ -1,4 +1,3 @@
-using Courier.Core.Queues;
 
 namespace Courier.Core.Storage;
 
@@ -12,8 +11,8 @@ internal sealed class RelocationCandidate(long messageId, StoredLocation locatio
     /// <summary>A transient message paged out (it moves as a paged record, held by no durable queue).</summary>
     public bool Paged { get; } = paged;
 
-    public List<Queue> Holders { get; } = [];
+    public List<IJournalHolder> Holders { get; } = [];
 
     /// <summary>Holders that delivered the message (its delivered mark must move too).</summary>
-    public HashSet<Queue> DeliveredTo { get; } = [];
+    public HashSet<IJournalHolder> DeliveredTo { get; } = [];
 }

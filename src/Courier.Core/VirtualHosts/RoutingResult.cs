@@ -10,10 +10,10 @@ namespace Courier.Core.VirtualHosts;
 public sealed class RoutingResult
 {
     private const int LinearSearchLimit = 16;
-    private readonly HashSet<Queue> _seen = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<IQueue> _seen = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The distinct queues the message was routed to.</summary>
-    public List<Queue> Queues { get; } = [];
+    public List<IQueue> Queues { get; } = [];
 
     /// <summary>A direct reply-to consumer the message goes to instead of queues.</summary>
     public IReplyTarget? ReplyTarget { get; internal set; }
@@ -39,7 +39,7 @@ public sealed class RoutingResult
         Visited.Clear();
     }
 
-    internal void AddQueue(Queue queue)
+    internal void AddQueue(IQueue queue)
     {
         if (Queues.Count < LinearSearchLimit)
         {

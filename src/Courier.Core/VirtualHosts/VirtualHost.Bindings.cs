@@ -116,9 +116,9 @@ public sealed partial class VirtualHost
         RemoveIncomingLocked(exchange);
     }
 
-    private void RemoveQueueLocked(Queue queue)
+    private void RemoveQueueLocked(IQueue queue)
     {
-        if (_queues.TryRemove(new KeyValuePair<string, Queue>(queue.Name, queue)))
+        if (_queues.TryRemove(new KeyValuePair<string, IQueue>(queue.Name, queue)))
         {
             MarkChangedIf(queue.StoreId != 0);
             RemoveIncomingLocked(queue);
@@ -152,7 +152,7 @@ public sealed partial class VirtualHost
         CheckArgumentsEquivalent(current.Arguments, requested.Arguments, what, ExchangeArgumentsCompared);
     }
 
-    private void CheckEquivalent(Queue existing, QueueDefinition requested)
+    private void CheckEquivalent(IQueue existing, QueueDefinition requested)
     {
         var current = existing.Definition;
         var what = $"queue '{existing.Name}' in vhost '{Name}'";
@@ -198,6 +198,12 @@ public sealed partial class VirtualHost
                 continue;
             }
 
+            // As in RabbitMQ, a classic queue is the same whether a declaration names its type or not.
+            if (key == QueueTypeRegistry.Argument && IsClassicOrAbsent(present, existing) && IsClassicOrAbsent(inRequest, value))
+            {
+                continue;
+            }
+
             if (!inRequest)
             {
                 throw InequivalentText(key, what, "none", DescribeTyped(existing));
@@ -209,6 +215,9 @@ public sealed partial class VirtualHost
             }
         }
     }
+
+    private static bool IsClassicOrAbsent(bool present, object? value) =>
+        !present || value is ClassicQueueType.TypeName || (value is byte[] bytes && bytes.AsSpan().SequenceEqual("classic"u8));
 
     private static string Describe(object? value) => value switch
     {

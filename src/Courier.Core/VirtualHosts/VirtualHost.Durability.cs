@@ -23,7 +23,7 @@ public sealed partial class VirtualHost
 
     private static bool IsDurableDestination(IBindingDestination destination) => destination switch
     {
-        Queue queue => queue.StoreId != 0,
+        IQueue queue => queue.StoreId != 0,
         Exchange exchange => exchange.Durable,
         _ => false,
     };
@@ -55,7 +55,7 @@ public sealed partial class VirtualHost
                 if (IsDurable(binding))
                 {
                     record.Bindings.Add(new BindingRecord(
-                        exchange.Name, binding.Destination.Name, binding.Destination is Queue, binding.RoutingKey, binding.Arguments));
+                        exchange.Name, binding.Destination.Name, binding.Destination is IQueue, binding.RoutingKey, binding.Arguments));
                 }
             }
         }
@@ -64,7 +64,7 @@ public sealed partial class VirtualHost
         {
             if (queue.StoreId != 0)
             {
-                record.Queues.Add(new QueueRecord(queue.Name, queue.StoreId, queue.AutoDelete, queue.Definition.Arguments));
+                record.Queues.Add(new QueueRecord(queue.Name, queue.StoreId, queue.AutoDelete, queue.Definition.Arguments, queue.Type));
             }
         }
 
@@ -105,7 +105,21 @@ public sealed partial class VirtualHost
             foreach (var q in record.Queues)
             {
                 var definition = new QueueDefinition { Durable = true, AutoDelete = q.AutoDelete, Arguments = q.Arguments };
-                var queue = new Queue(q.Name, Name, definition, exclusiveOwner: null, q.StoreId, store, _broker?.Resources) { Pager = store };
+                if (!QueueTypes.TryGet(q.Type, out var type))
+                {
+                    // Saved by a build that had this type; starting without it would drop its messages.
+                    throw new InvalidDataException($"queue '{q.Name}' in vhost '{Name}' is of type '{q.Type}', which this build does not have (it has: {QueueTypes.Supported})");
+                }
+
+                var queue = type.Create(new QueueCreation
+                {
+                    Name = q.Name,
+                    VirtualHost = Name,
+                    Definition = definition,
+                    StoreId = q.StoreId,
+                    Store = store,
+                    Resources = _broker?.Resources,
+                });
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))
                 {

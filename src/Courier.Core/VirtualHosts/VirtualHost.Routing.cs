@@ -88,7 +88,7 @@ public sealed partial class VirtualHost
         {
             switch (matches[i])
             {
-                case Queue queue:
+                case IQueue queue:
                     result.AddQueue(queue);
                     break;
                 case Exchange next when !result.Visited.Contains(next):

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.VirtualHosts;
 
@@ -21,7 +22,7 @@ public sealed partial class VirtualHost
 
     private readonly Lock _definitions = new();
     private readonly ConcurrentDictionary<string, Exchange> _exchanges = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Queue> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IQueue> _queues = new(StringComparer.Ordinal);
 
     // For each destination, the exchanges with bindings to it: deleting a queue or exchange finds
     // its incoming bindings here instead of scanning every exchange.
@@ -54,19 +55,21 @@ public sealed partial class VirtualHost
 
     public string Name { get; }
 
+    private QueueTypeRegistry QueueTypes => _broker?.QueueTypes ?? QueueTypeRegistry.Default;
+
     public IEnumerable<Exchange> Exchanges => _exchanges.Values;
 
-    public IEnumerable<Queue> Queues => _queues.Values;
+    public IEnumerable<IQueue> Queues => _queues.Values;
 
     public bool TryGetExchange(string name, [NotNullWhen(true)] out Exchange? exchange) => _exchanges.TryGetValue(name, out exchange);
 
-    public bool TryGetQueue(string name, [NotNullWhen(true)] out Queue? queue) => _queues.TryGetValue(name, out queue);
+    public bool TryGetQueue(string name, [NotNullWhen(true)] out IQueue? queue) => _queues.TryGetValue(name, out queue);
 
     public Exchange GetExchange(string name) =>
         _exchanges.TryGetValue(name, out var exchange) ? exchange : throw NoExchange(name);
 
     /// <summary>Finds a queue the caller may use: an exclusive queue only by the connection that owns it.</summary>
-    public Queue GetQueue(string name, object accessor)
+    public IQueue GetQueue(string name, ClientSession accessor)
     {
         if (!_queues.TryGetValue(name, out var queue))
         {
@@ -136,7 +139,7 @@ public sealed partial class VirtualHost
         }
     }
 
-    public QueueDeclareResult DeclareQueue(string name, QueueDefinition definition, bool passive, object owner)
+    public QueueDeclareResult DeclareQueue(string name, QueueDefinition definition, bool passive, ClientSession owner)
     {
         if (passive)
         {
@@ -165,11 +168,18 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"queue name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
+            var type = QueueTypes.Resolve(definition.Arguments, $"queue '{name}' in vhost '{Name}'");
             var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
-            var queue = new Queue(name, Name, definition, definition.Exclusive ? owner : null, stored ? _broker!.NextQueueStoreId() : 0, _broker?.Store, _broker?.Resources)
+            var queue = type.Create(new QueueCreation
             {
-                Pager = _broker?.Store,
-            };
+                Name = name,
+                VirtualHost = Name,
+                Definition = definition,
+                ExclusiveOwner = definition.Exclusive ? owner : null,
+                StoreId = stored ? _broker!.NextQueueStoreId() : 0,
+                Store = _broker?.Store,
+                Resources = _broker?.Resources,
+            });
             _queues[name] = queue;
             MarkChangedIf(stored);
             SaveDefinitionsIfChangedLocked();
@@ -178,9 +188,9 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>Deletes a queue and its bindings; returns the number of ready messages it held.</summary>
-    public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, object accessor)
+    public int DeleteQueue(string name, bool ifUnused, bool ifEmpty, ClientSession accessor)
     {
-        Queue queue;
+        IQueue queue;
         lock (_definitions)
         {
             if (!_queues.TryGetValue(name, out queue!))
@@ -206,9 +216,9 @@ public sealed partial class VirtualHost
         return queue.Delete();
     }
 
-    public int PurgeQueue(string name, object accessor) => GetQueue(name, accessor).Purge();
+    public int PurgeQueue(string name, ClientSession accessor) => GetQueue(name, accessor).Purge();
 
-    public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
         lock (_definitions)
         {
@@ -219,7 +229,7 @@ public sealed partial class VirtualHost
         }
     }
 
-    public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, object accessor)
+    public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
         lock (_definitions)
         {
@@ -265,7 +275,7 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>Removes a consumer from its queue, deleting the queue if it is auto-delete and that was its last consumer.</summary>
-    public void RemoveConsumer(Queue queue, QueueConsumer consumer)
+    public void RemoveConsumer(IQueue queue, QueueConsumer consumer)
     {
         if (!queue.RemoveConsumer(consumer))
         {
@@ -286,10 +296,10 @@ public sealed partial class VirtualHost
         queue.Delete();
     }
 
-    /// <summary>Deletes the exclusive queues a closing connection owned.</summary>
-    public void ReleaseOwner(object owner)
+    /// <summary>Deletes the exclusive queues a session that is ending owned.</summary>
+    public void ReleaseOwner(ClientSession owner)
     {
-        List<Queue>? owned = null;
+        List<IQueue>? owned = null;
         foreach (var queue in _queues.Values)
         {
             if (ReferenceEquals(queue.ExclusiveOwner, owner))
@@ -330,7 +340,7 @@ public sealed partial class VirtualHost
         return GetExchange(name);
     }
 
-    private void CheckExclusiveAccess(Queue queue, object accessor)
+    private void CheckExclusiveAccess(IQueue queue, ClientSession accessor)
     {
         if (queue.ExclusiveOwner is not null && !ReferenceEquals(queue.ExclusiveOwner, accessor))
         {

@@ -7,7 +7,6 @@ using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
 using Courier.Storage.Journal;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -19,8 +18,8 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Server.Hosting;
 
 /// <summary>
-/// A complete Courier node: the broker core and its listeners on Kestrel. The executable runs one;
-/// tests start one in process on port 0 and read <see cref="AmqpEndPoint"/>.
+/// A complete Courier node: the broker core and its protocol listeners on Kestrel. The executable
+/// runs one; tests and embedders start one in process on port 0 and read <see cref="EndPointOf"/>.
 /// </summary>
 public sealed class CourierHost : IAsyncDisposable
 {
@@ -41,14 +40,13 @@ public sealed class CourierHost : IAsyncDisposable
     };
 
     private readonly WebApplication _app;
-    private readonly ListenOptions _amqpListen;
 
     private readonly JournalMessageStore _store;
 
-    private CourierHost(WebApplication app, ListenOptions amqpListen, Broker broker, JournalMessageStore store, ServerOptions options)
+    private CourierHost(WebApplication app, IReadOnlyList<ProtocolListener> listeners, Broker broker, JournalMessageStore store, ServerOptions options)
     {
         _app = app;
-        _amqpListen = amqpListen;
+        Listeners = listeners;
         _store = store;
         Broker = broker;
         Options = options;
@@ -58,8 +56,25 @@ public sealed class CourierHost : IAsyncDisposable
 
     public ServerOptions Options { get; }
 
+    /// <summary>Every protocol listener, in registration order.</summary>
+    public IReadOnlyList<ProtocolListener> Listeners { get; }
+
     /// <summary>The address the AMQP listener is bound to (with the real port once started).</summary>
-    public IPEndPoint AmqpEndPoint => _amqpListen.IPEndPoint!;
+    public IPEndPoint AmqpEndPoint => EndPointOf(AmqpConnectionHandler.ProtocolName);
+
+    /// <summary>The address a protocol's listener is bound to (with the real port once started), by protocol name, e.g. <c>amqp</c>.</summary>
+    public IPEndPoint EndPointOf(string protocol)
+    {
+        foreach (var listener in Listeners)
+        {
+            if (string.Equals(listener.Protocol, protocol, StringComparison.Ordinal))
+            {
+                return listener.EndPoint;
+            }
+        }
+
+        throw new ArgumentException($"no listener for protocol '{protocol}'; this node has: {string.Join(", ", Listeners.Select(l => l.Protocol))}", nameof(protocol));
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -109,14 +124,6 @@ public sealed class CourierHost : IAsyncDisposable
             MaxMessageSize = options.Broker.MaxMessageSize,
         };
         var journalOptions = JournalOptionsFrom(options.Storage);
-        var amqpOptions = new AmqpOptions
-        {
-            FrameMax = options.Amqp.FrameMax,
-            ChannelMax = options.Amqp.ChannelMax,
-            HeartbeatSeconds = options.Amqp.Heartbeat,
-            FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
-            ProductVersion = Version,
-        };
         builder.Services.AddSingleton<IJournalDevice>(_ => new FileJournalDevice(Path.Combine(dataDir, "journal")));
         builder.Services.AddSingleton(services => new JournalMessageStore(
             services.GetRequiredService<IJournalDevice>(),
@@ -139,8 +146,9 @@ public sealed class CourierHost : IAsyncDisposable
             services.GetRequiredService<JournalMessageStore>(),
             new FileDefinitionStore(dataDir),
             services.GetRequiredService<ResourceMonitor>()));
-        builder.Services.AddSingleton(amqpOptions);
         builder.Services.AddSingleton(TimeProvider.System);
+        var listeners = new ProtocolListeners(builder.Services);
+        Protocols.Register(listeners, options);
 
         configureServices?.Invoke(builder.Services);
 
@@ -151,19 +159,11 @@ public sealed class CourierHost : IAsyncDisposable
         // is reading a paged message back from the journal during delivery, usually from the
         // page cache, on a thread pool thread like any other.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        ListenOptions? amqpListen = null;
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(ParseAddress(options.Amqp.Address), options.Amqp.Port, listen =>
-            {
-                listen.UseConnectionHandler<AmqpConnectionHandler>();
-                amqpListen = listen;
-            });
-        });
+        builder.WebHost.ConfigureKestrel(listeners.Bind);
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
-        return new CourierHost(app, amqpListen!, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
+        return new CourierHost(app, listeners.All, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
     }
 
     // DriveInfo wants a path that exists; the data directory may not until the node starts.
@@ -223,7 +223,11 @@ public sealed class CourierHost : IAsyncDisposable
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        ServerLog.Listening(logger, "AMQP 0-9-1", AmqpEndPoint.ToString());
+        foreach (var listener in Listeners)
+        {
+            ServerLog.Listening(logger, listener.DisplayName, listener.EndPoint.ToString());
+        }
+
         ServerLog.Started(logger, Version, dataDir);
         _app.Lifetime.ApplicationStopping.Register(() => ServerLog.Stopping(logger));
     }
@@ -241,14 +245,6 @@ public sealed class CourierHost : IAsyncDisposable
     {
         await _app.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static IPAddress ParseAddress(string address) => address switch
-    {
-        "" or "*" or "0.0.0.0" => IPAddress.Any,
-        "::" => IPAddress.IPv6Any,
-        "localhost" => IPAddress.Loopback,
-        _ => IPAddress.Parse(address),
-    };
 
     private static string FindConfigFile(string[] args)
     {

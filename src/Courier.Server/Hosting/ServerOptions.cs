@@ -32,13 +32,19 @@ public sealed class StorageSettings
     public int SegmentSizeMiB { get; set; } = 64;
 }
 
-public sealed class AmqpListenerOptions
+/// <summary>Where a protocol listener listens; each protocol's settings extend it.</summary>
+public abstract class ListenerSettings
 {
     /// <summary>Address to listen on: an IP address, or <c>0.0.0.0</c> / <c>::</c> for every interface.</summary>
     public string Address { get; set; } = "0.0.0.0";
 
     /// <summary>TCP port; 0 lets the OS choose (tests).</summary>
-    public int Port { get; set; } = 5672;
+    public abstract int Port { get; set; }
+}
+
+public sealed class AmqpListenerOptions : ListenerSettings
+{
+    public override int Port { get; set; } = 5672;
 
     public uint FrameMax { get; set; } = 131072;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Courier.Core.Messages;
+using Courier.Core.Queues;
 using Courier.Core.Storage;
 using Courier.Storage.Format;
 using Courier.Storage.Format.Legacy;
@@ -113,7 +114,8 @@ public sealed class FileDefinitionStore : IDefinitionStore
 
     private sealed record ExchangeFile(string Name, string Type, bool AutoDelete, bool Internal, string? Arguments);
 
-    private sealed record QueueFile(string Name, int StoreId, bool AutoDelete, string? Arguments);
+    // Type is absent in files written before queue types existed: those queues are all classic.
+    private sealed record QueueFile(string Name, int StoreId, bool AutoDelete, string? Arguments, string? Type);
 
     private sealed record BindingFile(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, string? Arguments);
 
@@ -122,14 +124,14 @@ public sealed class FileDefinitionStore : IDefinitionStore
         public static VirtualHostFile From(VirtualHostRecord v) => new(
             v.Name,
             [.. v.Exchanges.Select(e => new ExchangeFile(e.Name, e.Type, e.AutoDelete, e.Internal, EncodeTable(e.Arguments)))],
-            [.. v.Queues.Select(q => new QueueFile(q.Name, q.StoreId, q.AutoDelete, EncodeTable(q.Arguments)))],
+            [.. v.Queues.Select(q => new QueueFile(q.Name, q.StoreId, q.AutoDelete, EncodeTable(q.Arguments), q.Type))],
             [.. v.Bindings.Select(b => new BindingFile(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, EncodeTable(b.Arguments)))]);
 
         public VirtualHostRecord ToRecord(int version) => new()
         {
             Name = Name,
             Exchanges = [.. Exchanges.Select(e => new ExchangeRecord(e.Name, e.Type, e.AutoDelete, e.Internal, DecodeTable(e.Arguments, version)))],
-            Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments, version)))],
+            Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments, version), q.Type ?? ClassicQueueType.TypeName))],
             Bindings = [.. Bindings.Select(b => new BindingRecord(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, DecodeTable(b.Arguments, version)))],
         };
     }

@@ -1,12 +1,13 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Tests.Support;
 
 namespace Courier.Core.Tests.Queues;
 
 public class QueueDeliveryTests
 {
-    private readonly Queue _queue = new("q", "/", new QueueDefinition(), exclusiveOwner: null);
-    private readonly object _connection = new();
+    private readonly ClassicQueue _queue = new("q", "/", new QueueDefinition(), exclusiveOwner: null);
+    private readonly ClientSession _connection = TestSessions.New();
 
     private QueueConsumer Consume(RecordingSink sink, string tag = "c", bool autoSettle = false, bool exclusive = false)
     {
@@ -286,7 +287,7 @@ public class QueueDeliveryTests
     [Fact]
     public void Removing_the_last_consumer_of_an_auto_delete_queue_says_so()
     {
-        var queue = new Queue("auto", "/", new QueueDefinition { AutoDelete = true }, exclusiveOwner: null);
+        var queue = new ClassicQueue("auto", "/", new QueueDefinition { AutoDelete = true }, exclusiveOwner: null);
         var first = new QueueConsumer("c1", new RecordingSink(), false, false, _connection);
         var second = new QueueConsumer("c2", new RecordingSink(), false, false, _connection);
         queue.AddConsumer(first);

@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Tests.Support;
 
@@ -9,13 +10,13 @@ public sealed class QueueFlowTests
 {
     private const int Limit = 100;
 
-    private static (Queue Queue, ResourceMonitor Resources) NewQueue()
+    private static (ClassicQueue Queue, ResourceMonitor Resources) NewQueue()
     {
         var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = Limit, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        return (new Queue("q", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources), resources);
+        return (new ClassicQueue("q", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources), resources);
     }
 
-    private static void Fill(Queue queue, int count)
+    private static void Fill(ClassicQueue queue, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -29,7 +30,7 @@ public sealed class QueueFlowTests
         var (queue, resources) = NewQueue();
         using var _ = resources;
         var sink = new RecordingSink(credit: 0);
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Fill(queue, Limit - 1);
         Assert.False(queue.IsFlowLimited);
@@ -65,7 +66,7 @@ public sealed class QueueFlowTests
     [Fact]
     public void Losing_its_last_consumer_or_being_deleted_or_purged_releases_the_queue()
     {
-        foreach (var release in new Action<Queue, QueueConsumer>[]
+        foreach (var release in new Action<ClassicQueue, QueueConsumer>[]
                  {
                      (q, c) => q.RemoveConsumer(c),
                      (q, _) => q.Delete(),
@@ -74,7 +75,7 @@ public sealed class QueueFlowTests
         {
             var (queue, resources) = NewQueue();
             using var _ = resources;
-            var consumer = new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: this);
+            var consumer = new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: TestSessions.New());
             queue.AddConsumer(consumer);
             Fill(queue, Limit);
             var released = queue.WhenFlowReleased();
@@ -91,8 +92,8 @@ public sealed class QueueFlowTests
     public void Without_a_per_queue_limit_flow_is_never_limited()
     {
         using var resources = ResourceMonitor.Unlimited();
-        var queue = new Queue("q", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources);
-        queue.AddConsumer(new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: this));
+        var queue = new ClassicQueue("q", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources);
+        queue.AddConsumer(new QueueConsumer("c", new RecordingSink(credit: 0), autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Fill(queue, 10_000);
 

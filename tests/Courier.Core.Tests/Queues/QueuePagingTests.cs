@@ -1,4 +1,5 @@
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
@@ -8,12 +9,12 @@ namespace Courier.Core.Tests.Queues;
 /// <summary>A queue whose backlog the journal holds: memory keeps the head only, and order never changes.</summary>
 public sealed class QueuePagingTests
 {
-    private const int Keep = Queue.KeptInMemoryWhilePaging;
+    private const int Keep = ClassicQueue.KeptInMemoryWhilePaging;
 
-    private static Queue DurableQueue(InMemoryMessageStore store, ResourceMonitor resources) =>
+    private static ClassicQueue DurableQueue(InMemoryMessageStore store, ResourceMonitor resources) =>
         new("q", "/", new QueueDefinition { Durable = true }, exclusiveOwner: null, storeId: 7, store, resources) { Pager = store };
 
-    private static void EnqueueStored(Queue queue, InMemoryMessageStore store, string body)
+    private static void EnqueueStored(ClassicQueue queue, InMemoryMessageStore store, string body)
     {
         var message = TestMessages.Create(body: body);
         queue.Enqueue(message, store.AppendMessage(message, [7]));
@@ -35,7 +36,7 @@ public sealed class QueuePagingTests
         Assert.Equal(Keep * "m0".Length, resources.MessageBytes, tolerance: Keep * 3);
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), sink.Bodies);
         Assert.True(store.Loads >= total - Keep, $"paged messages are read back from the store ({store.Loads} loads)");
@@ -55,13 +56,13 @@ public sealed class QueuePagingTests
         }
 
         var first = new RecordingSink(credit: 5);
-        var consumer = new QueueConsumer("first", first, autoSettle: false, exclusive: false, owner: this);
+        var consumer = new QueueConsumer("first", first, autoSettle: false, exclusive: false, owner: TestSessions.New());
         queue.AddConsumer(consumer);
         queue.RemoveConsumer(consumer);
         queue.Requeue([first.Delivered[3], first.Delivered[1]]);
 
         var second = new RecordingSink(credit: 4);
-        queue.AddConsumer(new QueueConsumer("second", second, autoSettle: false, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("second", second, autoSettle: false, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(["m1", "m3", "m5", "m6"], second.Bodies);
         Assert.True(second.Delivered[0].Redelivered);
@@ -83,7 +84,7 @@ public sealed class QueuePagingTests
         var queue = DurableQueue(store, resources);
         queue.Restore(store, recovered);
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
 
         Assert.Equal(Enumerable.Range(0, Keep + 10).Select(i => $"r{i}"), sink.Bodies);
         Assert.True(sink.Delivered[0].Redelivered);
@@ -95,7 +96,7 @@ public sealed class QueuePagingTests
     {
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { MemoryHighWatermark = 2 * Keep * 2, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         var total = Keep * 4;
         for (var i = 0; i < total; i++)
         {
@@ -105,7 +106,7 @@ public sealed class QueuePagingTests
         Assert.True(store.Paged > 0, "transient messages were written out");
         Assert.False(resources.IsBlocked, "paging kept memory under the watermark");
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
@@ -116,7 +117,7 @@ public sealed class QueuePagingTests
         var store = new InMemoryMessageStore();
         var limit = Keep * 2;
         using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = limit, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         var total = limit * 3;
         for (var i = 0; i < total; i++)
         {
@@ -129,7 +130,7 @@ public sealed class QueuePagingTests
         Assert.Equal(total, queue.MessageCount);
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
@@ -140,7 +141,7 @@ public sealed class QueuePagingTests
         // Paging an empty body frees no bytes: it must still count as paged, or it would overtake.
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { QueueReadyInMemory = Keep, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         for (var i = 0; i < Keep * 2; i++)
         {
             queue.Enqueue(TestMessages.Create(body: $"{i:D4}"));
@@ -149,7 +150,7 @@ public sealed class QueuePagingTests
         queue.Enqueue(TestMessages.Create(body: ""));
 
         var sink = new RecordingSink();
-        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: this));
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
         Assert.Equal([.. Enumerable.Range(0, Keep * 2).Select(i => $"{i:D4}"), ""], sink.Bodies);
     }
 
@@ -158,7 +159,7 @@ public sealed class QueuePagingTests
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
-        var queue = new Queue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
+        var queue = new ClassicQueue("t", "/", new QueueDefinition(), exclusiveOwner: null, storeId: 0, store: null, resources) { Pager = store };
         for (var i = 0; i < Keep * 4; i++)
         {
             queue.Enqueue(TestMessages.Create(body: "xx"));

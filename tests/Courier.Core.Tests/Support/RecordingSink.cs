@@ -16,7 +16,7 @@ internal sealed class RecordingSink(int credit = int.MaxValue) : IDeliverySink
 
     public IEnumerable<string> Bodies => Delivered.Select(m => m.BodyText());
 
-    public bool TryDeliver(Queue queue, QueueConsumer consumer, QueuedMessage message)
+    public bool TryDeliver(IQueue queue, QueueConsumer consumer, QueuedMessage message)
     {
         if (Credit <= 0)
         {
@@ -28,5 +28,5 @@ internal sealed class RecordingSink(int credit = int.MaxValue) : IDeliverySink
         return true;
     }
 
-    public void OnCancelled(Queue queue, QueueConsumer consumer) => Cancellations++;
+    public void OnCancelled(IQueue queue, QueueConsumer consumer) => Cancellations++;
 }

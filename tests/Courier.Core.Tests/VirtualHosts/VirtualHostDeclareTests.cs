@@ -1,5 +1,7 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
+using Courier.Core.Tests.Support;
 using Courier.Core.VirtualHosts;
 
 namespace Courier.Core.Tests.VirtualHosts;
@@ -7,7 +9,7 @@ namespace Courier.Core.Tests.VirtualHosts;
 public class VirtualHostDeclareTests
 {
     private readonly VirtualHost _vhost = new("/");
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
 
     private static ExchangeDefinition Direct(bool durable = false, bool autoDelete = false, IReadOnlyDictionary<string, object?>? arguments = null) =>
         new() { Type = ExchangeTypes.Direct, Durable = durable, AutoDelete = autoDelete, Arguments = arguments ?? new Dictionary<string, object?>() };
@@ -237,7 +239,7 @@ public class VirtualHostDeclareTests
     [Fact]
     public void An_exclusive_queue_is_locked_to_the_connection_that_declared_it()
     {
-        var other = new object();
+        var other = TestSessions.New();
         _vhost.DeclareQueue("mine", new QueueDefinition { Exclusive = true }, passive: false, _connection);
 
         var redeclare = Refused(BrokerError.ResourceLocked,

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Tests.Support;
 using Courier.Core.VirtualHosts;
 
@@ -8,15 +9,15 @@ namespace Courier.Core.Tests.VirtualHosts;
 public class VirtualHostDeletionTests
 {
     private readonly VirtualHost _vhost = new("/");
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
 
-    private Queue DeclareQueue(string name, bool autoDelete = false, bool exclusive = false, object? owner = null) =>
+    private IQueue DeclareQueue(string name, bool autoDelete = false, bool exclusive = false, ClientSession? owner = null) =>
         _vhost.DeclareQueue(name, new QueueDefinition { AutoDelete = autoDelete, Exclusive = exclusive }, passive: false, owner ?? _connection).Queue;
 
     private Exchange DeclareExchange(string name, string type = ExchangeTypes.Direct, bool autoDelete = false) =>
         _vhost.DeclareExchange(name, new ExchangeDefinition { Type = type, AutoDelete = autoDelete }, passive: false);
 
-    private QueueConsumer Consume(Queue queue, string tag)
+    private QueueConsumer Consume(IQueue queue, string tag)
     {
         var consumer = new QueueConsumer(tag, new RecordingSink(), autoSettle: false, exclusive: false, _connection);
         queue.AddConsumer(consumer);
@@ -245,7 +246,7 @@ public class VirtualHostDeletionTests
     [Fact]
     public void Releasing_a_connection_deletes_its_exclusive_queues_only()
     {
-        var other = new object();
+        var other = TestSessions.New();
         var mine = DeclareQueue("mine", exclusive: true);
         var theirs = DeclareQueue("theirs", exclusive: true, owner: other);
         var shared = DeclareQueue("shared");

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Queues;
+using Courier.Core.Sessions;
 using Courier.Core.Tests.Support;
 using Courier.Core.VirtualHosts;
 
@@ -8,16 +9,16 @@ namespace Courier.Core.Tests.VirtualHosts;
 public class VirtualHostRoutingTests
 {
     private readonly VirtualHost _vhost = new("/");
-    private readonly object _connection = new();
+    private readonly ClientSession _connection = TestSessions.New();
     private readonly RoutingResult _result = new();
 
-    private Queue DeclareQueue(string name) =>
+    private IQueue DeclareQueue(string name) =>
         _vhost.DeclareQueue(name, new QueueDefinition(), passive: false, _connection).Queue;
 
     private void DeclareExchange(string name, string type, IReadOnlyDictionary<string, object?>? arguments = null) =>
         _vhost.DeclareExchange(name, new ExchangeDefinition { Type = type, Arguments = arguments ?? new Dictionary<string, object?>() }, passive: false);
 
-    private List<Queue> Route(string exchange, string routingKey)
+    private List<IQueue> Route(string exchange, string routingKey)
     {
         _vhost.Route(_vhost.GetExchange(exchange), TestMessages.Create(routingKey), _result);
         return _result.Queues;
@@ -79,9 +80,9 @@ public class VirtualHostRoutingTests
         _vhost.BindQueue("qa", "a", string.Empty, null, _connection);
         _vhost.BindQueue("qb", "b", string.Empty, null, _connection);
 
-        Assert.Equal(new HashSet<Queue> { queueA, queueB }, Route("a", "k").ToHashSet());
+        Assert.Equal(new HashSet<IQueue> { queueA, queueB }, Route("a", "k").ToHashSet());
         Assert.Equal(2, _result.Queues.Count);
-        Assert.Equal(new HashSet<Queue> { queueA, queueB }, Route("b", "k").ToHashSet());
+        Assert.Equal(new HashSet<IQueue> { queueA, queueB }, Route("b", "k").ToHashSet());
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public class VirtualHostRoutingTests
     public void Routing_result_holds_each_of_many_queues_once()
     {
         DeclareExchange("t", ExchangeTypes.Topic);
-        var queues = new List<Queue>();
+        var queues = new List<IQueue>();
         for (var i = 0; i < 40; i++)
         {
             var queue = DeclareQueue($"q{i}");
@@ -169,14 +170,14 @@ public class VirtualHostRoutingTests
         // The first message reaches 'firstCount' queues; the second reaches 20 others first and then
         // the first message's queues again, which must all be counted for the second message.
         DeclareExchange("t", ExchangeTypes.Topic);
-        var early = new List<Queue>();
+        var early = new List<IQueue>();
         for (var i = 0; i < firstCount; i++)
         {
             early.Add(DeclareQueue($"early{i}"));
             _vhost.BindQueue($"early{i}", "t", "first", null, _connection);
         }
 
-        var late = new List<Queue>();
+        var late = new List<IQueue>();
         for (var i = 0; i < 20; i++)
         {
             late.Add(DeclareQueue($"late{i}"));

@@ -48,7 +48,7 @@ public sealed class LongAddressTests : IDisposable
         // 2. After the restart, the queue holds the two, keys intact, in order.
         await using (var broker = await TestBroker.StartAsync(configure: null, args))
         {
-            var queue = broker.DefaultVirtualHost().GetQueue(Queue, accessor: this);
+            Assert.True(broker.DefaultVirtualHost().TryGetQueue(Queue, out var queue));
             foreach (var key in keys)
             {
                 queue.TryGet(autoSettle: true, out var queued);

@@ -177,7 +177,7 @@ public sealed class SettlementTests
             await consuming.CloseAsync();
         }
 
-        await Wait.UntilAsync(() => broker.DefaultVirtualHost().GetQueue(queue, this).MessageCount == 4, "every message is back in the queue");
+        await Wait.UntilAsync(() => broker.DefaultVirtualHost().TryGetQueue(queue, out var held) && held.MessageCount == 4, "every message is back in the queue");
         await AssertQueueHoldsAsync(observer, queue, ("m1", true), ("m2", true), ("m3", true), ("m4", false));
     }
 

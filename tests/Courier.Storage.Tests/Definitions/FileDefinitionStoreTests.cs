@@ -72,6 +72,26 @@ public sealed class FileDefinitionStoreTests : IDisposable
         Assert.False(File.Exists(temporary));
     }
 
+    [Fact]
+    public void A_queue_saved_before_queue_types_existed_loads_as_classic()
+    {
+        Directory.CreateDirectory(_directory);
+        File.WriteAllText(Path.Combine(_directory, "definitions.json"), """
+            {
+              "Version": 1,
+              "LastQueueStoreId": 1,
+              "Users": [],
+              "Permissions": [],
+              "VirtualHosts": [ { "Name": "/", "Exchanges": [], "Queues": [ { "Name": "old", "StoreId": 1, "AutoDelete": false } ], "Bindings": [] } ]
+            }
+            """);
+
+        var queue = Assert.Single(Assert.Single(new FileDefinitionStore(_directory).Load()!.VirtualHosts).Queues);
+
+        Assert.Equal("old", queue.Name);
+        Assert.Equal("classic", queue.Type);
+    }
+
     private static DefinitionSnapshot Snapshot(int generation)
     {
         var typed = new Dictionary<string, object?>
@@ -105,7 +125,7 @@ public sealed class FileDefinitionStoreTests : IDisposable
                     Queues =
                     [
                         new QueueRecord("orders.created", StoreId: 1, AutoDelete: false, typed),
-                        new QueueRecord("plain", StoreId: 2, AutoDelete: true, FieldTable.Empty),
+                        new QueueRecord("plain", StoreId: 2, AutoDelete: true, FieldTable.Empty, Type: "stream"),
                     ],
                     Bindings =
                     [
@@ -147,7 +167,7 @@ public sealed class FileDefinitionStoreTests : IDisposable
         {
             Assert.Equal(e.Exchanges.Select(x => (x.Name, x.Type, x.AutoDelete, x.Internal)), a.Exchanges.Select(x => (x.Name, x.Type, x.AutoDelete, x.Internal)));
             Assert.All(e.Exchanges.Zip(a.Exchanges), p => AssertSameTable(p.First.Arguments, p.Second.Arguments));
-            Assert.Equal(e.Queues.Select(q => (q.Name, q.StoreId, q.AutoDelete)), a.Queues.Select(q => (q.Name, q.StoreId, q.AutoDelete)));
+            Assert.Equal(e.Queues.Select(q => (q.Name, q.StoreId, q.AutoDelete, q.Type)), a.Queues.Select(q => (q.Name, q.StoreId, q.AutoDelete, q.Type)));
             Assert.All(e.Queues.Zip(a.Queues), p => AssertSameTable(p.First.Arguments, p.Second.Arguments));
             Assert.Equal(
                 e.Bindings.Select(b => (b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey)),

@@ -13,7 +13,7 @@ namespace Courier.Core.Queues;
 /// messages for a queue nobody reads. The protocol decides what waiting means (AMQP: stop reading
 /// the publishing connection for a while).
 /// </remarks>
-public sealed partial class Queue
+public sealed partial class ClassicQueue
 {
     private volatile bool _flowLimited;
     private TaskCompletionSource? _flowReleased;

@@ -7,7 +7,7 @@ namespace Courier.Core.Queues;
 /// Paging: the backlog behind the queue's head lives only in the journal, as small entries, and
 /// moves up into the head as the head drains.
 /// </summary>
-public sealed partial class Queue
+public sealed partial class ClassicQueue
 {
     /// <summary>
     /// Frees memory: every ready message behind the first <see cref="KeptInMemoryWhilePaging"/> keeps

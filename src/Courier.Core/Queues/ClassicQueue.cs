@@ -2,6 +2,7 @@ using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
+using Courier.Core.Sessions;
 
 namespace Courier.Core.Queues;
 
@@ -22,7 +23,7 @@ namespace Courier.Core.Queues;
 /// the queue then records, without waiting, each first delivery and each settlement (ack, reject,
 /// purge, deletion), so that after a restart the journal holds exactly what the queue held.</para>
 /// </remarks>
-public sealed partial class Queue : IBindingDestination
+public sealed partial class ClassicQueue : IQueue
 {
     private readonly Lock _gate = new();
     private readonly PriorityQueue<QueuedMessage, long> _ready = new();
@@ -36,24 +37,25 @@ public sealed partial class Queue : IBindingDestination
     // Stored messages out with consumers, so compaction can find every holder of a message.
     private readonly HashSet<QueuedMessage> _out = new(ReferenceEqualityComparer.Instance);
     private static long s_lockOrder;
+    private readonly long _lockOrder = Interlocked.Increment(ref s_lockOrder);
     private int _nextConsumer;
     private long _nextSequence;
     private int _unsettled;
     private bool _deleted;
     private bool _hadConsumer;
 
-    public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner)
+    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner)
         : this(name, virtualHost, definition, exclusiveOwner, storeId: 0, store: null)
     {
     }
 
-    public Queue(string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store)
+    public ClassicQueue(string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store)
         : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources: null)
     {
     }
 
-    public Queue(
-        string name, string virtualHost, QueueDefinition definition, object? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
+    public ClassicQueue(
+        string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
     {
         Resources = resources;
         Name = name;
@@ -65,7 +67,7 @@ public sealed partial class Queue : IBindingDestination
     }
 
     /// <summary>A total order over queues, for taking several queues' locks without deadlock (compaction).</summary>
-    internal long LockOrder { get; } = Interlocked.Increment(ref s_lockOrder);
+    long IJournalHolder.LockOrder => _lockOrder;
 
     /// <summary>The queue's id in journal records; 0 for a queue whose messages are never stored.</summary>
     public int StoreId { get; }
@@ -87,6 +89,8 @@ public sealed partial class Queue : IBindingDestination
 
     public string Name { get; }
 
+    public string Type => ClassicQueueType.TypeName;
+
     public string VirtualHost { get; }
 
     public QueueDefinition Definition { get; }
@@ -97,8 +101,8 @@ public sealed partial class Queue : IBindingDestination
 
     public bool AutoDelete => Definition.AutoDelete;
 
-    /// <summary>The connection an exclusive queue belongs to; null for a shared queue.</summary>
-    public object? ExclusiveOwner { get; }
+    /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
+    public ClientSession? ExclusiveOwner { get; }
 
     /// <summary>Messages ready for delivery (not counting those out with consumers).</summary>
     public int MessageCount
@@ -305,6 +309,14 @@ public sealed partial class Queue : IBindingDestination
             _consumers.Add(consumer);
             _hadConsumer = true;
             DispatchLocked();
+        }
+    }
+
+    public IReadOnlyList<QueueConsumer> GetConsumers()
+    {
+        lock (_gate)
+        {
+            return [.. _consumers];
         }
     }
 

@@ -4,14 +4,14 @@ using Courier.Core.Storage;
 namespace Courier.Core.Queues;
 
 /// <summary>What journal compaction needs from a queue: which messages it holds where, and repointing them.</summary>
-public sealed partial class Queue
+public sealed partial class ClassicQueue : IJournalHolder
 {
-    internal void EnterLock() => _gate.Enter();
+    void IJournalHolder.EnterLock() => _gate.Enter();
 
-    internal void ExitLock() => _gate.Exit();
+    void IJournalHolder.ExitLock() => _gate.Exit();
 
     /// <summary>True if any message this queue holds (ready or out) lives in <paramref name="segment"/>.</summary>
-    internal bool HoldsIn(int segment)
+    bool IJournalHolder.HoldsIn(int segment)
     {
         lock (_gate)
         {
@@ -47,10 +47,10 @@ public sealed partial class Queue
     }
 
     /// <summary>
-    /// Under the lock (taken with <see cref="EnterLock"/>): adds every message this queue holds in
+    /// Under the lock (taken with <see cref="IJournalHolder.EnterLock"/>): adds every message this queue holds in
     /// <paramref name="segment"/> to <paramref name="found"/>, noting this queue as a holder.
     /// </summary>
-    internal void CollectLocked(int segment, Dictionary<long, RelocationCandidate> found)
+    void IJournalHolder.CollectLocked(int segment, Dictionary<long, RelocationCandidate> found)
     {
         foreach (var (queued, _) in _ready.UnorderedItems)
         {
@@ -100,7 +100,7 @@ public sealed partial class Queue
     }
 
     /// <summary>Under the lock: points every entry of a moved message at its new location.</summary>
-    internal void MoveLocked(int segment, IReadOnlyDictionary<long, StoredLocation> moved)
+    void IJournalHolder.MoveLocked(int segment, IReadOnlyDictionary<long, StoredLocation> moved)
     {
         foreach (var (queued, _) in _ready.UnorderedItems)
         {

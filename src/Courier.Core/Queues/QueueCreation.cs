@@ -1,0 +1,26 @@
+using Courier.Core.Resources;
+using Courier.Core.Storage;
+using Courier.Core.Sessions;
+
+namespace Courier.Core.Queues;
+
+/// <summary>What a queue type is given to make one queue.</summary>
+public sealed record QueueCreation
+{
+    public required string Name { get; init; }
+
+    public required string VirtualHost { get; init; }
+
+    public required QueueDefinition Definition { get; init; }
+
+    /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
+    public ClientSession? ExclusiveOwner { get; init; }
+
+    /// <summary>The queue's id in journal records; 0 when its messages are never stored.</summary>
+    public int StoreId { get; init; }
+
+    /// <summary>The node's message store (the journal); null for a memory-only broker.</summary>
+    public IMessageStore? Store { get; init; }
+
+    public ResourceMonitor? Resources { get; init; }
+}
