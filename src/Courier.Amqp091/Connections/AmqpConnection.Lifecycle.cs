@@ -56,6 +56,12 @@ internal sealed partial class AmqpConnection
     /// <summary>The core asks this connection to go: it closes with 320 and the reason, as on shutdown.</summary>
     void IClientSessionControl.Close(string reason)
     {
+        if (_finished)
+        {
+            // Ended already (its owned queues are being released): nothing is left to close.
+            return;
+        }
+
         _closeReason = reason;
         RequestShutdown();
     }

@@ -27,7 +27,6 @@ namespace Courier.Amqp091.Connections;
 /// </remarks>
 internal sealed partial class AmqpConnection : IClientSessionControl
 {
-
     private readonly IDuplexPipe _transport;
     private readonly AmqpOptions _options;
     private readonly ILogger _logger;

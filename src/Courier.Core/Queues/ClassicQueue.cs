@@ -1,8 +1,8 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Resources;
-using Courier.Core.Storage;
 using Courier.Core.Sessions;
+using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 

@@ -1,7 +1,7 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
-using Courier.Core.Storage;
 using Courier.Core.Sessions;
+using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 

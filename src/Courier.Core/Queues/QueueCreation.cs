@@ -1,6 +1,6 @@
 using Courier.Core.Resources;
-using Courier.Core.Storage;
 using Courier.Core.Sessions;
+using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 
