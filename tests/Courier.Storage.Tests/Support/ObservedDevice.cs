@@ -27,6 +27,14 @@ public sealed class ObservedDevice(IJournalDevice inner) : IJournalDevice
 
     public void Delete(int segment) => inner.Delete(segment);
 
+    public byte[]? ReadIdentity() => inner.ReadIdentity();
+
+    public void WriteIdentity(ReadOnlySpan<byte> identity) => inner.WriteIdentity(identity);
+
+    public IJournalDevice BeginUpgrade() => inner.BeginUpgrade();
+
+    public void CompleteUpgrade() => inner.CompleteUpgrade();
+
     /// <summary>From now on a sync waits inside <see cref="ISegmentFile.Flush"/> until <see cref="ReleaseFlushes"/>.</summary>
     public void HoldFlushes() => _flushGate.Reset();
 
