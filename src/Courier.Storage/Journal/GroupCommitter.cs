@@ -111,41 +111,16 @@ public sealed class GroupCommitter : IDisposable
                 await GatherBatchAsync().ConfigureAwait(false);
             }
 
-            SegmentLog[] logs;
-            lock (_gate)
+            try
             {
-                _roundsStarted++;
-                logs = _logs;
+                await RoundAsync().ConfigureAwait(false);
             }
-
-            // Asks from here on wake the next round: this one may already have collected past them.
-            Volatile.Write(ref _signalled, 0);
-            foreach (var log in logs)
+            catch (Exception e)
             {
-                log.CollectRound();
-            }
-
-            foreach (var log in logs)
-            {
-                log.WriteRound();
-            }
-
-            if (_options.Policy != CommitPolicy.Never)
-            {
-                foreach (var log in logs)
-                {
-                    log.SyncRound();
-                }
-            }
-
-            foreach (var log in logs)
-            {
-                await log.ReplicateRoundAsync(_stage).ConfigureAwait(false);
-            }
-
-            foreach (var log in logs)
-            {
-                log.CompleteRound();
+                // Nothing in a round should throw (each log catches its own I/O faults); if
+                // something does, every log stops rather than leave waiters hanging.
+                FailAll(e);
+                return;
             }
 
             lock (_gate)
@@ -158,6 +133,59 @@ public sealed class GroupCommitter : IDisposable
             {
                 return;
             }
+        }
+    }
+
+    private async ValueTask RoundAsync()
+    {
+        SegmentLog[] logs;
+        lock (_gate)
+        {
+            _roundsStarted++;
+            logs = _logs;
+        }
+
+        // Asks from here on wake the next round: this one may already have collected past them.
+        Volatile.Write(ref _signalled, 0);
+        foreach (var log in logs)
+        {
+            log.CollectRound();
+        }
+
+        foreach (var log in logs)
+        {
+            log.WriteRound();
+        }
+
+        if (_options.Policy != CommitPolicy.Never)
+        {
+            foreach (var log in logs)
+            {
+                log.SyncRound();
+            }
+        }
+
+        foreach (var log in logs)
+        {
+            await log.ReplicateRoundAsync(_stage).ConfigureAwait(false);
+        }
+
+        foreach (var log in logs)
+        {
+            log.CompleteRound();
+        }
+    }
+
+    private void FailAll(Exception e)
+    {
+        foreach (var log in Volatile.Read(ref _logs))
+        {
+            log.FailFromCommitter(e);
+        }
+
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
         }
     }
 

@@ -152,6 +152,9 @@ public sealed partial class SegmentLog
         ReleaseDeadSegments();
     }
 
+    /// <summary>The committer itself failed: this log stops as if its own I/O had.</summary>
+    internal void FailFromCommitter(Exception e) => Fail(e);
+
     private void Fail(Exception e)
     {
         _roundFailed = true;

@@ -121,13 +121,10 @@ public sealed partial class SegmentLog : IDisposable
             _deferredTimer = _options.Time.CreateTimer(static s => ((SegmentLog)s!).OnDeferredWindow(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
+        // A new tail's header stays pending until the first commit: a segment file shorter than
+        // its header holds nothing, and recovery gives it the header again.
         _attached = true;
         _committer.Attach(this);
-        lock (_gate)
-        {
-            // A new tail's header is pending: write it now rather than with the first record.
-            RequestCommitLocked();
-        }
     }
 
     /// <summary>

@@ -40,6 +40,14 @@ public sealed class ObservedDevice(IJournalDevice inner) : IJournalDevice
 
     public void ReleaseFlushes() => _flushGate.Set();
 
+    /// <summary>Forgets the syncs entered so far, so <see cref="WhenFlushEntered"/> waits for the next one.</summary>
+    public void ForgetFlushesEntered()
+    {
+        while (_flushEntered.Wait(0))
+        {
+        }
+    }
+
     /// <summary>Completes when the committer has entered a sync (held or not).</summary>
     public Task WhenFlushEntered() => _flushEntered.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(
         t => Assert.True(t.Result, "the committer never started a sync"), TaskScheduler.Default);
