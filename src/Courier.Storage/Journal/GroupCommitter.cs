@@ -113,7 +113,22 @@ public sealed class GroupCommitter : IDisposable
 
             try
             {
-                await RoundAsync().ConfigureAwait(false);
+                var logs = WriteAndSync();
+                foreach (var log in logs)
+                {
+                    // Awaited only when the stage did not complete at once: a single node's round
+                    // allocates nothing here.
+                    var replicated = log.ReplicateRoundAsync(_stage);
+                    if (!replicated.IsCompletedSuccessfully)
+                    {
+                        await replicated.ConfigureAwait(false);
+                    }
+                }
+
+                foreach (var log in logs)
+                {
+                    log.CompleteRound();
+                }
             }
             catch (Exception e)
             {
@@ -136,7 +151,8 @@ public sealed class GroupCommitter : IDisposable
         }
     }
 
-    private async ValueTask RoundAsync()
+    /// <summary>The round's first steps for every log: collect, write, then sync (one fsync batch).</summary>
+    private SegmentLog[] WriteAndSync()
     {
         SegmentLog[] logs;
         lock (_gate)
@@ -165,15 +181,7 @@ public sealed class GroupCommitter : IDisposable
             }
         }
 
-        foreach (var log in logs)
-        {
-            await log.ReplicateRoundAsync(_stage).ConfigureAwait(false);
-        }
-
-        foreach (var log in logs)
-        {
-            log.CompleteRound();
-        }
+        return logs;
     }
 
     private void FailAll(Exception e)

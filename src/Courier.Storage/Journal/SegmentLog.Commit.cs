@@ -97,28 +97,55 @@ public sealed partial class SegmentLog
         }
     }
 
-    /// <summary>Hands each chunk of records to the stage, in sequence order, one at a time.</summary>
-    internal async ValueTask ReplicateRoundAsync(IReplicationStage stage)
+    /// <summary>
+    /// Hands each chunk of records to the stage, in sequence order, one at a time. Synchronous
+    /// while the stage completes at once (a single node), so the round allocates nothing; from the
+    /// first chunk the stage holds, the rest goes on asynchronously.
+    /// </summary>
+    internal ValueTask ReplicateRoundAsync(IReplicationStage stage)
     {
         if (_roundFailed)
         {
-            return;
+            return default;
         }
 
+        for (var i = 0; i < _round.Count; i++)
+        {
+            if (_round[i].First == 0)
+            {
+                continue; // only a segment header: no records to replicate
+            }
+
+            ValueTask replicated;
+            try
+            {
+                replicated = stage.ReplicateAsync(BatchOf(_round[i]), CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                return default;
+            }
+
+            if (!replicated.IsCompletedSuccessfully)
+            {
+                return AwaitReplicationAsync(replicated, stage, i + 1);
+            }
+        }
+
+        return default;
+    }
+
+    private async ValueTask AwaitReplicationAsync(ValueTask pending, IReplicationStage stage, int next)
+    {
         try
         {
-            foreach (var chunk in _round)
+            await pending.ConfigureAwait(false);
+            for (var i = next; i < _round.Count; i++)
             {
-                if (chunk.First == 0)
+                if (_round[i].First != 0)
                 {
-                    continue; // only a segment header: no records to replicate
-                }
-
-                var batch = new ReplicationBatch(Name, chunk.Buffer.WrittenMemory[chunk.RecordsStart..], chunk.First, chunk.Last, _options.Epoch);
-                var replicated = stage.ReplicateAsync(batch, CancellationToken.None);
-                if (!replicated.IsCompletedSuccessfully)
-                {
-                    await replicated.ConfigureAwait(false);
+                    await stage.ReplicateAsync(BatchOf(_round[i]), CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
@@ -127,6 +154,9 @@ public sealed partial class SegmentLog
             Fail(e);
         }
     }
+
+    private ReplicationBatch BatchOf(RoundChunk chunk) =>
+        new(Name, chunk.Buffer.WrittenMemory[chunk.RecordsStart..], chunk.First, chunk.Last, _options.Epoch);
 
     /// <summary>The round is safe: give the buffers back, tell the waiters, delete what is dead.</summary>
     internal void CompleteRound()
