@@ -13,5 +13,12 @@ catch (Exception e) when (e is System.Net.Sockets.SocketException
     Console.Error.WriteLine($"courier: {e.Message}");
     return 1;
 }
+catch (Courier.Storage.Journal.StoreFormatException e)
+{
+    // The data directory is from a newer build, or its header is damaged: refuse in one line
+    // rather than misread it.
+    Console.Error.WriteLine($"courier: {e.Message}");
+    return 1;
+}
 
 return 0;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Storage;
 
 /// <summary>
-/// The core's <see cref="IMessageStore"/> over a <see cref="MessageJournal"/>: encodes message,
+/// The core's <see cref="IMessageStore"/> over a <see cref="SegmentLog"/> (the <c>messages</c> log): encodes message,
 /// settle and delivered records (layout in docs/storage-format.md) and rebuilds what each queue
 /// held from them at startup. Messages are written in Courier's neutral encoding
 /// (<see cref="StoredMessageCodec"/>); records of the older AMQP-shaped layout are still read
@@ -18,17 +18,26 @@ namespace Courier.Storage;
 /// </summary>
 public sealed class JournalMessageStore : IMessageStore, IDisposable
 {
-    private readonly MessageJournal _journal;
+    private readonly SegmentLog _journal;
+    private readonly GroupCommitter? _ownCommitter;
     private long _lastMessageId;
 
-    public JournalMessageStore(IJournalDevice device, JournalOptions options, ILogger logger)
+    /// <summary>A store with a committer of its own (and <paramref name="replication"/> as its replication stage).</summary>
+    public JournalMessageStore(IJournalDevice device, JournalOptions options, ILogger logger, IReplicationStage? replication = null)
     {
-        _journal = new MessageJournal(device, options, logger);
+        _ownCommitter = new GroupCommitter(options, replication);
+        _journal = new SegmentLog("messages", device, options, _ownCommitter, logger);
+    }
+
+    /// <summary>A store whose log is committed by <paramref name="committer"/>, with whatever other logs it commits.</summary>
+    public JournalMessageStore(IJournalDevice device, JournalOptions options, GroupCommitter committer, ILogger logger)
+    {
+        _journal = new SegmentLog("messages", device, options, committer, logger);
     }
 
     public bool IsFailed => _journal.IsFailed;
 
-    public MessageJournal Journal => _journal;
+    public SegmentLog Journal => _journal;
 
     /// <summary>
     /// Scans the journal and returns, per queue store id, the messages that queue still held, in
@@ -175,9 +184,9 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // A paged transient message is on disk only to free memory: nobody waits for it to be
         // durable, so it rides with the next commit like a settle (reads before then are served
         // from the journal's buffers).
-        var (location, position) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
+        var (location, sequence) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
             deferrable: type == RecordType.NeutralPagedMessage);
-        return new StoredMessage(id, location, position);
+        return new StoredMessage(id, location, sequence);
     }
 
     private static void WriteMessage(Span<byte> destination, MessageRecordState state)
@@ -196,10 +205,10 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Position;
+        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
 
     public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment, deferrable: true).Position;
+        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment, deferrable: true).Sequence;
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
     {
@@ -208,12 +217,12 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(destination[8..], state.Message);
     }
 
-    public void WhenDurable(long position, IDurabilityWaiter waiter) => _journal.WhenDurable(position, waiter);
+    public void WhenDurable(long sequence, IDurabilityWaiter waiter) => _journal.WhenDurable(sequence, waiter);
 
     public Message Load(long messageId, StoredLocation location)
     {
         var record = _journal.ReadRecord(location, out var type);
-        var payload = record.AsSpan(MessageJournal.HeaderSize);
+        var payload = record.AsSpan(SegmentLog.HeaderSize);
         if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
             || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
         {
@@ -227,7 +236,12 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             : LegacyAmqpMessageReader.Read(payload, ref position);
     }
 
-    public void Dispose() => _journal.Dispose();
+    public void Dispose()
+    {
+        // The own committer's last round commits what is pending; then the log closes its files.
+        _ownCommitter?.Dispose();
+        _journal.Dispose();
+    }
 
     /// <summary>What a message record is written from; a ref struct so the queue ids need no copy.</summary>
     private readonly ref struct MessageRecordState(long id, Message message, ReadOnlySpan<int> queues)
@@ -294,4 +308,4 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
 /// <summary>What the store found at startup.</summary>
 public sealed record StoreRecovery(
-    IReadOnlyDictionary<int, List<RecoveredMessage>> Queues, int Messages, MessageJournal.RecoveryStats Stats);
+    IReadOnlyDictionary<int, List<RecoveredMessage>> Queues, int Messages, SegmentLog.RecoveryStats Stats);

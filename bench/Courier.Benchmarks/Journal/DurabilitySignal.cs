@@ -19,7 +19,7 @@ public sealed class DurabilitySignal : IDurabilityWaiter, IDisposable
         }
     }
 
-    public void OnDurable(long position) => _done.Set();
+    public void OnDurable(long sequence) => _done.Set();
 
     public void OnStoreFailed()
     {

@@ -47,7 +47,7 @@ public sealed class JournalWorkload : IDisposable
         var stored = Append();
         if (++_appended % drainEvery == 0)
         {
-            WaitDurable(stored.CommitPosition);
+            WaitDurable(stored.CommitSequence);
         }
 
         return stored;
@@ -69,13 +69,13 @@ public sealed class JournalWorkload : IDisposable
     public long AppendAndCommit()
     {
         var stored = Append();
-        WaitDurable(stored.CommitPosition);
+        WaitDurable(stored.CommitSequence);
         foreach (var queue in _queueIds)
         {
             _store.AppendSettle(queue, stored.MessageId, stored.Location);
         }
 
-        return stored.CommitPosition;
+        return stored.CommitSequence;
     }
 
     public void Dispose()

@@ -4,7 +4,7 @@ using Courier.Core.Storage;
 namespace Courier.Amqp091.Channels;
 
 /// <summary>
-/// Publisher confirms. Each publish in confirm mode is confirmed once the journal position it
+/// Publisher confirms. Each publish in confirm mode is confirmed once the journal sequence number it
 /// depends on is durable (at once for a message nothing had to store). Confirms go out in
 /// publish order, coalesced: one basic.ack (or basic.nack) with <c>multiple</c> covers every
 /// consecutive publish settled the same way.
@@ -62,13 +62,13 @@ internal sealed partial class AmqpChannel : IDurabilityWaiter
         }
     }
 
-    public void OnDurable(long position)
+    public void OnDurable(long sequence)
     {
         lock (_confirmGate)
         {
-            if (position > _durable)
+            if (sequence > _durable)
             {
-                _durable = position;
+                _durable = sequence;
             }
 
             WriteConfirmsLocked();

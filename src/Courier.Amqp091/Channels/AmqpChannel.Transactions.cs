@@ -91,7 +91,7 @@ internal sealed partial class AmqpChannel
 
     private sealed class CommitWaiter(AmqpChannel channel) : IDurabilityWaiter
     {
-        public void OnDurable(long position) => channel.Write(new TxCommitOk());
+        public void OnDurable(long sequence) => channel.Write(new TxCommitOk());
 
         public void OnStoreFailed() =>
             channel._connection.Abort();

@@ -4,7 +4,8 @@ namespace Courier.Core.Storage;
 
 /// <summary>
 /// The durable message journal as the core uses it (the port that Courier.Storage implements).
-/// Appends return a commit position; <see cref="WhenDurable"/> says when that position is durable.
+/// Appends return the record's log sequence number (increasing for the life of the data directory);
+/// <see cref="WhenDurable"/> says when a sequence number is durable.
 /// Appends never wait for the disk, so a publisher's thread is never blocked on I/O.
 /// </summary>
 public interface IMessageStore
@@ -44,12 +45,12 @@ public interface IMessageStore
     /// <summary>Records that a message was handed to a consumer, so it comes back redelivered after a restart.</summary>
     long AppendDelivered(int queueId, long messageId, StoredLocation location);
 
-    /// <summary>Calls <paramref name="waiter"/> once everything up to <paramref name="position"/> is durable (at once if it already is).</summary>
-    void WhenDurable(long position, IDurabilityWaiter waiter);
+    /// <summary>Calls <paramref name="waiter"/> once every record up to <paramref name="sequence"/> is durable (at once if it already is).</summary>
+    void WhenDurable(long sequence, IDurabilityWaiter waiter);
 
     /// <summary>Reads a stored message back (for messages whose body is not held in memory).</summary>
     Message Load(long messageId, StoredLocation location);
 }
 
-/// <summary>What appending a message produced: its id, where it lives, and the position to wait for.</summary>
-public readonly record struct StoredMessage(long MessageId, StoredLocation Location, long CommitPosition);
+/// <summary>What appending a message produced: its id, where it lives, and the sequence number to wait for.</summary>
+public readonly record struct StoredMessage(long MessageId, StoredLocation Location, long CommitSequence);

@@ -75,7 +75,7 @@ public sealed partial class VirtualHost
             result.ReplyTarget = null;
         }
 
-        return stored.CommitPosition;
+        return stored.CommitSequence;
     }
 
     private void RouteFrom(Exchange exchange, Message message, RoutingResult result)

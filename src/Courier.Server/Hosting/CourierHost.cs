@@ -2,6 +2,7 @@ using System.Net;
 using Courier.Amqp091.Connections;
 using Courier.Core;
 using Courier.Core.Resources;
+using Courier.Core.Storage;
 using Courier.Storage;
 using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
@@ -128,7 +129,8 @@ public sealed class CourierHost : IAsyncDisposable
         builder.Services.AddSingleton(services => new JournalMessageStore(
             services.GetRequiredService<IJournalDevice>(),
             journalOptions,
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage"),
+            services.GetService<IReplicationStage>()));
         var limits = new ResourceLimits
         {
             MemoryHighWatermark = options.Broker.MemoryHighWatermark <= 1

@@ -3,15 +3,94 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Courier.Storage.Devices;
 
-/// <summary>Segments as files named <c>00000001.seg</c> in one directory.</summary>
+/// <summary>
+/// Segments as files named <c>00000001.seg</c> in one directory, with the store identity in
+/// <c>store.id</c> beside them.
+/// </summary>
+/// <remarks>
+/// An upgrade is written to <c>journal.upgrade</c> next to the directory; completing it renames
+/// the directory to <c>journal.legacy</c>, <c>journal.upgrade</c> to the directory, and deletes the
+/// legacy copy, syncing the parent after each rename. <see cref="ReadIdentity"/> (the first thing a
+/// recovery does) finishes a switch that a crash interrupted: a complete upgrade has its
+/// <c>store.id</c>, which is written last.
+/// </remarks>
 public sealed class FileJournalDevice : IJournalDevice
 {
     private const string Extension = ".seg";
+    private const string IdentityFile = "store.id";
     private readonly string _directory;
 
     public FileJournalDevice(string directory)
     {
-        _directory = directory;
+        _directory = Path.GetFullPath(directory);
+    }
+
+    private string UpgradeDirectory => _directory + ".upgrade";
+
+    private string LegacyDirectory => _directory + ".legacy";
+
+    private string Parent => Path.GetDirectoryName(_directory)!;
+
+    public byte[]? ReadIdentity()
+    {
+        FinishInterruptedSwitch();
+        var path = Path.Combine(_directory, IdentityFile);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public void WriteIdentity(ReadOnlySpan<byte> identity)
+    {
+        Directory.CreateDirectory(_directory);
+        var path = Path.Combine(_directory, IdentityFile);
+        using (var stream = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(identity);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(path + ".tmp", path, overwrite: true);
+        DirectorySync.Sync(_directory);
+    }
+
+    public IJournalDevice BeginUpgrade()
+    {
+        if (Directory.Exists(UpgradeDirectory))
+        {
+            Directory.Delete(UpgradeDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(UpgradeDirectory);
+        DirectorySync.Sync(Parent);
+        return new FileJournalDevice(UpgradeDirectory);
+    }
+
+    public void CompleteUpgrade()
+    {
+        DirectorySync.Sync(UpgradeDirectory);
+        Directory.Move(_directory, LegacyDirectory);
+        DirectorySync.Sync(Parent);
+        FinishInterruptedSwitch();
+    }
+
+    private void FinishInterruptedSwitch()
+    {
+        if (!Directory.Exists(_directory) && File.Exists(Path.Combine(UpgradeDirectory, IdentityFile)))
+        {
+            Directory.Move(UpgradeDirectory, _directory);
+            DirectorySync.Sync(Parent);
+        }
+
+        if (File.Exists(Path.Combine(_directory, IdentityFile)))
+        {
+            // The new journal is in place: what is left of the old one, or of an abandoned copy, goes.
+            foreach (var leftover in (string[])[LegacyDirectory, UpgradeDirectory])
+            {
+                if (Directory.Exists(leftover))
+                {
+                    Directory.Delete(leftover, recursive: true);
+                }
+            }
+        }
     }
 
     public IReadOnlyList<int> ListSegments()

@@ -13,6 +13,25 @@ public interface IJournalDevice
     ISegmentFile Open(int segment);
 
     void Delete(int segment);
+
+    /// <summary>The store identity file's bytes (<c>store.id</c>), or null when there is none.</summary>
+    byte[]? ReadIdentity();
+
+    /// <summary>Writes the store identity file durably (replacing it atomically).</summary>
+    void WriteIdentity(ReadOnlySpan<byte> identity);
+
+    /// <summary>
+    /// An empty device alongside this one, to write an upgraded copy of the journal into; whatever
+    /// an earlier, interrupted upgrade left there is discarded first.
+    /// </summary>
+    IJournalDevice BeginUpgrade();
+
+    /// <summary>
+    /// Atomically replaces this device's contents with what was written to the
+    /// <see cref="BeginUpgrade"/> device (its identity written last). A crash at any point leaves
+    /// either the old journal, to upgrade again, or the new one.
+    /// </summary>
+    void CompleteUpgrade();
 }
 
 /// <summary>One segment's bytes. Writes are positional; <see cref="Flush"/> makes them durable (fsync).</summary>

@@ -9,7 +9,9 @@ namespace Courier.Storage.Devices;
 public sealed class MemoryJournalDevice : IJournalDevice
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<int, Segment> _segments = [];
+    private SortedDictionary<int, Segment> _segments = [];
+    private byte[]? _identity;
+    private MemoryJournalDevice? _upgrade;
 
     /// <summary>When set, the next flush throws and makes nothing durable.</summary>
     public bool FailNextFlush { get; set; }
@@ -49,6 +51,46 @@ public sealed class MemoryJournalDevice : IJournalDevice
         }
     }
 
+    public byte[]? ReadIdentity()
+    {
+        lock (_gate)
+        {
+            return _identity?.ToArray();
+        }
+    }
+
+    public void WriteIdentity(ReadOnlySpan<byte> identity)
+    {
+        lock (_gate)
+        {
+            _identity = identity.ToArray();
+        }
+    }
+
+    public IJournalDevice BeginUpgrade()
+    {
+        lock (_gate)
+        {
+            return _upgrade = new MemoryJournalDevice();
+        }
+    }
+
+    public void CompleteUpgrade()
+    {
+        lock (_gate)
+        {
+            var upgrade = _upgrade ?? throw new InvalidOperationException("no upgrade was begun");
+            foreach (var segment in upgrade._segments.Values)
+            {
+                segment.MoveTo(this);
+            }
+
+            _segments = upgrade._segments;
+            _identity = upgrade._identity;
+            _upgrade = null;
+        }
+    }
+
     /// <summary>
     /// Simulates power loss: each segment keeps its flushed bytes, plus the first
     /// <paramref name="tornBytes"/> of what was written after the last flush (a torn write).
@@ -75,7 +117,7 @@ public sealed class MemoryJournalDevice : IJournalDevice
 
     private sealed class Segment : ISegmentFile
     {
-        private readonly MemoryJournalDevice _device;
+        private MemoryJournalDevice _device;
         private byte[] _volatile = [];
         private long _volatileLength;
         private byte[] _durable = [];
@@ -85,6 +127,8 @@ public sealed class MemoryJournalDevice : IJournalDevice
         {
             _device = device;
         }
+
+        public void MoveTo(MemoryJournalDevice device) => _device = device;
 
         public long Length
         {

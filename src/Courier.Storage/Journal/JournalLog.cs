@@ -5,8 +5,8 @@ namespace Courier.Storage.Journal;
 /// <summary>Log messages of the journal, with stable event ids (2xxx).</summary>
 internal static partial class JournalLog
 {
-    [LoggerMessage(2001, LogLevel.Critical, "The message journal failed to write or sync; it accepts no more persistent messages and nothing unsynced will be confirmed")]
-    public static partial void Failed(ILogger logger, Exception exception);
+    [LoggerMessage(2001, LogLevel.Critical, "The {Log} log failed to write, sync or replicate; it accepts no more writes and nothing uncommitted will be confirmed")]
+    public static partial void Failed(ILogger logger, string log, Exception exception);
 
     [LoggerMessage(2002, LogLevel.Debug, "Journal segment {Segment} held no live records and was deleted")]
     public static partial void SegmentDeleted(ILogger logger, int segment);
@@ -16,4 +16,10 @@ internal static partial class JournalLog
 
     [LoggerMessage(2004, LogLevel.Information, "Journal recovered in {ElapsedMs} ms: {Segments} segments, {Records} records, {Bytes} bytes scanned")]
     public static partial void Recovered(ILogger logger, long elapsedMs, int segments, long records, long bytes);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Journal in format 1 (headerless segments) found; upgrading it in place to format {Version}")]
+    public static partial void Upgrading(ILogger logger, int version);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Journal upgraded to format {Version} in {ElapsedMs} ms: {Segments} segments, {Records} records copied, {Dropped} torn bytes dropped")]
+    public static partial void Upgraded(ILogger logger, int version, long elapsedMs, int segments, long records, long dropped);
 }

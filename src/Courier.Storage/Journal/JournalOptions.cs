@@ -13,7 +13,7 @@ public enum CommitPolicy
     Never,
 }
 
-/// <summary>Settings of the message journal.</summary>
+/// <summary>Settings of a segment log and its committer.</summary>
 public sealed record JournalOptions
 {
     /// <summary>Nominal size of a segment file; a record larger than this gets a segment of its own.</summary>
@@ -34,6 +34,9 @@ public sealed record JournalOptions
 
     /// <summary>Deferrable bytes pending at which the committer is woken without waiting for the window.</summary>
     public int DeferredBytes { get; init; } = 256 * 1024;
+
+    /// <summary>The store's epoch, written into every record and segment header: 1 on a single node; the cluster bumps it on a change of leader.</summary>
+    public int Epoch { get; init; } = 1;
 
     /// <summary>The clock of <see cref="DeferredWindow"/>.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -51,7 +51,7 @@ internal sealed class InMemoryMessageStore : IMessageStore
         return 0;
     }
 
-    public void WhenDurable(long position, IDurabilityWaiter waiter) => waiter.OnDurable(position);
+    public void WhenDurable(long sequence, IDurabilityWaiter waiter) => waiter.OnDurable(sequence);
 
     public Message Load(long messageId, StoredLocation location)
     {

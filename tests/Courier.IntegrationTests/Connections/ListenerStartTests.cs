@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Courier.IntegrationTests.Infrastructure;
@@ -17,26 +16,13 @@ public sealed class ListenerStartTests
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var dataDir = Path.Combine(Path.GetTempPath(), "courier-test-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo(BrokerProcess.DotnetHost())
-        {
-            ArgumentList = { BrokerProcess.ServerAssembly, "--data-dir", dataDir, "--amqp-address", address, "--amqp-port", port.ToString() },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
+        (int ExitCode, string Error) exit;
         try
         {
-            await Wait.ForAsync(process.WaitForExitAsync(), "the broker to exit", BrokerProcess.StartTimeout);
+            exit = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", address, "--amqp-port", port.ToString());
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-
             try
             {
                 Directory.Delete(dataDir, recursive: true);
@@ -46,9 +32,8 @@ public sealed class ListenerStartTests
             }
         }
 
-        await stdout;
-        Assert.Equal(1, process.ExitCode);
-        var error = (await stderr).Trim();
+        Assert.Equal(1, exit.ExitCode);
+        var error = exit.Error;
         Assert.StartsWith("courier: ", error);
         Assert.Contains(reason, error);
         Assert.DoesNotContain('\n', error);

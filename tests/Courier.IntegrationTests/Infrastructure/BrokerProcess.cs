@@ -336,6 +336,37 @@ public sealed class BrokerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Runs the broker with <paramref name="args"/> until it exits by itself (it is expected to
+    /// refuse to start), and returns its exit code and what it wrote to stderr, trimmed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Error)> RunUntilExitAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in (string[])[ServerAssembly, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await Wait.ForAsync(process.WaitForExitAsync(), "the broker to exit", StartTimeout);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+
+        await stdout;
+        return (process.ExitCode, (await stderr).Trim());
+    }
+
     /// <summary>The dotnet host running these tests (the SDK tells child processes where it is).</summary>
     public static string DotnetHost()
     {

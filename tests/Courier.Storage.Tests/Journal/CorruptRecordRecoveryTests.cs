@@ -17,7 +17,7 @@ public sealed class CorruptRecordRecoveryTests
     [InlineData(0)] // the length field's low byte
     [InlineData(5)] // the CRC
     [InlineData(8)] // the record type
-    [InlineData(MessageJournal.HeaderSize + 3)] // the message id
+    [InlineData(SegmentLog.HeaderSize + 3)] // the message id
     [InlineData(-1)] // the last byte of the body
     public async Task A_flipped_byte_ends_its_segment_at_that_record_and_later_segments_still_replay(int byteInRecord)
     {
@@ -32,7 +32,7 @@ public sealed class CorruptRecordRecoveryTests
                 stored.Add(store.AppendMessage(SampleMessages.Plain(n, bodySize: 400), [1]));
             }
 
-            await AwaitDurable(store, stored[^1].CommitPosition);
+            await AwaitDurable(store, stored[^1].CommitSequence);
         }
 
         var firstSegment = stored[0].Location.Segment;

@@ -39,7 +39,7 @@ public class JournalModelPropertyTests
                             var body = message.Body.ToArray();
                             var stored = store.AppendMessage(message, step.Queues);
                             model.Add(stored.MessageId, new ModelMessage(stored.Location, body, [.. step.Queues]));
-                            last = stored.CommitPosition;
+                            last = stored.CommitSequence;
                             break;
                         }
 

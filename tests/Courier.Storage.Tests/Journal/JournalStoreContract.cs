@@ -90,7 +90,7 @@ public abstract partial class JournalStoreContract : IDisposable
             }
         }
 
-        await AwaitDurable(last.CommitPosition);
+        await AwaitDurable(last.CommitSequence);
 
         var recovery = Restart();
 
@@ -118,7 +118,7 @@ public abstract partial class JournalStoreContract : IDisposable
         var before = Device.BytesWritten;
 
         var stored = Store.AppendMessage(message, queues);
-        await AwaitDurable(stored.CommitPosition);
+        await AwaitDurable(stored.CommitSequence);
 
         var growth = Device.BytesWritten - before;
         Assert.InRange(growth, BodySize, BodySize + 1024);
@@ -189,7 +189,7 @@ public abstract partial class JournalStoreContract : IDisposable
         // 1. Hold the next sync, append, and let the committer write and enter the sync.
         Device.HoldFlushes();
         var stored = Store.AppendMessage(SampleMessages.Plain(1), [1]);
-        Store.WhenDurable(stored.CommitPosition, probe);
+        Store.WhenDurable(stored.CommitSequence, probe);
         await Device.WhenFlushEntered();
 
         // 2. Written but not synced: the waiter has not been told.
@@ -201,11 +201,11 @@ public abstract partial class JournalStoreContract : IDisposable
         Assert.Equal(DurabilityOutcome.Durable, await probe.Outcome);
         Assert.Equal(1, syncsWhenTold);
         Assert.Equal(1, probe.Calls);
-        Assert.True(probe.DurablePosition >= stored.CommitPosition);
+        Assert.True(probe.DurableSequence >= stored.CommitSequence);
 
         // 4. Asking again for a position already durable answers at once.
         var late = new DurabilityProbe();
-        Store.WhenDurable(stored.CommitPosition, late);
+        Store.WhenDurable(stored.CommitSequence, late);
         Assert.True(late.IsCompleted);
     }
 
@@ -225,7 +225,7 @@ public abstract partial class JournalStoreContract : IDisposable
 
         // 3. The held sync finishes; everything appended during it takes exactly one more.
         Device.ReleaseFlushes();
-        await AwaitDurable(first.CommitPosition);
+        await AwaitDurable(first.CommitSequence);
         Assert.All(await Task.WhenAll(probes.Select(p => p.Outcome)), o => Assert.Equal(DurabilityOutcome.Durable, o));
         Assert.Equal(2, Device.Flushes);
     }
@@ -265,7 +265,7 @@ public abstract partial class JournalStoreContract : IDisposable
             stored.Add(Store.AppendMessage(SampleMessages.Plain(n, bodySize: 1000), [1]));
         }
 
-        await AwaitDurable(stored[^1].CommitPosition);
+        await AwaitDurable(stored[^1].CommitSequence);
         var segmentsBefore = Device.ListSegments();
         Assert.True(segmentsBefore.Count >= 8, $"30 KiB in 4 KiB segments made only {segmentsBefore.Count} segments");
         Assert.All(stored, s => Assert.InRange(s.Location.Offset + s.Location.Length, 1, 4096));
@@ -312,9 +312,9 @@ public abstract partial class JournalStoreContract : IDisposable
         //    committer has finished a release pass after S2 stopped being the tail.
         var c = Store.AppendMessage(SampleMessages.Plain(3, bodySize: 700), [1]);
         Assert.True(c.Location.Segment > b.Location.Segment);
-        await AwaitDurable(c.CommitPosition);
+        await AwaitDurable(c.CommitSequence);
         var d = Store.AppendMessage(SampleMessages.Plain(4, bodySize: 10), [1]);
-        await AwaitDurable(d.CommitPosition);
+        await AwaitDurable(d.CommitSequence);
 
         // 4. S2 must stay: without its settle record, replaying S1 would give a back to queue 1.
         Assert.Contains(a.Location.Segment, Device.ListSegments());
@@ -325,9 +325,9 @@ public abstract partial class JournalStoreContract : IDisposable
 
         // 5. The rule holds after recovery too (rebuilt from the replayed settle records).
         var e = Store.AppendMessage(SampleMessages.Plain(5, bodySize: 10), [1]);
-        await AwaitDurable(e.CommitPosition);
+        await AwaitDurable(e.CommitSequence);
         var f = Store.AppendMessage(SampleMessages.Plain(6, bodySize: 10), [1]);
-        await AwaitDurable(f.CommitPosition);
+        await AwaitDurable(f.CommitSequence);
         Assert.Contains(b.Location.Segment, Device.ListSegments());
 
         // 6. Queue 2 settles a: S1 goes, and with it the reason to keep S2.
@@ -355,8 +355,8 @@ public abstract partial class JournalStoreContract : IDisposable
         // 2. c rolls to S3: S2 holds no live message, but it holds the only record that a was delivered.
         var c = Store.AppendMessage(SampleMessages.Plain(3, bodySize: 700), [1]);
         Assert.True(c.Location.Segment > b.Location.Segment && b.Location.Segment > a.Location.Segment);
-        await AwaitDurable(c.CommitPosition);
-        await AwaitDurable(Store.AppendMessage(SampleMessages.Plain(4, bodySize: 10), [2]).CommitPosition);
+        await AwaitDurable(c.CommitSequence);
+        await AwaitDurable(Store.AppendMessage(SampleMessages.Plain(4, bodySize: 10), [2]).CommitSequence);
 
         var recovery = Restart();
 
@@ -371,9 +371,9 @@ public abstract partial class JournalStoreContract : IDisposable
         var bigMessage = SampleMessages.WithEverything(2, bodySize: 20_000);
         var big = Store.AppendMessage(bigMessage, [1]);
         var after = Store.AppendMessage(SampleMessages.Plain(3, bodySize: 100), [1]);
-        await AwaitDurable(after.CommitPosition);
+        await AwaitDurable(after.CommitSequence);
 
-        Assert.Equal(0, big.Location.Offset);
+        Assert.Equal(SegmentHeader.Size, big.Location.Offset); // first in its segment
         Assert.True(big.Location.Length > 20_000);
         Assert.True(big.Location.Segment > before.Location.Segment);
         Assert.True(after.Location.Segment > big.Location.Segment);
@@ -391,15 +391,15 @@ public abstract partial class JournalStoreContract : IDisposable
     {
         Start(new JournalOptions { Time = new FakeTimeProvider() });
         var a = Store.AppendMessage(SampleMessages.Plain(1, bodySize: 10), [1]);
-        await AwaitDurable(a.CommitPosition);
+        await AwaitDurable(a.CommitSequence);
         var syncs = Device.Flushes;
 
         var settle = Store.AppendSettle(1, a.MessageId, a.Location);
         var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 10), [1]);
-        await AwaitDurable(b.CommitPosition);
+        await AwaitDurable(b.CommitSequence);
 
         Assert.Equal(syncs + 1, Device.Flushes);
-        Assert.True(Store.Journal.DurablePosition >= settle);
+        Assert.True(Store.Journal.DurableSequence >= settle);
         Assert.Equal([b.MessageId], Restart().Queues[1].Select(m => m.MessageId));
     }
 
@@ -410,12 +410,12 @@ public abstract partial class JournalStoreContract : IDisposable
         Start(new JournalOptions { Time = time });
         var a = Store.AppendMessage(SampleMessages.Plain(1, bodySize: 10), [1]);
         var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 10), [1]);
-        await AwaitDurable(b.CommitPosition);
+        await AwaitDurable(b.CommitSequence);
 
         // 1. Nothing else is appended: the window's timer commits the settle.
         var settleA = Store.AppendSettle(1, a.MessageId, a.Location);
         time.Advance(new JournalOptions().DeferredWindow);
-        await Eventually.True(() => Store.Journal.DurablePosition >= settleA, "the settle is durable after the window");
+        await Eventually.True(() => Store.Journal.DurableSequence >= settleA, "the settle is durable after the window");
 
         // 2. Someone waits for a settle: it is committed without the window passing.
         await AwaitDurable(Store.AppendSettle(1, b.MessageId, b.Location));
@@ -441,7 +441,7 @@ public abstract partial class JournalStoreContract : IDisposable
             {
                 var stored = store.AppendMessage(SampleMessages.Plain((t * perThread) + i), [t + 1]);
                 var probe = new DurabilityProbe();
-                store.WhenDurable(stored.CommitPosition, probe);
+                store.WhenDurable(stored.CommitSequence, probe);
                 probes.Add(probe);
             }
 

@@ -34,7 +34,7 @@ public sealed class StoreFailureTests
             synced.Add(store.AppendMessage(SampleMessages.Plain(n), [1]));
         }
 
-        await AwaitDurable(store, synced[^1].CommitPosition);
+        await AwaitDurable(store, synced[^1].CommitSequence);
 
         // 2. Arm the fault, append one more and wait for it.
         if (fault == Fault.FailedSync)
@@ -48,7 +48,7 @@ public sealed class StoreFailureTests
 
         var doomed = store.AppendMessage(SampleMessages.Plain(3), [1]);
         var probe = new DurabilityProbe();
-        store.WhenDurable(doomed.CommitPosition, probe);
+        store.WhenDurable(doomed.CommitSequence, probe);
 
         // 3. Its waiter is told the store failed, once, and never that it is durable.
         Assert.Equal(DurabilityOutcome.Failed, await probe.Outcome);
@@ -59,10 +59,10 @@ public sealed class StoreFailureTests
         Assert.Throws<StoreFailedException>(() => store.AppendMessage(SampleMessages.Plain(4), [1]));
         Assert.Throws<StoreFailedException>(() => store.AppendSettle(1, synced[0].MessageId, synced[0].Location));
         var late = new DurabilityProbe();
-        store.WhenDurable(doomed.CommitPosition, late);
+        store.WhenDurable(doomed.CommitSequence, late);
         Assert.Equal(DurabilityOutcome.Failed, await late.Outcome);
         var before = new DurabilityProbe();
-        store.WhenDurable(synced[^1].CommitPosition, before);
+        store.WhenDurable(synced[^1].CommitSequence, before);
         Assert.Equal(DurabilityOutcome.Durable, await before.Outcome);
 
         // 5. Power loss and restart: what was synced is back, the failed record is not.
@@ -83,7 +83,7 @@ public sealed class StoreFailureTests
             // 1. Append and wait; note the device's sync count at the moment the waiter is told.
             var stored = store.AppendMessage(SampleMessages.Plain(1), [1]);
             var probe = new DurabilityProbe(_ => syncsWhenTold = device.FlushCount);
-            store.WhenDurable(stored.CommitPosition, probe);
+            store.WhenDurable(stored.CommitSequence, probe);
             Assert.Equal(DurabilityOutcome.Durable, await probe.Outcome);
             Assert.Equal(1, syncsWhenTold);
 
@@ -103,7 +103,7 @@ public sealed class StoreFailureTests
         {
             for (var n = 0; n < 20; n++)
             {
-                await AwaitDurable(store, store.AppendMessage(SampleMessages.Plain(n), [1]).CommitPosition);
+                await AwaitDurable(store, store.AppendMessage(SampleMessages.Plain(n), [1]).CommitSequence);
             }
 
             Assert.Equal(0, device.FlushCount);

@@ -22,7 +22,7 @@ public sealed class TornTailRecoveryTests
     [InlineData(0, 0)] // none of the unsynced bytes reached the disk
     [InlineData(0, 3)] // cut inside the first record's length field
     [InlineData(0, 6)] // cut inside its CRC
-    [InlineData(0, MessageJournal.HeaderSize)] // a whole header and no payload
+    [InlineData(0, SegmentLog.HeaderSize)] // a whole header and no payload
     [InlineData(0, 40)] // cut inside the payload
     [InlineData(1, 0)] // exactly one whole record
     [InlineData(2, 5)] // two whole records and part of the third's header
@@ -41,7 +41,7 @@ public sealed class TornTailRecoveryTests
                 var message = SampleMessages.WithEverything(n, bodySize: 200);
                 var stored = store.AppendMessage(message, [1]);
                 messages.Add(stored.MessageId, message);
-                await AwaitDurable(store, stored.CommitPosition);
+                await AwaitDurable(store, stored.CommitSequence);
             }
         }
 
@@ -58,7 +58,7 @@ public sealed class TornTailRecoveryTests
                 var stored = store.AppendMessage(message, [1]);
                 messages.Add(stored.MessageId, message);
                 unsynced.Add(stored);
-                await AwaitDurable(store, stored.CommitPosition);
+                await AwaitDurable(store, stored.CommitSequence);
             }
         }
 
@@ -94,7 +94,7 @@ public sealed class TornTailRecoveryTests
 
                 messages[stored.MessageId] = message;
                 expected = [.. expected, stored.MessageId];
-                await AwaitDurable(store, stored.CommitPosition);
+                await AwaitDurable(store, stored.CommitSequence);
             }
         }
 

@@ -22,17 +22,17 @@ public sealed class DurabilityProbe(Action<long>? onDurable = null) : IDurabilit
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public long DurablePosition { get; private set; } = -1;
+    public long DurableSequence { get; private set; } = -1;
 
     public bool IsCompleted => _outcome.Task.IsCompleted;
 
     public Task<DurabilityOutcome> Outcome => _outcome.Task.WaitAsync(Patience);
 
-    public void OnDurable(long position)
+    public void OnDurable(long sequence)
     {
         Interlocked.Increment(ref _calls);
-        DurablePosition = position;
-        onDurable?.Invoke(position);
+        DurableSequence = sequence;
+        onDurable?.Invoke(sequence);
         _outcome.TrySetResult(DurabilityOutcome.Durable);
     }
 

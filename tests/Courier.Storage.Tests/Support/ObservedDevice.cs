@@ -27,10 +27,26 @@ public sealed class ObservedDevice(IJournalDevice inner) : IJournalDevice
 
     public void Delete(int segment) => inner.Delete(segment);
 
+    public byte[]? ReadIdentity() => inner.ReadIdentity();
+
+    public void WriteIdentity(ReadOnlySpan<byte> identity) => inner.WriteIdentity(identity);
+
+    public IJournalDevice BeginUpgrade() => inner.BeginUpgrade();
+
+    public void CompleteUpgrade() => inner.CompleteUpgrade();
+
     /// <summary>From now on a sync waits inside <see cref="ISegmentFile.Flush"/> until <see cref="ReleaseFlushes"/>.</summary>
     public void HoldFlushes() => _flushGate.Reset();
 
     public void ReleaseFlushes() => _flushGate.Set();
+
+    /// <summary>Forgets the syncs entered so far, so <see cref="WhenFlushEntered"/> waits for the next one.</summary>
+    public void ForgetFlushesEntered()
+    {
+        while (_flushEntered.Wait(0))
+        {
+        }
+    }
 
     /// <summary>Completes when the committer has entered a sync (held or not).</summary>
     public Task WhenFlushEntered() => _flushEntered.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(

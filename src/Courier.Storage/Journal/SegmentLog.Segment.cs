@@ -4,9 +4,9 @@ using Courier.Storage.Devices;
 namespace Courier.Storage.Journal;
 
 /// <summary>A segment's in-memory state: its file, buffers, references and dependencies.</summary>
-public sealed partial class MessageJournal
+public sealed partial class SegmentLog
 {
-    /// <summary>One segment file and its in-memory state; guarded by the journal's lock.</summary>
+    /// <summary>One segment file and its in-memory state; guarded by the log's lock.</summary>
     private sealed class Segment
     {
         private ArrayBufferWriter<byte> _spare = new(4096);
@@ -41,8 +41,16 @@ public sealed partial class MessageJournal
         /// <summary>Bytes of message records still referenced, counted once per reference (an estimate of what compaction would copy).</summary>
         public long LiveBytes { get; set; }
 
-        /// <summary>Journal position that must be durable before the segment may be deleted (set when its messages were copied forward).</summary>
+        /// <summary>Sequence number that must be durable before the segment may be deleted (set when its messages were copied forward).</summary>
         public long DeletableAfter { get; set; }
+
+        /// <summary>Sequence numbers of the first and last record in <see cref="Pending"/> (0 when it holds none).</summary>
+        public long PendingFirst { get; set; }
+
+        public long PendingLast { get; set; }
+
+        /// <summary>Where records start in <see cref="Pending"/>: after the segment header while that is still pending.</summary>
+        public int PendingRecordsStart { get; set; }
 
         /// <summary>
         /// Gives back buffer memory once a burst is written: a segment that is no longer the tail

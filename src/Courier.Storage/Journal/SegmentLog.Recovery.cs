@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Courier.Storage.Journal;
 
-/// <summary>Recovery: scan every segment, check every record, truncate a torn tail, replay records.</summary>
-public sealed partial class MessageJournal
+/// <summary>Recovery: check the store identity (upgrading a format-1 journal), scan every segment, check every header and record, truncate a torn tail, replay records.</summary>
+public sealed partial class SegmentLog
 {
     public delegate void RecordVisitor(RecordType type, ReadOnlySpan<byte> payload, StoredLocation location);
 
@@ -17,13 +17,19 @@ public sealed partial class MessageJournal
     /// Replays every intact record in order to <paramref name="visit"/>. A record whose length runs
     /// past the data or whose CRC does not match ends its segment: the segment is truncated there
     /// (a torn write at the tail after power loss; anywhere else it is corruption, and logged as such).
+    /// A segment shorter than its header was torn as it was created and holds nothing. A header or
+    /// store identity that is damaged or from a newer format throws <see cref="StoreFormatException"/>.
+    /// The next sequence number continues after the highest in any record or header.
     /// Call once, before <see cref="Start"/>; then <see cref="RestoreReferences"/>.
     /// </summary>
     public RecoveryStats Recover(RecordVisitor visit)
     {
+        _recovered = true;
         var watch = Stopwatch.StartNew();
-        long records = 0, bytes = 0, truncated = 0;
+        _identity = OpenIdentity();
+        long records = 0, bytes = 0, truncated = 0, highest = 0;
         var ids = _device.ListSegments();
+        List<Segment>? headerless = null;
         byte[] buffer = [];
         foreach (var id in ids)
         {
@@ -38,20 +44,32 @@ public sealed partial class MessageJournal
             var read = file.Read(0, buffer.AsSpan(0, (int)length));
             var data = buffer.AsSpan(0, read);
             var offset = 0;
-            while (offset + HeaderSize <= data.Length)
+            if (data.Length < SegmentHeader.Size)
             {
-                var declared = BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
-                if (declared == 0 || declared > data.Length - offset - 8
-                    || Crc32C.Compute(data.Slice(offset + 8, (int)declared)) != BinaryPrimitives.ReadUInt32LittleEndian(data[(offset + 4)..]))
+                // Created just before a crash: its header never reached the disk, and nothing after it did.
+                (headerless ??= []).Add(segment);
+            }
+            else
+            {
+                var header = SegmentHeader.Read(data, $"journal segment {id}");
+                if (header.StoreId != _identity.StoreId)
                 {
-                    break;
+                    throw new StoreFormatException($"journal segment {id} belongs to another data directory (store {header.StoreId}, not {_identity.StoreId}); refusing to start");
                 }
 
-                var size = 8 + (int)declared;
-                visit((RecordType)data[offset + 8], data.Slice(offset + HeaderSize, size - HeaderSize), new StoredLocation(id, offset, size));
-                TrackReplayedRecord(segment, (RecordType)data[offset + 8], data.Slice(offset + HeaderSize, size - HeaderSize));
-                records++;
-                offset += size;
+                highest = Math.Max(highest, header.FirstSequence - 1);
+                offset = SegmentHeader.Size;
+                int size;
+                while ((size = RecordFraming.Measure(data[offset..])) > 0)
+                {
+                    var record = data.Slice(offset, size);
+                    var type = RecordFraming.TypeOf(record);
+                    highest = Math.Max(highest, RecordFraming.SequenceOf(record));
+                    visit(type, record[HeaderSize..], new StoredLocation(id, offset, size));
+                    TrackReplayedRecord(segment, type, record[HeaderSize..]);
+                    records++;
+                    offset += size;
+                }
             }
 
             if (offset < data.Length)
@@ -72,6 +90,14 @@ public sealed partial class MessageJournal
 
         lock (_gate)
         {
+            _appendSequence = highest;
+            _commitRequestedSequence = highest;
+            Interlocked.Exchange(ref _durableSequence, highest);
+            foreach (var segment in headerless ?? [])
+            {
+                WriteHeaderLocked(segment);
+            }
+
             if (_tail is not null && _tail.AppendOffset >= _options.SegmentSize)
             {
                 _tail = CreateSegmentLocked(_tail.Id + 1);
@@ -95,6 +121,29 @@ public sealed partial class MessageJournal
                 segment.LiveBytes = bytes;
             }
         }
+    }
+
+    /// <summary>
+    /// The store identity: read and checked; or, for a journal of headerless format-1 segments,
+    /// made by upgrading it in place; or, for a new directory, created.
+    /// </summary>
+    private StoreIdentity OpenIdentity()
+    {
+        var bytes = _device.ReadIdentity();
+        if (bytes is null && _device.ListSegments().Count > 0)
+        {
+            LegacyJournalUpgrade.Run(_device, _options, _logger);
+            bytes = _device.ReadIdentity() ?? throw new StoreFormatException("the journal upgrade left no store.id; refusing to start");
+        }
+
+        if (bytes is not null)
+        {
+            return StoreIdentity.Read(bytes, "journal store.id");
+        }
+
+        var identity = StoreIdentity.New();
+        _device.WriteIdentity(identity.ToBytes());
+        return identity;
     }
 
     private static void TrackReplayedRecord(Segment segment, RecordType type, ReadOnlySpan<byte> payload)

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using Courier.Core.Concurrency;
 using Courier.Core.Storage;
 using Courier.Storage.Devices;
 using Microsoft.Extensions.Logging;
@@ -8,16 +5,20 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Storage.Journal;
 
 /// <summary>
-/// The append-only journal: records in fixed-size segment files, each record framed with its
-/// length and a CRC-32C, made durable by one committer that batches everything appended since its
-/// last flush into one write and one fsync per segment touched (group commit).
+/// An append-only log of records in segment files of one device, each record framed with its
+/// length, a CRC-32C, its log sequence number and epoch (<see cref="RecordFraming"/>), each
+/// segment starting with a <see cref="SegmentHeader"/>. A <see cref="GroupCommitter"/> makes it
+/// durable, together with any other logs on the same committer. The message journal is one such
+/// log; stream queues' logs will be others.
 /// </summary>
 /// <remarks>
-/// <para>Appends take a short lock, copy the record into the tail segment's pending buffer and
-/// return a position (bytes appended since start); they never wait for the disk. The committer
-/// wakes as soon as something is appended, so a lone publisher is not delayed by a timer; records
-/// appended while it writes and syncs form its next batch, which is how batches grow with load.
-/// After the sync, every <see cref="IDurabilityWaiter"/> whose position is covered is told.</para>
+/// <para>Appends take a short lock, give the record the next sequence number, copy it into the
+/// tail segment's pending buffer and return where it lives and its sequence number; they never
+/// wait for the disk. Sequence numbers increase for the life of the data directory: recovery
+/// continues after the highest one in any record or segment header, and a new segment's header
+/// carries the next one, so it survives the deletion of every segment that held a record.
+/// Waiters (<see cref="IDurabilityWaiter"/>) are keyed by sequence number and told after the
+/// committer has written, synced and replicated every record up to theirs.</para>
 /// <para>Deferrable records (settles and delivered marks, which nobody waits for) do not wake the
 /// committer: they are written with the next commit something else causes, or after
 /// <see cref="JournalOptions.DeferredWindow"/>, or once <see cref="JournalOptions.DeferredBytes"/>
@@ -28,50 +29,72 @@ namespace Courier.Storage.Journal;
 /// record releases one. A segment with no references left, that is not the tail, and whose own
 /// settle and delivered records refer only to segments already deleted (so deleting it cannot bring a settled
 /// message back on replay) is deleted.</para>
-/// <para>Failure: if a write or sync fails the journal stops: waiters are told it failed, appends
-/// throw <see cref="StoreFailedException"/>, and nothing after the last successful sync is ever
-/// reported durable.</para>
+/// <para>Failure: if a write, sync or the replication stage fails the log stops: waiters are told
+/// it failed, appends throw <see cref="StoreFailedException"/>, and nothing after the last
+/// successful commit is ever reported durable.</para>
 /// </remarks>
-public sealed partial class MessageJournal : IDisposable
+public sealed partial class SegmentLog : IDisposable
 {
-    /// <summary>Record header: payload length (4, counting the type octet), CRC-32C (4) of type and payload, type (1).</summary>
-    public const int HeaderSize = 9;
+    /// <summary>Record header size (<see cref="RecordFraming.HeaderSize"/>): a record's payload starts here.</summary>
+    public const int HeaderSize = RecordFraming.HeaderSize;
 
     private readonly IJournalDevice _device;
     private readonly JournalOptions _options;
+    private readonly GroupCommitter _committer;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Lock _waitersGate = new();
     private readonly SortedDictionary<int, Segment> _segments = [];
-    private readonly List<(long Position, IDurabilityWaiter Waiter)> _waiters = [];
-    private readonly AsyncSignal _signal = new();
-    private readonly CancellationTokenSource _stop = new();
+    private readonly List<(long Sequence, IDurabilityWaiter Waiter)> _waiters = [];
     private Segment? _tail;
-    private long _appendPosition;
-    private long _durablePosition;
-    private bool _signalled;
+    private StoreIdentity _identity;
+    private bool _recovered;
+    private long _appendSequence;
+    private long _durableSequence;
     // Appended up to here, a commit is already asked for (or running): waiters need not wake the committer.
-    private long _commitRequestedPosition;
+    private long _commitRequestedSequence;
     private long _deferredBytes;
     private bool _deferredTimerArmed;
     private ITimer? _deferredTimer;
     private Exception? _failure;
-    private Task? _committer;
+    private bool _attached;
 
-    public MessageJournal(IJournalDevice device, JournalOptions options, ILogger logger)
+    public SegmentLog(string name, IJournalDevice device, JournalOptions options, GroupCommitter committer, ILogger logger)
     {
+        Name = name;
         _device = device;
         _options = options;
+        _committer = committer;
         _logger = logger;
     }
 
     public delegate void PayloadWriter<TState>(Span<byte> destination, TState state)
         where TState : allows ref struct;
 
+    /// <summary>What the log is called in replication batches and logs (the message journal is <c>messages</c>).</summary>
+    public string Name { get; }
+
+    public int Epoch => _options.Epoch;
+
+    /// <summary>The data directory's store id (known after <see cref="Recover"/>).</summary>
+    public Guid StoreId => _identity.StoreId;
+
     public bool IsFailed => Volatile.Read(ref _failure) is not null;
 
-    /// <summary>Everything appended up to here is durable.</summary>
-    public long DurablePosition => Interlocked.Read(ref _durablePosition);
+    /// <summary>Every record up to this sequence number is durable.</summary>
+    public long DurableSequence => Interlocked.Read(ref _durableSequence);
+
+    /// <summary>The sequence number of the last record appended (0 before the first).</summary>
+    public long LastSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _appendSequence;
+            }
+        }
+    }
 
     public int SegmentCount
     {
@@ -84,16 +107,24 @@ public sealed partial class MessageJournal : IDisposable
         }
     }
 
-    /// <summary>Starts the committer. Call after <see cref="Recover"/>.</summary>
+    /// <summary>Joins the committer. Call after <see cref="Recover"/>.</summary>
     public void Start()
     {
+        if (!_recovered)
+        {
+            Recover(static (_, _, _) => { });
+        }
+
         lock (_gate)
         {
             _tail ??= CreateSegmentLocked(1);
-            _deferredTimer = _options.Time.CreateTimer(static s => ((MessageJournal)s!).OnDeferredWindow(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _deferredTimer = _options.Time.CreateTimer(static s => ((SegmentLog)s!).OnDeferredWindow(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
-        _committer = Task.Run(CommitLoopAsync);
+        // A new tail's header stays pending until the first commit: a segment file shorter than
+        // its header holds nothing, and recovery gives it the header again.
+        _attached = true;
+        _committer.Attach(this);
     }
 
     /// <summary>
@@ -103,8 +134,9 @@ public sealed partial class MessageJournal : IDisposable
     /// names the segment of the message a delivered record marks (or -1), which, like a settle's,
     /// keeps this record's segment until that one is gone, so the mark is not lost before the message.
     /// A <paramref name="deferrable"/> record does not wake the committer by itself (see the remarks).
+    /// Returns where the record lives and its sequence number.
     /// </summary>
-    public (StoredLocation Location, long Position) Append<TState>(
+    public (StoredLocation Location, long Sequence) Append<TState>(
         RecordType type, int payloadLength, TState state, PayloadWriter<TState> write, int addReferences = 0, int releasesSegment = -1, int refersToSegment = -1, int releasedBytes = 0,
         bool deferrable = false)
         where TState : allows ref struct
@@ -114,21 +146,26 @@ public sealed partial class MessageJournal : IDisposable
         {
             if (_failure is not null)
             {
-                throw new StoreFailedException("the message journal has failed and accepts no more writes", _failure);
+                throw new StoreFailedException($"the {Name} log has failed and accepts no more writes", _failure);
             }
 
             var tail = _tail!;
-            if (tail.AppendOffset > 0 && tail.AppendOffset + size > _options.SegmentSize)
+            if (tail.AppendOffset > SegmentHeader.Size && tail.AppendOffset + size > _options.SegmentSize)
             {
                 tail = _tail = CreateSegmentLocked(tail.Id + 1);
             }
 
+            var sequence = ++_appendSequence;
             var span = tail.Pending.GetSpan(size)[..size];
-            span[8] = (byte)type;
             write(span[HeaderSize..], state);
-            BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(payloadLength + 1));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32C.Compute(span[8..]));
+            RecordFraming.Seal(span, type, sequence, _options.Epoch);
             tail.Pending.Advance(size);
+            if (tail.PendingFirst == 0)
+            {
+                tail.PendingFirst = sequence;
+            }
+
+            tail.PendingLast = sequence;
 
             var location = new StoredLocation(tail.Id, (int)tail.AppendOffset, size);
             tail.AppendOffset += size;
@@ -149,8 +186,6 @@ public sealed partial class MessageJournal : IDisposable
                 tail.AddDependency(refersToSegment);
             }
 
-            _appendPosition += size;
-            var position = _appendPosition;
             if (!deferrable)
             {
                 RequestCommitLocked();
@@ -162,25 +197,21 @@ public sealed partial class MessageJournal : IDisposable
                 {
                     RequestCommitLocked();
                 }
-                else if (!_deferredTimerArmed && position > _commitRequestedPosition)
+                else if (!_deferredTimerArmed && sequence > _commitRequestedSequence)
                 {
                     _deferredTimerArmed = true;
                     _deferredTimer?.Change(_options.DeferredWindow, Timeout.InfiniteTimeSpan);
                 }
             }
 
-            return (location, position);
+            return (location, sequence);
         }
     }
 
     private void RequestCommitLocked()
     {
-        Volatile.Write(ref _commitRequestedPosition, _appendPosition);
-        if (!_signalled)
-        {
-            _signalled = true;
-            _signal.Set();
-        }
+        Volatile.Write(ref _commitRequestedSequence, _appendSequence);
+        _committer.RequestCommit();
     }
 
     private void OnDeferredWindow()
@@ -188,7 +219,7 @@ public sealed partial class MessageJournal : IDisposable
         lock (_gate)
         {
             _deferredTimerArmed = false;
-            if (_appendPosition > _commitRequestedPosition)
+            if (_appendSequence > _commitRequestedSequence)
             {
                 RequestCommitLocked();
             }
@@ -208,7 +239,7 @@ public sealed partial class MessageJournal : IDisposable
             {
                 released.References -= references;
                 released.LiveBytes -= bytes;
-                released.DeletableAfter = Math.Max(released.DeletableAfter, _appendPosition);
+                released.DeletableAfter = Math.Max(released.DeletableAfter, _appendSequence);
             }
         }
     }
@@ -244,24 +275,24 @@ public sealed partial class MessageJournal : IDisposable
         return candidates;
     }
 
-    /// <summary>Tells <paramref name="waiter"/> when <paramref name="position"/> is durable (now, if it already is).</summary>
-    public void WhenDurable(long position, IDurabilityWaiter waiter)
+    /// <summary>Tells <paramref name="waiter"/> when every record up to <paramref name="sequence"/> is durable (now, if it already is).</summary>
+    public void WhenDurable(long sequence, IDurabilityWaiter waiter)
     {
         var added = false;
         lock (_waitersGate)
         {
-            if (_failure is null && position > Interlocked.Read(ref _durablePosition))
+            if (_failure is null && sequence > Interlocked.Read(ref _durableSequence))
             {
-                _waiters.Add((position, waiter));
+                _waiters.Add((sequence, waiter));
                 added = true;
             }
         }
 
         if (added)
         {
-            if (position > Volatile.Read(ref _commitRequestedPosition))
+            if (sequence > Volatile.Read(ref _commitRequestedSequence))
             {
-                // Only deferrable records lead up to the position, and someone waits for them now.
+                // Only deferrable records lead up to the sequence number, and someone waits for them now.
                 lock (_gate)
                 {
                     RequestCommitLocked();
@@ -271,13 +302,13 @@ public sealed partial class MessageJournal : IDisposable
             return;
         }
 
-        if (_failure is not null && position > Interlocked.Read(ref _durablePosition))
+        if (_failure is not null && sequence > Interlocked.Read(ref _durableSequence))
         {
             waiter.OnStoreFailed();
         }
         else
         {
-            waiter.OnDurable(Interlocked.Read(ref _durablePosition));
+            waiter.OnDurable(Interlocked.Read(ref _durableSequence));
         }
     }
 
@@ -316,166 +347,13 @@ public sealed partial class MessageJournal : IDisposable
             throw new InvalidDataException($"record at {location} is past the end of its segment");
         }
 
-        if (!TryParseHeader(record, out var payloadLength, out type) || payloadLength + HeaderSize != record.Length)
+        if (RecordFraming.Measure(record) != record.Length)
         {
             throw new InvalidDataException($"record at {location} is unreadable");
         }
 
+        type = RecordFraming.TypeOf(record);
         return record;
-    }
-
-    private async Task CommitLoopAsync()
-    {
-        var batch = new List<(Segment Segment, ArrayBufferWriter<byte> Buffer, long Offset)>();
-        var stopping = false;
-        while (true)
-        {
-            try
-            {
-                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                stopping = true;
-            }
-
-            if (_options.Policy == CommitPolicy.Batch && !stopping)
-            {
-                await GatherBatchAsync().ConfigureAwait(false);
-            }
-
-            long target;
-            lock (_gate)
-            {
-                _signalled = false;
-                target = _appendPosition;
-                _deferredBytes = 0;
-                Volatile.Write(ref _commitRequestedPosition, target);
-                foreach (var segment in _segments.Values)
-                {
-                    if (segment.Pending.WrittenCount > 0)
-                    {
-                        var offset = segment.FlushedOffset;
-                        var buffer = segment.SwapPending();
-                        batch.Add((segment, buffer, offset));
-                        segment.InFlight = buffer;
-                        segment.InFlightOffset = offset;
-                        segment.FlushedOffset += buffer.WrittenCount;
-                    }
-                }
-            }
-
-            if (batch.Count > 0 && !TryWrite(batch))
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                foreach (var (segment, buffer, _) in batch)
-                {
-                    segment.InFlight = null;
-                    buffer.ResetWrittenCount();
-                    segment.TrimBuffers(isTail: segment == _tail);
-                }
-            }
-
-            batch.Clear();
-            Interlocked.Exchange(ref _durablePosition, target);
-            CompleteWaiters(target);
-            ReleaseDeadSegments();
-            if (stopping)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task GatherBatchAsync()
-    {
-        int pending;
-        lock (_gate)
-        {
-            pending = _tail?.Pending.WrittenCount ?? 0;
-        }
-
-        if (pending < _options.BatchBytes)
-        {
-            await Task.Delay(_options.BatchWindow).ConfigureAwait(false);
-        }
-    }
-
-    private bool TryWrite(List<(Segment Segment, ArrayBufferWriter<byte> Buffer, long Offset)> batch)
-    {
-        try
-        {
-            foreach (var (segment, buffer, offset) in batch)
-            {
-                segment.File.Write(offset, buffer.WrittenSpan);
-            }
-
-            if (_options.Policy != CommitPolicy.Never)
-            {
-                foreach (var (segment, _, _) in batch)
-                {
-                    segment.File.Flush();
-                }
-            }
-
-            return true;
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            return false;
-        }
-    }
-
-    private void Fail(Exception e)
-    {
-        JournalLog.Failed(_logger, e);
-        List<(long Position, IDurabilityWaiter Waiter)> waiters;
-        lock (_gate)
-        {
-            _failure = e;
-        }
-
-        lock (_waitersGate)
-        {
-            waiters = [.. _waiters];
-            _waiters.Clear();
-        }
-
-        foreach (var (_, waiter) in waiters)
-        {
-            waiter.OnStoreFailed();
-        }
-    }
-
-    private void CompleteWaiters(long durable)
-    {
-        List<IDurabilityWaiter>? ready = null;
-        lock (_waitersGate)
-        {
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Position <= durable)
-                {
-                    (ready ??= []).Add(_waiters[i].Waiter);
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-
-        if (ready is null)
-        {
-            return;
-        }
-
-        for (var i = ready.Count - 1; i >= 0; i--)
-        {
-            ready[i].OnDurable(durable);
-        }
     }
 
     private void ReleaseDeadSegments()
@@ -491,7 +369,7 @@ public sealed partial class MessageJournal : IDisposable
                 foreach (var segment in _segments.Values)
                 {
                     if (segment == _tail || segment.References > 0 || segment.Pending.WrittenCount > 0 || segment.HasDependencyIn(_segments)
-                        || segment.DeletableAfter > Interlocked.Read(ref _durablePosition))
+                        || segment.DeletableAfter > Interlocked.Read(ref _durableSequence))
                     {
                         continue;
                     }
@@ -517,51 +395,32 @@ public sealed partial class MessageJournal : IDisposable
         }
     }
 
+    /// <summary>A new segment, its header pending: it names the next sequence number, so that survives this segment's predecessors.</summary>
     private Segment CreateSegmentLocked(int id)
     {
         var segment = new Segment(id, _device.Open(id));
+        WriteHeaderLocked(segment);
         _segments.Add(id, segment);
         return segment;
     }
 
-    private static bool TryParseHeader(ReadOnlySpan<byte> record, out int payloadLength, out RecordType type)
+    private void WriteHeaderLocked(Segment segment)
     {
-        payloadLength = 0;
-        type = 0;
-        if (record.Length < HeaderSize)
-        {
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(record);
-        if (length == 0 || length > record.Length - 8)
-        {
-            return false;
-        }
-
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(record[4..]);
-        if (Crc32C.Compute(record.Slice(8, (int)length)) != crc)
-        {
-            return false;
-        }
-
-        payloadLength = (int)length - 1;
-        type = (RecordType)record[8];
-        return true;
+        new SegmentHeader(_identity.StoreId, _appendSequence + 1, _options.Epoch).Write(segment.Pending.GetSpan(SegmentHeader.Size));
+        segment.Pending.Advance(SegmentHeader.Size);
+        segment.AppendOffset = SegmentHeader.Size;
+        segment.PendingRecordsStart = SegmentHeader.Size;
     }
 
     public void Dispose()
     {
-        _deferredTimer?.Dispose();
-        _stop.Cancel();
-        try
+        if (_attached)
         {
-            _committer?.Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException)
-        {
+            _attached = false;
+            _committer.Detach(this);
         }
 
+        _deferredTimer?.Dispose();
         lock (_gate)
         {
             foreach (var segment in _segments.Values)
