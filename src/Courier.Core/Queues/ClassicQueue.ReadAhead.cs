@@ -32,6 +32,18 @@ public sealed partial class ClassicQueue
     // Reused by the one read-ahead that runs at a time; handed over under the lock.
     private List<ReadAheadItem>? _readAheadBatch;
 
+    /// <summary>True while a read-ahead is queued or running (for tests).</summary>
+    internal bool IsReadingAhead
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _readAheadPending;
+            }
+        }
+    }
+
     /// <summary>Starts a read-ahead unless one is pending; called when delivery reaches an unloaded message.</summary>
     private void RequestReadAheadLocked()
     {
