@@ -82,8 +82,8 @@ public sealed partial class ClassicQueue : IQueue
 
     /// <summary>
     /// Ready messages kept in memory at the head of the queue: behind them, persistent messages are
-    /// always read back from the journal on delivery, and transient ones are written out to it
-    /// while memory is short.
+    /// always read back from the journal (ahead of delivery, outside the lock: see ReadAhead), and
+    /// transient ones are written out to it while memory is short.
     /// </summary>
     public const int KeptInMemoryWhilePaging = 1024;
 
