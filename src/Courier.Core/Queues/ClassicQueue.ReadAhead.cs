@@ -59,11 +59,10 @@ public sealed partial class ClassicQueue
     private void ReadAhead()
     {
         List<ReadAheadItem> batch;
-        bool more;
         lock (_gate)
         {
             batch = _readAheadBatch ??= [];
-            more = CollectUnloadedLocked(batch);
+            CollectUnloadedLocked(batch);
         }
 
         var failed = false;
@@ -97,27 +96,19 @@ public sealed partial class ClassicQueue
                 Resources?.AddMessageBytes(attached);
             }
 
-            // After a failure the message stays where it is, unloaded; the next dispatch from
-            // outside (a publish, an ack, new credit) tries again, rather than a retry loop here.
-            if (failed)
+            // After a failure the message stays where it is, unloaded; what was read before it is
+            // delivered, and the next dispatch from outside (a publish, new credit) tries again,
+            // rather than a retry loop here. Reading ahead continues only when delivery reaches an
+            // unloaded message: that keeps what is read but not yet delivered to one batch.
+            if (!failed || attached > 0)
             {
-                return;
+                DispatchLocked();
             }
-
-            if (more)
-            {
-                RequestReadAheadLocked();
-            }
-
-            DispatchLocked();
         }
     }
 
-    /// <summary>
-    /// Notes the first unloaded ready messages, in queue order, within the read-ahead's budget.
-    /// Returns true if more are unloaded than one read-ahead takes.
-    /// </summary>
-    private bool CollectUnloadedLocked(List<ReadAheadItem> batch)
+    /// <summary>Notes the first unloaded ready messages, in queue order, within the read-ahead's budget.</summary>
+    private void CollectUnloadedLocked(List<ReadAheadItem> batch)
     {
         foreach (var (queued, _) in _ready.UnorderedItems)
         {
@@ -136,9 +127,7 @@ public sealed partial class ClassicQueue
             take++;
         }
 
-        var more = take < batch.Count;
         batch.RemoveRange(take, batch.Count - take);
-        return more;
     }
 
     /// <summary>Reads a message back outside the lock; a failure is reported, returned, and leaves the message unloaded.</summary>

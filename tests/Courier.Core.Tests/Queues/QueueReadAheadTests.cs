@@ -63,6 +63,21 @@ public sealed class QueueReadAheadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_consumer_out_of_credit_leaves_the_rest_of_the_backlog_on_disk()
+    {
+        EnqueueStored(0, Keep + 600);
+        var sink = new RecordingSink(credit: Keep + 1);
+
+        _queue.AddConsumer(Consumer(sink));
+        await Wait.UntilAsync(() => _queue.MessageCount == 599, "the consumer took all its credit");
+        await ReadAheadDoneAsync();
+
+        // One batch was read (the consumer took the first of it); nothing reads on without a taker.
+        Assert.Equal(ClassicQueue.ReadAheadMessages, _store.Loads);
+        Assert.Equal((ClassicQueue.ReadAheadMessages - 1) * "m1025".Length, _resources.MessageBytes);
+    }
+
+    [Fact]
     public async Task A_load_held_by_the_disk_does_not_hold_the_queue_lock()
     {
         EnqueueStored(0, Keep * 2);
