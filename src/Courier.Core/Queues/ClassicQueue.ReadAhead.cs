@@ -80,20 +80,22 @@ public sealed partial class ClassicQueue
 
         lock (_gate)
         {
-            long attached = 0;
+            long bytes = 0;
+            var attached = 0;
             foreach (var item in batch)
             {
                 if (item.Body is { } body && IsUnchangedLocked(item.Queued, item.StoreId, item.Location))
                 {
-                    attached += item.Queued.Attach(body);
+                    bytes += item.Queued.Attach(body);
+                    attached++;
                 }
             }
 
             batch.Clear();
             _readAheadPending = false;
-            if (attached > 0)
+            if (bytes > 0)
             {
-                Resources?.AddMessageBytes(attached);
+                Resources?.AddMessageBytes(bytes);
             }
 
             // After a failure the message stays where it is, unloaded; what was read before it is
