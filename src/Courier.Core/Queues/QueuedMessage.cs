@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
 
@@ -46,7 +47,7 @@ public sealed class QueuedMessage
     /// The message. Only loaded messages are ever delivered or handed out, so this never reads the
     /// disk; asking for a message the queue has not read back yet is a bug.
     /// </summary>
-    public Message Message => _message ?? throw new InvalidOperationException($"message {StoreId} is not loaded; the queue reads it ahead of delivery");
+    public Message Message => _message ?? ThrowNotLoaded(StoreId);
 
     /// <summary>True when the message is in memory (always, unless the journal alone holds it).</summary>
     public bool IsLoaded => _message is not null;
@@ -77,6 +78,11 @@ public sealed class QueuedMessage
     public bool Redelivered { get; internal set; }
 
     public int DeliveryCount { get; internal set; }
+
+    // Out of line, so the getter on the delivery path stays small enough to inline.
+    [DoesNotReturn]
+    private static Message ThrowNotLoaded(long storeId) =>
+        throw new InvalidOperationException($"message {storeId} is not loaded; the queue reads it ahead of delivery");
 
     /// <summary>The message leaves its queue for good; a read-ahead still in flight for it must drop what it read.</summary>
     internal void MarkSettled() => IsSettled = true;

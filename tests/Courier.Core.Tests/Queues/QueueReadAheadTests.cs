@@ -48,6 +48,17 @@ public sealed class QueueReadAheadTests : IDisposable
     private Task ReadAheadDoneAsync() => Wait.UntilAsync(() => !_queue.IsReadingAhead, "the read-ahead finished");
 
     [Fact]
+    public void A_message_only_the_journal_holds_is_never_read_by_asking_for_it()
+    {
+        var stored = _store.AppendMessage(TestMessages.Create(body: "m0"), [7]);
+        var queued = new QueuedMessage(_store, stored.MessageId, stored.Location, sequence: 0, redelivered: false, pagedTransient: false);
+
+        Assert.False(queued.IsLoaded);
+        Assert.Throws<InvalidOperationException>(() => queued.Message);
+        Assert.Equal(0, _store.Loads);
+    }
+
+    [Fact]
     public async Task A_backlog_many_read_aheads_long_is_delivered_complete_in_order_and_read_once()
     {
         var total = (Keep * 3) + 17;
