@@ -65,17 +65,20 @@ public sealed partial class ClassicQueue
             CollectUnloadedLocked(batch);
         }
 
-        var failed = false;
-        for (var i = 0; i < batch.Count; i++)
+        Exception? failure = null;
+        var failedAt = -1;
+        for (var i = 0; i < batch.Count && failure is null; i++)
         {
             var item = batch[i];
-            if (TryLoad(item.Store, item.StoreId, item.Location, out var body) is not null)
+            failure = TryLoad(item.Store, item.StoreId, item.Location, out var body);
+            if (failure is null)
             {
-                failed = true;
-                break;
+                batch[i] = item with { Body = body };
             }
-
-            batch[i] = item with { Body = body };
+            else
+            {
+                failedAt = i;
+            }
         }
 
         lock (_gate)
@@ -91,6 +94,13 @@ public sealed partial class ClassicQueue
                 }
             }
 
+            // A read that failed because compaction moved the message (and deleted its old segment)
+            // or it was settled meanwhile is no failure: the next read-ahead finds it where it is now.
+            if (failure is not null && !IsUnchangedLocked(batch[failedAt].Queued, batch[failedAt].StoreId, batch[failedAt].Location))
+            {
+                failure = null;
+            }
+
             batch.Clear();
             _readAheadPending = false;
             if (bytes > 0)
@@ -102,10 +112,15 @@ public sealed partial class ClassicQueue
             // delivered, and the next dispatch from outside (a publish, new credit) tries again,
             // rather than a retry loop here. Reading ahead continues only when delivery reaches an
             // unloaded message: that keeps what is read but not yet delivered to one batch.
-            if (!failed || attached > 0)
+            if (failure is null || attached > 0)
             {
                 DispatchLocked();
             }
+        }
+
+        if (failure is not null)
+        {
+            Resources?.ReportLoadFailed(failure);
         }
     }
 
@@ -132,8 +147,8 @@ public sealed partial class ClassicQueue
         batch.RemoveRange(take, batch.Count - take);
     }
 
-    /// <summary>Reads a message back outside the lock; a failure is reported, returned, and leaves the message unloaded.</summary>
-    private Exception? TryLoad(IMessageStore store, long storeId, StoredLocation location, out Message? body)
+    /// <summary>Reads a message back outside the lock; a failure is returned and leaves the message unloaded.</summary>
+    private static Exception? TryLoad(IMessageStore store, long storeId, StoredLocation location, out Message? body)
     {
         try
         {
@@ -144,7 +159,6 @@ public sealed partial class ClassicQueue
         {
             // Whatever the store throws (failed, I/O error, a segment compaction just deleted),
             // it must not escape a thread-pool item and take the broker down.
-            Resources?.ReportLoadFailed(e);
             body = null;
             return e;
         }
@@ -187,19 +201,25 @@ public sealed partial class ClassicQueue
                 (store, storeId, location) = (head.Store!, head.StoreId, head.Location);
             }
 
-            if (TryLoad(store, storeId, location, out var body) is { } failure)
-            {
-                // basic.get fails; the message stays at the head for the next try.
-                throw new StoreFailedException($"could not read message {storeId} back from the journal", failure);
-            }
-
+            var failure = TryLoad(store, storeId, location, out var body);
             lock (_gate)
             {
-                if (IsUnchangedLocked(head, storeId, location))
+                if (!IsUnchangedLocked(head, storeId, location))
+                {
+                    // Taken, settled or moved meanwhile (a failed read of a moved message included): look again.
+                    continue;
+                }
+
+                if (failure is null)
                 {
                     Resources?.AddMessageBytes(head.Attach(body!));
+                    continue;
                 }
             }
+
+            // basic.get fails; the message stays at the head for the next try.
+            Resources?.ReportLoadFailed(failure);
+            throw new StoreFailedException($"could not read message {storeId} back from the journal", failure);
         }
     }
 

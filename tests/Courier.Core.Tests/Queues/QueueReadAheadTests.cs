@@ -43,6 +43,27 @@ public sealed class QueueReadAheadTests : IDisposable
 
     private QueueConsumer Consumer(RecordingSink sink) => new("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New());
 
+    /// <summary>What compaction does to the holders of messages it copied forward: points them at segment 2.</summary>
+    private void MoveToSegment2(long firstId, long lastId)
+    {
+        var holder = (IJournalHolder)_queue;
+        var moved = new Dictionary<long, StoredLocation>();
+        for (var id = firstId; id <= lastId; id++)
+        {
+            moved[id] = new StoredLocation(2, (int)id, 1);
+        }
+
+        holder.EnterLock();
+        try
+        {
+            holder.MoveLocked(1, moved);
+        }
+        finally
+        {
+            holder.ExitLock();
+        }
+    }
+
     private Task DrainedAsync() => Wait.UntilAsync(() => _queue.MessageCount == 0, "the queue delivered everything");
 
     private Task ReadAheadDoneAsync() => Wait.UntilAsync(() => !_queue.IsReadingAhead, "the read-ahead finished");
@@ -194,22 +215,35 @@ public sealed class QueueReadAheadTests : IDisposable
         _queue.AddConsumer(Consumer(sink));
         await Wait.ForAsync(_store.LoadStarted, "a read of the backlog");
 
-        // What compaction does to the holders of a segment it copies forward.
-        var holder = (IJournalHolder)_queue;
-        var moved = new Dictionary<long, StoredLocation>();
-        for (var id = Keep + 1; id <= Keep + 5; id++)
-        {
-            moved[id] = new StoredLocation(2, id, 1);
-        }
-
-        holder.EnterLock();
-        holder.MoveLocked(1, moved);
-        holder.ExitLock();
+        MoveToSegment2(Keep + 1, Keep + 5);
         _store.Release();
         await DrainedAsync();
 
         Assert.Equal(Bodies(0, Keep + 5), sink.Bodies);
         Assert.Equal(10, _store.Loads); // the five read from the old place were dropped and read again
+        Assert.Equal(0, _resources.MessageBytes);
+    }
+
+    [Fact]
+    public async Task A_read_that_fails_because_compaction_moved_the_message_is_retried_not_reported()
+    {
+        var failures = 0;
+        _resources.LoadFailed += _ => Interlocked.Increment(ref failures);
+        EnqueueStored(0, Keep + 5);
+        _store.Hold();
+        var sink = new RecordingSink();
+        _queue.AddConsumer(Consumer(sink));
+        await Wait.ForAsync(_store.LoadStarted, "a read of the backlog");
+
+        // The held read is of a segment compaction copies forward and deletes meanwhile.
+        _store.FailNextLoad();
+        MoveToSegment2(Keep + 1, Keep + 5);
+        _store.Release();
+        await DrainedAsync();
+
+        Assert.Equal(Bodies(0, Keep + 5), sink.Bodies);
+        Assert.Equal(1, _store.Failures);
+        Assert.Equal(0, failures);
         Assert.Equal(0, _resources.MessageBytes);
     }
 

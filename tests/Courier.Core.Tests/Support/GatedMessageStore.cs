@@ -14,6 +14,7 @@ internal sealed class GatedMessageStore : IMessageStore, IDisposable
     private readonly ManualResetEventSlim _gate = new(initialState: true);
     private readonly TaskCompletionSource _loadStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _loading;
+    private int _failNext;
 
     public int Loads => _inner.Loads;
 
@@ -33,6 +34,9 @@ internal sealed class GatedMessageStore : IMessageStore, IDisposable
     public bool FailLoads { get; set; }
 
     public bool IsFailed => false;
+
+    /// <summary>The next load to pass the gate throws, as a read of a segment compaction just deleted would.</summary>
+    public void FailNextLoad() => Volatile.Write(ref _failNext, 1);
 
     public void Hold() => _gate.Reset();
 
@@ -68,7 +72,7 @@ internal sealed class GatedMessageStore : IMessageStore, IDisposable
                 throw new TimeoutException("the test never released the load");
             }
 
-            if (FailLoads)
+            if (FailLoads || Interlocked.Exchange(ref _failNext, 0) == 1)
             {
                 Interlocked.Increment(ref Failures);
                 throw new IOException("the disk failed (test)");
