@@ -3,6 +3,7 @@ using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
+using Courier.IntegrationTests.Infrastructure;
 
 namespace Courier.Core.Tests.Queues;
 
@@ -20,8 +21,11 @@ public sealed class QueuePagingTests
         queue.Enqueue(message, store.AppendMessage(message, [7]));
     }
 
+    /// <summary>Paged messages are delivered by read-ahead on the thread pool: wait until the queue is empty.</summary>
+    private static Task DrainedAsync(ClassicQueue queue) => Wait.UntilAsync(() => queue.MessageCount == 0, "the queue delivered everything");
+
     [Fact]
-    public void A_persistent_backlog_holds_only_the_head_in_memory_and_delivers_in_order()
+    public async Task A_persistent_backlog_holds_only_the_head_in_memory_and_delivers_in_order()
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
@@ -37,6 +41,7 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        await DrainedAsync(queue);
 
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), sink.Bodies);
         Assert.True(store.Loads >= total - Keep, $"paged messages are read back from the store ({store.Loads} loads)");
@@ -70,7 +75,7 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
-    public void Restored_messages_come_back_in_order_and_delivered_ones_are_redelivered()
+    public async Task Restored_messages_come_back_in_order_and_delivered_ones_are_redelivered()
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
@@ -85,6 +90,7 @@ public sealed class QueuePagingTests
         queue.Restore(store, recovered);
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        await DrainedAsync(queue);
 
         Assert.Equal(Enumerable.Range(0, Keep + 10).Select(i => $"r{i}"), sink.Bodies);
         Assert.True(sink.Delivered[0].Redelivered);
@@ -92,7 +98,7 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
-    public void Transient_messages_are_paged_once_memory_is_short_and_keep_their_order()
+    public async Task Transient_messages_are_paged_once_memory_is_short_and_keep_their_order()
     {
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { MemoryHighWatermark = 2 * Keep * 2, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
@@ -107,12 +113,13 @@ public sealed class QueuePagingTests
         Assert.False(resources.IsBlocked, "paging kept memory under the watermark");
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        await DrainedAsync(queue);
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
 
     [Fact]
-    public void A_transient_backlog_past_the_per_queue_limit_is_paged_without_memory_pressure()
+    public async Task A_transient_backlog_past_the_per_queue_limit_is_paged_without_memory_pressure()
     {
         var store = new InMemoryMessageStore();
         var limit = Keep * 2;
@@ -131,12 +138,13 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        await DrainedAsync(queue);
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
 
     [Fact]
-    public void An_empty_transient_message_behind_a_paged_backlog_keeps_its_place()
+    public async Task An_empty_transient_message_behind_a_paged_backlog_keeps_its_place()
     {
         // Paging an empty body frees no bytes: it must still count as paged, or it would overtake.
         var store = new InMemoryMessageStore();
@@ -151,6 +159,7 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        await DrainedAsync(queue);
         Assert.Equal([.. Enumerable.Range(0, Keep * 2).Select(i => $"{i:D4}"), ""], sink.Bodies);
     }
 
