@@ -1,7 +1,6 @@
 using Courier.Core.Queues;
 using Courier.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace Courier.IntegrationTests;
 
@@ -29,45 +28,6 @@ public sealed class BacklogTests
         Assert.True(peak <= (ClassicQueue.KeptInMemoryWhilePaging + 1) * (long)BodySize, $"peak {peak} bytes held in memory");
         await DrainInOrderAsync(channel, count);
         Assert.Equal(0, resources.MessageBytes);
-    }
-
-    [Fact]
-    public async Task A_consumer_of_a_persistent_backlog_gets_every_message_in_order_as_the_journal_is_read_ahead()
-    {
-        await using var broker = await TestBroker.StartAsync();
-        var resources = broker.Host.Broker.Resources;
-        await using var connection = await broker.ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await channel.QueueDeclareAsync("backlog", durable: true, exclusive: false, autoDelete: false);
-
-        // Several heads' worth: most of it is read back from the journal, a read-ahead at a time.
-        var count = ClassicQueue.KeptInMemoryWhilePaging * 4;
-        await PublishAsync(channel, count, persistent: true, () => resources.MessageBytes);
-
-        await using var consuming = await connection.CreateChannelAsync();
-        await consuming.BasicQosAsync(0, 50, global: false);
-        var received = new List<int>(count);
-        var consumer = new AsyncEventingBasicConsumer(consuming);
-        consumer.ReceivedAsync += async (_, delivery) =>
-        {
-            var body = delivery.Body.Span;
-            Assert.Equal(BodySize, body.Length);
-            lock (received)
-            {
-                received.Add(BitConverter.ToInt32(body));
-            }
-
-            await consuming.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-        };
-        await consuming.BasicConsumeAsync("backlog", autoAck: false, consumer);
-
-        await Wait.UntilAsync(() => { lock (received) { return received.Count == count; } }, "every message was consumed", TimeSpan.FromSeconds(60));
-        lock (received)
-        {
-            Assert.Equal(Enumerable.Range(0, count), received);
-        }
-
-        await Wait.UntilAsync(() => resources.MessageBytes == 0, "acknowledged bodies left memory");
     }
 
     [Fact]

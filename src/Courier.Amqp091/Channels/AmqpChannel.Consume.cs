@@ -3,7 +3,6 @@ using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Queues;
 using Courier.Core.Security;
-using Courier.Core.Storage;
 
 namespace Courier.Amqp091.Channels;
 
@@ -129,19 +128,7 @@ internal sealed partial class AmqpChannel
         var queueName = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queueName);
         var queue = VirtualHost.GetQueue(queueName, Owner);
-        int remaining;
-        QueuedMessage? queued;
-        try
-        {
-            remaining = queue.TryGet(method.NoAck, out queued);
-        }
-        catch (StoreFailedException e)
-        {
-            // The head could not be read back from the journal; it stays queued. Answered as the
-            // publish path answers a failed store: 541, closing this connection and no other.
-            throw new AmqpProtocolException(AmqpConstants.InternalError, "a message could not be read back from the message store", e);
-        }
-
+        var remaining = queue.TryGet(method.NoAck, out var queued);
         if (queued is null)
         {
             Write(new BasicGetEmpty());

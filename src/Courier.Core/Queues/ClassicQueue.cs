@@ -82,8 +82,8 @@ public sealed partial class ClassicQueue : IQueue
 
     /// <summary>
     /// Ready messages kept in memory at the head of the queue: behind them, persistent messages are
-    /// always read back from the journal (ahead of delivery, outside the lock: see ReadAhead), and
-    /// transient ones are written out to it while memory is short.
+    /// always read back from the journal on delivery, and transient ones are written out to it
+    /// while memory is short.
     /// </summary>
     public const int KeptInMemoryWhilePaging = 1024;
 
@@ -225,8 +225,21 @@ public sealed partial class ClassicQueue : IQueue
     }
 
     /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
-    /// <exception cref="StoreFailedException">The head could not be read back from the journal; it stays queued.</exception>
-    public int TryGet(bool autoSettle, out QueuedMessage? message) => TryGetReadingAhead(autoSettle, out message);
+    public int TryGet(bool autoSettle, out QueuedMessage? message)
+    {
+        lock (_gate)
+        {
+            RefillLocked();
+            if (!_ready.TryDequeue(out message, out _))
+            {
+                return 0;
+            }
+
+            OnDeliveredLocked(message, autoSettle);
+            UpdateFlowLocked();
+            return _ready.Count + (int)_paged.Count;
+        }
+    }
 
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
     public void Dispatch()
@@ -376,13 +389,6 @@ public sealed partial class ClassicQueue : IQueue
         while (_consumers.Count > 0 && (_ready.Count > 0 || RefillLocked()))
         {
             var message = _ready.Peek();
-            if (!message.IsLoaded)
-            {
-                // Order first: wait for this one to be read back rather than deliver past it.
-                RequestReadAheadLocked();
-                break;
-            }
-
             var count = _consumers.Count;
             var delivered = false;
             for (var i = 0; i < count; i++)
@@ -443,7 +449,6 @@ public sealed partial class ClassicQueue : IQueue
     /// <summary>The message leaves this queue for good: release its memory and record it in the journal.</summary>
     private void RecordSettled(QueuedMessage message)
     {
-        message.MarkSettled();
         if (message.MemoryBytes > 0)
         {
             Resources?.RemoveMessageBytes(message.MemoryBytes);

@@ -64,8 +64,6 @@ public interface IQueue : IBindingDestination
     void Restore(IMessageStore store, IReadOnlyList<RecoveredMessage> messages);
 
     /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
-    /// <remarks>May read the head back from the journal first, never under the queue's lock.</remarks>
-    /// <exception cref="StoreFailedException">The head could not be read back; it stays queued.</exception>
     int TryGet(bool autoSettle, out QueuedMessage? message);
 
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
 
@@ -9,8 +8,7 @@ namespace Courier.Core.Queues;
 /// routed to; this small record is per queue and carries the queue's order (<see cref="Sequence"/>),
 /// whether the message was delivered before, and, when the journal holds the message, where.
 /// A message may be held in memory, or only in the journal (recovered at startup, or paged out
-/// when memory ran short): then the queue reads it back ahead of delivery, outside its lock, and
-/// attaches it here (<see cref="IsLoaded"/>); nothing here ever touches the disk.
+/// when memory ran short): then it is read back from disk each time it is delivered.
 /// </summary>
 /// <remarks>Mutable state changes only under the owning queue's lock.</remarks>
 public sealed class QueuedMessage
@@ -43,17 +41,8 @@ public sealed class QueuedMessage
         IsPagedTransient = pagedTransient;
     }
 
-    /// <summary>
-    /// The message. Only loaded messages are ever delivered or handed out, so this never reads the
-    /// disk; asking for a message the queue has not read back yet is a bug.
-    /// </summary>
-    public Message Message => _message ?? ThrowNotLoaded(StoreId);
-
-    /// <summary>True when the message is in memory (always, unless the journal alone holds it).</summary>
-    public bool IsLoaded => _message is not null;
-
-    /// <summary>True once the message has left its queue for good (settled, purged, the queue deleted).</summary>
-    internal bool IsSettled { get; private set; }
+    /// <summary>The message, read from the journal if it is not held in memory.</summary>
+    public Message Message => _message ?? Store!.Load(StoreId, Location);
 
     /// <summary>Position in the queue's order; requeued messages go back to it.</summary>
     public long Sequence { get; }
@@ -78,21 +67,6 @@ public sealed class QueuedMessage
     public bool Redelivered { get; internal set; }
 
     public int DeliveryCount { get; internal set; }
-
-    // Out of line, so the getter on the delivery path stays small enough to inline.
-    [DoesNotReturn]
-    private static Message ThrowNotLoaded(long storeId) =>
-        throw new InvalidOperationException($"message {storeId} is not loaded; the queue reads it ahead of delivery");
-
-    /// <summary>The message leaves its queue for good; a read-ahead still in flight for it must drop what it read.</summary>
-    internal void MarkSettled() => IsSettled = true;
-
-    /// <summary>Attaches the message read back from the journal; returns the bytes it now holds in memory.</summary>
-    internal int Attach(Message message)
-    {
-        _message = message;
-        return message.Body.Length;
-    }
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
     internal void MoveTo(StoredLocation location) => Location = location;

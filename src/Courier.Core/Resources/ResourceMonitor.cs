@@ -48,14 +48,6 @@ public sealed class ResourceMonitor : IDisposable
     /// <summary>Raised when held message bytes cross the paging threshold upwards; queues should page out.</summary>
     public event Action? PagingNeeded;
 
-    /// <summary>
-    /// Raised when a queue could not read a paged message back from the journal (the message stays
-    /// queued, unloaded, and is tried again later); for logging.
-    /// </summary>
-    public event Action<Exception>? LoadFailed;
-
-    internal void ReportLoadFailed(Exception exception) => LoadFailed?.Invoke(exception);
-
     public long MessageBytes => Interlocked.Read(ref _messageBytes);
 
     /// <summary><see cref="ResourceLimits.QueueReadyInMemory"/>; 0 when there is none.</summary>

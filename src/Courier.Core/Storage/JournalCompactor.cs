@@ -1,4 +1,3 @@
-using Courier.Core.Messages;
 using Courier.Core.Queues;
 using Courier.Core.VirtualHosts;
 
@@ -83,7 +82,7 @@ internal static class JournalCompactor
             var moved = new Dictionary<long, StoredLocation>(found.Count);
             foreach (var candidate in found.Values)
             {
-                var message = LoadForCompaction(store, candidate);
+                var message = store.Load(candidate.MessageId, candidate.Location);
                 var queueIds = new int[candidate.Holders.Count];
                 for (var i = 0; i < queueIds.Length; i++)
                 {
@@ -117,12 +116,4 @@ internal static class JournalCompactor
             }
         }
     }
-
-    /// <summary>
-    /// Reads a message to copy it forward, with the holders' locks held. This is the one read of
-    /// the journal under queue locks, on purpose: the copy and the repointing of every holder must
-    /// be one step, and compaction is not the delivery path (delivery reads ahead outside the lock).
-    /// </summary>
-    private static Message LoadForCompaction(IMessageStore store, RelocationCandidate candidate) =>
-        store.Load(candidate.MessageId, candidate.Location);
 }

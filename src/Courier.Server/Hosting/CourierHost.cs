@@ -216,7 +216,6 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.TruncatedBytes);
         _app.Lifetime.ApplicationStopped.Register(_store.Dispose);
         Broker.CompactionFailed += e => ServerLog.CompactionFailed(logger, e);
-        Broker.Resources.LoadFailed += e => ServerLog.MessageLoadFailed(logger, e);
         Broker.StartCompaction(_app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10));
         _app.Lifetime.ApplicationStopping.Register(Broker.StopCompaction);
 

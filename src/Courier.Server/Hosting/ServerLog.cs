@@ -17,9 +17,6 @@ internal static partial class ServerLog
     [LoggerMessage(10005, LogLevel.Warning, "Journal compaction failed; the segments it was working on stay until the next run")]
     public static partial void CompactionFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(10006, LogLevel.Error, "A queue could not read a paged message back from the journal; it stays queued and is tried again on the next delivery")]
-    public static partial void MessageLoadFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
 }

@@ -3,7 +3,6 @@ using Courier.Core.Sessions;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
-using Courier.IntegrationTests.Infrastructure;
 
 namespace Courier.Core.Tests.Queues;
 
@@ -21,11 +20,8 @@ public sealed class QueuePagingTests
         queue.Enqueue(message, store.AppendMessage(message, [7]));
     }
 
-    /// <summary>Paged messages are delivered by read-ahead on the thread pool: wait until the queue is empty.</summary>
-    private static Task DrainedAsync(ClassicQueue queue) => Wait.UntilAsync(() => queue.MessageCount == 0, "the queue delivered everything");
-
     [Fact]
-    public async Task A_persistent_backlog_holds_only_the_head_in_memory_and_delivers_in_order()
+    public void A_persistent_backlog_holds_only_the_head_in_memory_and_delivers_in_order()
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
@@ -41,7 +37,6 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
-        await DrainedAsync(queue);
 
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), sink.Bodies);
         Assert.True(store.Loads >= total - Keep, $"paged messages are read back from the store ({store.Loads} loads)");
@@ -75,7 +70,7 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
-    public async Task Restored_messages_come_back_in_order_and_delivered_ones_are_redelivered()
+    public void Restored_messages_come_back_in_order_and_delivered_ones_are_redelivered()
     {
         var store = new InMemoryMessageStore();
         using var resources = ResourceMonitor.Unlimited();
@@ -90,7 +85,6 @@ public sealed class QueuePagingTests
         queue.Restore(store, recovered);
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
-        await DrainedAsync(queue);
 
         Assert.Equal(Enumerable.Range(0, Keep + 10).Select(i => $"r{i}"), sink.Bodies);
         Assert.True(sink.Delivered[0].Redelivered);
@@ -98,7 +92,7 @@ public sealed class QueuePagingTests
     }
 
     [Fact]
-    public async Task Transient_messages_are_paged_once_memory_is_short_and_keep_their_order()
+    public void Transient_messages_are_paged_once_memory_is_short_and_keep_their_order()
     {
         var store = new InMemoryMessageStore();
         using var resources = new ResourceMonitor(new ResourceLimits { MemoryHighWatermark = 2 * Keep * 2, DiskFreeLimit = 0 }, TimeProvider.System, diskFree: null);
@@ -113,13 +107,12 @@ public sealed class QueuePagingTests
         Assert.False(resources.IsBlocked, "paging kept memory under the watermark");
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
-        await DrainedAsync(queue);
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
 
     [Fact]
-    public async Task A_transient_backlog_past_the_per_queue_limit_is_paged_without_memory_pressure()
+    public void A_transient_backlog_past_the_per_queue_limit_is_paged_without_memory_pressure()
     {
         var store = new InMemoryMessageStore();
         var limit = Keep * 2;
@@ -138,13 +131,12 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
-        await DrainedAsync(queue);
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i % 100:D2}"), sink.Bodies);
         Assert.Equal(0, resources.MessageBytes);
     }
 
     [Fact]
-    public async Task An_empty_transient_message_behind_a_paged_backlog_keeps_its_place()
+    public void An_empty_transient_message_behind_a_paged_backlog_keeps_its_place()
     {
         // Paging an empty body frees no bytes: it must still count as paged, or it would overtake.
         var store = new InMemoryMessageStore();
@@ -159,7 +151,6 @@ public sealed class QueuePagingTests
 
         var sink = new RecordingSink();
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
-        await DrainedAsync(queue);
         Assert.Equal([.. Enumerable.Range(0, Keep * 2).Select(i => $"{i:D4}"), ""], sink.Bodies);
     }
 
