@@ -19,7 +19,7 @@ public abstract partial class JournalStoreContract
         var message = new Message(exchange, routingKey, new MessageProperties { Persistence = DeliveryPersistence.Persistent }, SampleMessages.Body(1, 10));
 
         var stored = Store.AppendMessage(message, [1]);
-        await AwaitDurable(stored.CommitPosition);
+        await AwaitDurable(stored.CommitSequence);
         var recovery = Restart();
 
         var recovered = Assert.Single(recovery.Queues[1]);
@@ -49,7 +49,7 @@ public abstract partial class JournalStoreContract
         // Nothing of the refused message was appended: it took no id and nothing of it comes back.
         var next = Store.AppendMessage(SampleMessages.Plain(2), [1]);
         Assert.Equal(first.MessageId + 1, next.MessageId);
-        await AwaitDurable(next.CommitPosition);
+        await AwaitDurable(next.CommitSequence);
         var recovery = Restart();
         Assert.Equal([first.MessageId, next.MessageId], recovery.Queues[1].Select(m => m.MessageId));
     }
