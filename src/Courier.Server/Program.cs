@@ -13,10 +13,10 @@ catch (Exception e) when (e is System.Net.Sockets.SocketException
     Console.Error.WriteLine($"courier: {e.Message}");
     return 1;
 }
-catch (Courier.Storage.Journal.StoreFormatException e)
+catch (Exception e) when (e is Courier.Storage.Journal.StoreFormatException or Courier.Storage.Directories.DataDirectoryInUseException)
 {
-    // The data directory is from a newer build, or its header is damaged: refuse in one line
-    // rather than misread it.
+    // The data directory is from a newer build, its header is damaged, or another broker is using
+    // it: refuse in one line rather than misread it or write under the other broker.
     Console.Error.WriteLine($"courier: {e.Message}");
     return 1;
 }

@@ -6,6 +6,7 @@ using Courier.Core.Storage;
 using Courier.Storage;
 using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
+using Courier.Storage.Directories;
 using Courier.Storage.Journal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ public sealed class CourierHost : IAsyncDisposable
     private readonly WebApplication _app;
 
     private readonly JournalMessageStore _store;
+    private DataDirectoryLock? _dataLock;
 
     private CourierHost(WebApplication app, IReadOnlyList<ProtocolListener> listeners, Broker broker, JournalMessageStore store, ServerOptions options)
     {
@@ -204,6 +206,9 @@ public sealed class CourierHost : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Server");
 
+        // Before anything reads or upgrades the journal: one broker per data directory.
+        _dataLock ??= DataDirectoryLock.Acquire(dataDir);
+
         // Recover before listening: clients see the broker only as it was when it stopped.
         StoreRecovery? recovery = _store.Recover();
         Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
@@ -214,7 +219,11 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Segments,
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
-        _app.Lifetime.ApplicationStopped.Register(_store.Dispose);
+        _app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            _store.Dispose();
+            ReleaseDataDirectory();
+        });
         Broker.CompactionFailed += e => ServerLog.CompactionFailed(logger, e);
         Broker.StartCompaction(_app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10));
         _app.Lifetime.ApplicationStopping.Register(Broker.StopCompaction);
@@ -246,7 +255,10 @@ public sealed class CourierHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        ReleaseDataDirectory();
     }
+
+    private void ReleaseDataDirectory() => Interlocked.Exchange(ref _dataLock, null)?.Dispose();
 
     private static string FindConfigFile(string[] args)
     {
