@@ -51,6 +51,14 @@ public sealed partial class SegmentLog
             }
             else
             {
+                if (headerless is not null)
+                {
+                    // Only the newest segments can lack a header (created just before a crash);
+                    // one followed by a written segment is damage, and numbering it anew would
+                    // put its sequence numbers out of order.
+                    throw new StoreFormatException($"journal segment {headerless[0].Id} is shorter than its header but segment {id} after it is written; the journal is damaged, refusing to start");
+                }
+
                 var header = SegmentHeader.Read(data, $"journal segment {id}");
                 if (header.StoreId != _identity.StoreId)
                 {

@@ -56,6 +56,36 @@ public sealed class StoreFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task A_segment_shorter_than_its_header_with_written_segments_after_it_is_refused()
+    {
+        // 1. Several segments, each with messages.
+        var device = new MemoryJournalDevice();
+        using (var store = Open(device, CommitPolicy.Always, out _, segmentSize: 256))
+        {
+            long last = 0;
+            for (var i = 1; i <= 8; i++)
+            {
+                last = store.AppendMessage(SampleMessages.Plain(i), [1]).CommitSequence;
+            }
+
+            await AwaitDurable(store, last);
+        }
+
+        Assert.True(device.ListSegments().Count >= 3);
+
+        // 2. A segment in the middle loses its header: only the newest ones may lack one.
+        using (var middle = device.Open(device.ListSegments()[1]))
+        {
+            middle.Truncate(10);
+        }
+
+        // 3. Refused, not renumbered.
+        var refused = Assert.Throws<StoreFormatException>(() => Open(device, CommitPolicy.Always, out _, segmentSize: 256));
+        Assert.Contains("damaged", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+    }
+
+    [Fact]
     public async Task A_store_id_from_a_newer_format_or_damaged_is_refused()
     {
         var device = await DeviceWithOneMessageAsync();
