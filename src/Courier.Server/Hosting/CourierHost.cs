@@ -149,7 +149,10 @@ public sealed class CourierHost : IAsyncDisposable
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
             new FileDefinitionStore(dataDir),
-            services.GetRequiredService<ResourceMonitor>()));
+            services.GetRequiredService<ResourceMonitor>())
+        {
+            Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);
         Protocols.Register(listeners, options);
