@@ -59,16 +59,18 @@ public sealed partial class ClassicQueue : IQueue
 
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
-        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources, arguments: null, host: null)
+        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources, arguments: null, host: null, clock: null)
     {
     }
 
     /// <param name="arguments">The declare arguments, parsed and validated; null parses <paramref name="definition"/>'s.</param>
     /// <param name="host">Where dead letters are published and who deletes an expired queue; null: messages are dropped instead, and the queue never expires.</param>
+    /// <param name="clock">The clock of message and queue expiry; null: the system's.</param>
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources,
-        QueueArguments? arguments, IQueueHost? host)
+        QueueArguments? arguments, IQueueHost? host, TimeProvider? clock = null)
     {
+        Clock = clock ?? TimeProvider.System;
         Resources = resources;
         Name = name;
         VirtualHost = virtualHost;
@@ -86,6 +88,9 @@ public sealed partial class ClassicQueue : IQueue
 
     /// <summary>Where dead letters go and who deletes the queue when it expires.</summary>
     public IQueueHost? Host { get; }
+
+    /// <summary>The clock message TTLs and <c>x-expires</c> run on.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>A total order over queues, for taking several queues' locks without deadlock (compaction).</summary>
     long IJournalHolder.LockOrder => _lockOrder;
