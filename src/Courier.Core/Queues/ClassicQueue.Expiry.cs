@@ -31,7 +31,8 @@ public sealed partial class ClassicQueue
     private long NowMs() => Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The deadline of a message arriving now (0: none).</summary>
-    private long ExpiryOf(Messages.Message message) => ExpiryFrom(NowMs(), message);
+    private long ExpiryOf(Messages.Message message) =>
+        Arguments.MessageTtl is null && message.Properties.ExpiryMilliseconds is null ? 0 : ExpiryFrom(NowMs(), message);
 
     private long ExpiryFrom(long arrived, Messages.Message message)
     {

@@ -39,6 +39,9 @@ public sealed partial class ClassicQueue : IQueue
     private static long s_lockOrder;
     private readonly long _lockOrder = Interlocked.Increment(ref s_lockOrder);
     private int _nextConsumer;
+
+    // True once consumers of different priorities have been seen: dispatch then looks for groups.
+    private bool _consumerPriorities;
     private long _nextSequence;
     private int _unsettled;
 
@@ -567,7 +570,7 @@ public sealed partial class ClassicQueue : IQueue
         while (groupStart < count)
         {
             var priority = _consumers[groupStart].Priority;
-            var groupEnd = groupStart + 1;
+            var groupEnd = _consumerPriorities ? groupStart + 1 : count;
             while (groupEnd < count && _consumers[groupEnd].Priority == priority)
             {
                 groupEnd++;
@@ -607,6 +610,7 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         _consumers.Insert(at, consumer);
+        _consumerPriorities |= consumer.Priority != _consumers[0].Priority;
         if (_nextConsumer >= at && at < _consumers.Count - 1)
         {
             _nextConsumer++;
