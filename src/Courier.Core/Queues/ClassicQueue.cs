@@ -196,7 +196,7 @@ public sealed partial class ClassicQueue : IQueue
                 accepted = false;
                 if (Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
-                    AddDeadLocked(new QueuedMessage(message, 0), DeathReason.MaxLength);
+                    DeadLetterRefusedLocked(message);
                 }
             }
             else
@@ -210,6 +210,14 @@ public sealed partial class ClassicQueue : IQueue
 
         PublishDeadLetters(dead);
         return accepted;
+    }
+
+    /// <summary>Dead-letters a message this queue refused; its bytes count until the letter is out, like any queued message's.</summary>
+    private void DeadLetterRefusedLocked(Message message)
+    {
+        var refused = new QueuedMessage(message, 0);
+        Resources?.AddMessageBytes(refused.MemoryBytes);
+        AddDeadLocked(refused, DeathReason.MaxLength);
     }
 
     private void EnqueueTransientLocked(Message message)
@@ -253,13 +261,12 @@ public sealed partial class ClassicQueue : IQueue
                 // counted memory), after the dead letter is published when there is one.
                 var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
                 gone.PageOut();
+                RecordSettled(gone);
                 if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
-                    AddDeadLocked(gone, DeathReason.MaxLength);
-                }
-                else
-                {
-                    RecordSettled(gone);
+                    // The publisher is nacked, so nothing was promised: the copy dead-lettered is
+                    // the one in memory, and the journal's reference is released at once.
+                    DeadLetterRefusedLocked(message);
                 }
 
                 accepted = !refused;

@@ -12,7 +12,8 @@ namespace Courier.Core.Tests.Queues;
 /// <summary>
 /// Priorities, TTL, a length limit, dead-lettering and requeues together, in any order: no
 /// delivery is of an expired or already dropped message, and every message published is accounted
-/// for exactly once (acknowledged, dead-lettered, or still in the queue).
+/// for exactly once (acknowledged, dead-lettered, refused, or still in the queue), with the
+/// queue's memory accounting balanced at the end.
 /// </summary>
 public class QueueFeaturesPropertyTests
 {
@@ -28,14 +29,17 @@ public class QueueFeaturesPropertyTests
             MaxLength = history.MaxLength,
             DeadLetterExchange = "dlx",
             DeliveryLimit = history.DeliveryLimit,
+            Overflow = history.Overflow,
         };
-        var queue = new ClassicQueue("q", "/", new QueueDefinition(), null, 0, null, null, arguments, host, clock);
+        var resources = Courier.Core.Resources.ResourceMonitor.Unlimited();
+        var queue = new ClassicQueue("q", "/", new QueueDefinition(), null, 0, null, resources, arguments, host, clock);
         var sink = new RecordingSink(credit: 0);
         queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: false, exclusive: false, TestSessions.New()));
 
         var deadlines = new Dictionary<string, long>();
         var outstanding = new List<QueuedMessage>();
         var acked = new HashSet<string>();
+        var refused = new List<string>();
         var published = 0;
         var checkedDeliveries = 0;
         foreach (var step in history.Steps)
@@ -48,7 +52,12 @@ public class QueueFeaturesPropertyTests
                     long? own = step.Ttl >= 0 ? step.Ttl : null;
                     var ttl = Min(own, history.QueueTtl);
                     deadlines[id] = ttl is { } t ? now + t : long.MaxValue;
-                    queue.Enqueue(new Message("x", "q", new MessageProperties { Priority = (byte)step.Value, ExpiryMilliseconds = own }, Encoding.UTF8.GetBytes(id)));
+                    if (!queue.Enqueue(new Message("x", "q", new MessageProperties { Priority = (byte)step.Value, ExpiryMilliseconds = own }, Encoding.UTF8.GetBytes(id)))
+                        && history.Overflow == OverflowBehaviour.RejectPublish)
+                    {
+                        refused.Add(id);
+                    }
+
                     break;
                 case QueueStepKind.Advance:
                     clock.Advance(TimeSpan.FromMilliseconds(step.Value));
@@ -88,10 +97,18 @@ public class QueueFeaturesPropertyTests
         sink.Credit = int.MaxValue;
         queue.Dispatch();
         var remaining = sink.Delivered.Skip(checkedDeliveries).Select(m => m.BodyText()).ToList();
-        var all = acked.Concat(outstanding.Select(m => m.BodyText())).Concat(remaining).Concat(host.Dead.Select(d => d.Id)).ToList();
+        var all = acked.Concat(outstanding.Select(m => m.BodyText())).Concat(remaining).Concat(host.Dead.Select(d => d.Id)).Concat(refused).ToList();
         Assert.Equal(published, all.Count);
         Assert.Equal(published, all.Distinct().Count());
         Assert.All(host.Dead, d => Assert.Contains(d.Reason, new[] { DeathReason.Expired, DeathReason.MaxLength, DeathReason.Rejected, DeathReason.DeliveryLimit }));
+
+        // Memory accounting balances: once everything is settled, no message bytes are counted.
+        foreach (var message in outstanding.Concat(sink.Delivered.Skip(checkedDeliveries)))
+        {
+            queue.Settle(message);
+        }
+
+        Assert.Equal(0, resources.MessageBytes);
     }
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
@@ -122,10 +139,10 @@ public enum QueueStepKind
 /// <summary>One step; <see cref="Value"/> is the priority, milliseconds or credit; <see cref="Ttl"/> a message's own TTL, or -1 for none.</summary>
 public sealed record QueueStep(QueueStepKind Kind, int Value, int Ttl);
 
-public sealed record QueueHistory(long? QueueTtl, long? MaxLength, long? DeliveryLimit, QueueStep[] Steps)
+public sealed record QueueHistory(long? QueueTtl, long? MaxLength, long? DeliveryLimit, OverflowBehaviour Overflow, QueueStep[] Steps)
 {
     public override string ToString() =>
-        $"ttl={QueueTtl} max-length={MaxLength} delivery-limit={DeliveryLimit}: {string.Join(", ", Steps.Select(s => $"{s.Kind}({s.Value},{s.Ttl})"))}";
+        $"ttl={QueueTtl} max-length={MaxLength} delivery-limit={DeliveryLimit} overflow={Overflow}: {string.Join(", ", Steps.Select(s => $"{s.Kind}({s.Value},{s.Ttl})"))}";
 }
 
 public static class QueueHistories
@@ -145,8 +162,9 @@ public static class QueueHistories
             from ttl in optional(0, 60)
             from maxLength in optional(0, 6)
             from deliveryLimit in optional(0, 3)
+            from overflow in Gen.Elements(OverflowBehaviour.DropHead, OverflowBehaviour.RejectPublish, OverflowBehaviour.RejectPublishDlx)
             from steps in Gen.Choose(1, 60).SelectMany(n => step.ArrayOf(n))
-            select new QueueHistory(ttl, maxLength, deliveryLimit, steps);
+            select new QueueHistory(ttl, maxLength, deliveryLimit, overflow, steps);
         return Arb.From(history, Shrink);
     }
 
