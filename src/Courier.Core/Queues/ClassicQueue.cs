@@ -617,7 +617,7 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         _consumers.Insert(at, consumer);
-        _consumerPriorities |= consumer.Priority != _consumers[0].Priority;
+        _consumerPriorities |= _consumers[0].Priority != _consumers[^1].Priority;
         if (_nextConsumer >= at && at < _consumers.Count - 1)
         {
             _nextConsumer++;
