@@ -132,7 +132,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     byQueue.Add(queue, list);
                 }
 
-                list.Add(new RecoveredMessage(id, entry.Location, delivered.Count > 0 && delivered.Contains((queue, id))));
+                list.Add(new RecoveredMessage(entry.Location.ToRef(id), delivered.Count > 0 && delivered.Contains((queue, id))));
             }
 
             var (count, bytes) = references.GetValueOrDefault(entry.Location.Segment);
@@ -159,15 +159,21 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0);
 
-    public IReadOnlyList<int> SegmentsWorthCompacting() => _journal.CompactionCandidates();
-
+    /// <summary>Queue references the messages of <paramref name="segment"/> still hold.</summary>
     public int ReferencesIn(int segment) => _journal.ReferencesIn(segment);
 
-    public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged)
+    public int Compact(IMessageHolders holders) => JournalCompactor.Compact(this, holders);
+
+    /// <summary>
+    /// Copies a message forward (compaction) under the same id, held by <paramref name="queueIds"/>,
+    /// and releases its references where <paramref name="from"/> points. Returns the copy.
+    /// </summary>
+    public StoredMessage Relocate(Message message, MessageRef from, ReadOnlySpan<int> queueIds, bool paged)
     {
         // Same id: on replay the copy, found later, replaces the original and its holders.
-        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, messageId);
-        _journal.Release(from.Segment, queueIds.Length, (long)from.Length * queueIds.Length);
+        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, from.Id);
+        var location = StoredLocation.Of(from);
+        _journal.Release(location.Segment, queueIds.Length, (long)location.Length * queueIds.Length);
         return copy;
     }
 
@@ -186,7 +192,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // from the journal's buffers).
         var (location, sequence) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
             deferrable: type == RecordType.NeutralPagedMessage);
-        return new StoredMessage(id, location, sequence);
+        return new StoredMessage(location.ToRef(id), sequence);
     }
 
     private static void WriteMessage(Span<byte> destination, MessageRecordState state)
@@ -204,11 +210,17 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         StoredMessageCodec.Write(destination, ref position, message);
     }
 
-    public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
+    public long AppendSettle(int queueId, MessageRef message)
+    {
+        var location = StoredLocation.Of(message);
+        return _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, message.Id), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
+    }
 
-    public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment, deferrable: true).Sequence;
+    public long AppendDelivered(int queueId, MessageRef message)
+    {
+        var segment = StoredLocation.Of(message).Segment;
+        return _journal.Append(RecordType.Delivered, 16, (segment, queueId, message.Id), WriteReference, refersToSegment: segment, deferrable: true).Sequence;
+    }
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
     {
@@ -219,15 +231,21 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public void WhenDurable(long sequence, IDurabilityWaiter waiter) => _journal.WhenDurable(sequence, waiter);
 
-    public Message Load(long messageId, StoredLocation location)
+    public Message Load(MessageRef message) => Load(message, out _);
+
+    /// <summary>Reads a stored message back, and whether its record is a paged transient message's.</summary>
+    internal Message Load(MessageRef message, out bool paged)
     {
+        var location = StoredLocation.Of(message);
         var record = _journal.ReadRecord(location, out var type);
         var payload = record.AsSpan(SegmentLog.HeaderSize);
         if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
-            || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
+            || BinaryPrimitives.ReadInt64LittleEndian(payload) != message.Id)
         {
-            throw new InvalidDataException($"the record at {location} is not message {messageId}");
+            throw new InvalidDataException($"the record at {location} is not message {message.Id}");
         }
+
+        paged = type is RecordType.PagedMessage or RecordType.NeutralPagedMessage;
 
         int queues = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
         var position = 10 + (4 * queues);

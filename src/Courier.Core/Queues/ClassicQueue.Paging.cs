@@ -85,8 +85,8 @@ public sealed partial class ClassicQueue
     }
 
     private QueuedMessage Materialize(in PagedEntry entry) =>
-        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient);
+        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient);
 
     /// <summary>A ready message only the journal holds: 32 bytes in memory.</summary>
-    private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient);
+    private readonly record struct PagedEntry(long Sequence, MessageRef Ref, bool Delivered, bool Transient);
 }

@@ -165,7 +165,7 @@ public sealed partial class ClassicQueue : IQueue
             // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
             if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
             {
-                _paged.Enqueue(new PagedEntry(queued.Sequence, queued.StoreId, queued.Location, Delivered: false, Transient: true));
+                _paged.Enqueue(new PagedEntry(queued.Sequence, queued.Ref, Delivered: false, Transient: true));
             }
             else
             {
@@ -197,7 +197,7 @@ public sealed partial class ClassicQueue : IQueue
             var sequence = _nextSequence++;
             if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
             {
-                _paged.Enqueue(new PagedEntry(sequence, stored.MessageId, stored.Location, Delivered: false, Transient: false));
+                _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Delivered: false, Transient: false));
             }
             else
             {
@@ -217,7 +217,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             foreach (var recovered in messages)
             {
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.MessageId, recovered.Location, recovered.Delivered, Transient: false));
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Delivered, Transient: false));
             }
 
             RefillLocked();
@@ -436,7 +436,7 @@ public sealed partial class ClassicQueue : IQueue
             {
                 try
                 {
-                    store.AppendDelivered(StoreId, message.StoreId, message.Location);
+                    store.AppendDelivered(StoreId, message.Ref);
                 }
                 catch (StoreFailedException)
                 {
@@ -458,7 +458,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             try
             {
-                store.AppendSettle(message.IsPagedTransient ? 0 : StoreId, message.StoreId, message.Location);
+                store.AppendSettle(message.IsPagedTransient ? 0 : StoreId, message.Ref);
             }
             catch (StoreFailedException)
             {

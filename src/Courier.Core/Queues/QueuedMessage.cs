@@ -26,23 +26,21 @@ public sealed class QueuedMessage
         _message = message;
         Sequence = sequence;
         Store = store;
-        StoreId = stored.MessageId;
-        Location = stored.Location;
+        Ref = stored.Ref;
     }
 
     /// <summary>A message the journal holds and memory does not.</summary>
-    internal QueuedMessage(IMessageStore store, long storeId, StoredLocation location, long sequence, bool redelivered, bool pagedTransient)
+    internal QueuedMessage(IMessageStore store, MessageRef stored, long sequence, bool redelivered, bool pagedTransient)
     {
         Store = store;
         Sequence = sequence;
-        StoreId = storeId;
-        Location = location;
+        Ref = stored;
         Redelivered = redelivered;
         IsPagedTransient = pagedTransient;
     }
 
     /// <summary>The message, read from the journal if it is not held in memory.</summary>
-    public Message Message => _message ?? Store!.Load(StoreId, Location);
+    public Message Message => _message ?? Store!.Load(Ref);
 
     /// <summary>Position in the queue's order; requeued messages go back to it.</summary>
     public long Sequence { get; }
@@ -50,12 +48,10 @@ public sealed class QueuedMessage
     /// <summary>The store holding the message, or null when only memory does.</summary>
     public IMessageStore? Store { get; private set; }
 
-    /// <summary>The journal's id of the message, or 0 when it is not stored.</summary>
-    public long StoreId { get; private set; }
+    /// <summary>The store's reference to the message; <see cref="MessageRef.IsNone"/> when it is not stored.</summary>
+    public MessageRef Ref { get; private set; }
 
-    public StoredLocation Location { get; private set; }
-
-    public bool IsStored => StoreId != 0;
+    public bool IsStored => !Ref.IsNone;
 
     /// <summary>True for a transient message written to the journal only to free memory.</summary>
     public bool IsPagedTransient { get; private set; }
@@ -69,7 +65,7 @@ public sealed class QueuedMessage
     public int DeliveryCount { get; internal set; }
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
-    internal void MoveTo(StoredLocation location) => Location = location;
+    internal void MoveTo(MessageRef copy) => Ref = copy;
 
     /// <summary>Drops the in-memory copy of a stored message; returns the bytes freed.</summary>
     internal int PageOut()
@@ -94,8 +90,7 @@ public sealed class QueuedMessage
 
         var stored = store.AppendPaged(_message);
         Store = store;
-        StoreId = stored.MessageId;
-        Location = stored.Location;
+        Ref = stored.Ref;
         IsPagedTransient = true;
         return PageOut();
     }
