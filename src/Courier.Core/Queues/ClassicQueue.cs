@@ -111,7 +111,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             lock (_gate)
             {
-                return _ready.Count + (int)_paged.Count;
+                return ReadyCountLocked;
             }
         }
     }
@@ -163,7 +163,7 @@ public sealed partial class ClassicQueue : IQueue
             var queued = new QueuedMessage(message, _nextSequence++);
 
             // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+            if ((HasPagedBacklogLocked || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
             {
                 _paged.Enqueue(new PagedEntry(queued.Sequence, queued.Ref, Delivered: false, Transient: true));
             }
@@ -175,6 +175,8 @@ public sealed partial class ClassicQueue : IQueue
 
             DispatchLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
     /// <summary>Adds a message the journal already holds for this queue.</summary>
@@ -195,7 +197,7 @@ public sealed partial class ClassicQueue : IQueue
             // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
             // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
             var sequence = _nextSequence++;
-            if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
+            if (HasPagedBacklogLocked || _ready.Count >= KeptInMemoryWhilePaging)
             {
                 _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Delivered: false, Transient: false));
             }
@@ -208,6 +210,8 @@ public sealed partial class ClassicQueue : IQueue
 
             DispatchLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
     /// <summary>Puts back what the journal held for this queue at startup, in its original order.</summary>
@@ -220,24 +224,49 @@ public sealed partial class ClassicQueue : IQueue
                 _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Delivered, Transient: false));
             }
 
-            RefillLocked();
+            RequestReadAheadLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
-    /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
+    /// <summary>
+    /// Takes the message at the head, for a synchronous get. Returns the number of ready messages left.
+    /// A head only the store holds is read first, outside the lock (see <see cref="ReadAhead"/>).
+    /// </summary>
+    /// <exception cref="StoreFailedException">The head could not be read back from the store.</exception>
     public int TryGet(bool autoSettle, out QueuedMessage? message)
     {
-        lock (_gate)
+        var spin = default(SpinWait);
+        while (true)
         {
-            RefillLocked();
-            if (!_ready.TryDequeue(out message, out _))
+            lock (_gate)
             {
-                return 0;
+                if (_ready.TryDequeue(out message, out _))
+                {
+                    OnDeliveredLocked(message, autoSettle);
+                    UpdateFlowLocked();
+                    return ReadyCountLocked;
+                }
+
+                if (!HasPagedBacklogLocked)
+                {
+                    return 0;
+                }
+
+                if (!_readingAhead)
+                {
+                    _readAheadWanted = true;
+                }
             }
 
-            OnDeliveredLocked(message, autoSettle);
-            UpdateFlowLocked();
-            return _ready.Count + (int)_paged.Count;
+            if (ReadAheadIfWanted() is { } failure)
+            {
+                throw new StoreFailedException("the message at the head of " + this + " could not be read back", failure);
+            }
+
+            // Another thread's read-ahead is bringing the head in: it is one bounded read away.
+            spin.SpinOnce();
         }
     }
 
@@ -248,6 +277,8 @@ public sealed partial class ClassicQueue : IQueue
         {
             DispatchLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
     /// <summary>Marks delivered messages as done with (acknowledged, or rejected without requeue).</summary>
@@ -290,6 +321,8 @@ public sealed partial class ClassicQueue : IQueue
 
             DispatchLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
     public void AddConsumer(QueueConsumer consumer)
@@ -310,6 +343,8 @@ public sealed partial class ClassicQueue : IQueue
             _hadConsumer = true;
             DispatchLocked();
         }
+
+        ReadAheadIfWanted();
     }
 
     public IReadOnlyList<QueueConsumer> GetConsumers()
@@ -346,7 +381,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         lock (_gate)
         {
-            var count = _ready.Count + (int)_paged.Count;
+            var count = ReadyCountLocked;
             SettleAllReadyLocked();
             UpdateFlowLocked();
             return count;
@@ -369,7 +404,7 @@ public sealed partial class ClassicQueue : IQueue
             }
 
             _deleted = true;
-            count = _ready.Count + (int)_paged.Count;
+            count = ReadyCountLocked;
             SettleAllReadyLocked();
             consumers = [.. _consumers];
             _consumers.Clear();
@@ -386,7 +421,7 @@ public sealed partial class ClassicQueue : IQueue
 
     private void DispatchLocked()
     {
-        while (_consumers.Count > 0 && (_ready.Count > 0 || RefillLocked()))
+        while (_consumers.Count > 0 && _ready.Count > 0)
         {
             var message = _ready.Peek();
             var count = _consumers.Count;
@@ -414,6 +449,7 @@ public sealed partial class ClassicQueue : IQueue
             }
         }
 
+        RequestReadAheadLocked();
         UpdateFlowLocked();
     }
 
@@ -474,6 +510,7 @@ public sealed partial class ClassicQueue : IQueue
             RecordSettled(message);
         }
 
+        SettleClaimedLocked();
         while (_paged.TryDequeue(out var entry))
         {
             RecordSettled(Materialize(entry));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
 
@@ -6,9 +7,9 @@ namespace Courier.Core.Queues;
 /// <summary>
 /// One message's place in one queue. The <see cref="Message"/> is shared by every queue it was
 /// routed to; this small record is per queue and carries the queue's order (<see cref="Sequence"/>),
-/// whether the message was delivered before, and, when the journal holds the message, where.
-/// A message may be held in memory, or only in the journal (recovered at startup, or paged out
-/// when memory ran short): then it is read back from disk each time it is delivered.
+/// whether the message was delivered before, and, when the journal holds the message, the store's
+/// reference to it. Messages only the journal holds (recovered at startup, or paged out when memory
+/// ran short) wait behind the queue's head as small entries and are read back before delivery.
 /// </summary>
 /// <remarks>Mutable state changes only under the owning queue's lock.</remarks>
 public sealed class QueuedMessage
@@ -29,7 +30,14 @@ public sealed class QueuedMessage
         Ref = stored.Ref;
     }
 
-    /// <summary>A message the journal holds and memory does not.</summary>
+    /// <summary>A message read back from the store (a read-ahead), with its place in the queue.</summary>
+    internal QueuedMessage(Message message, IMessageStore store, MessageRef stored, long sequence, bool redelivered, bool pagedTransient)
+        : this(store, stored, sequence, redelivered, pagedTransient)
+    {
+        _message = message;
+    }
+
+    /// <summary>A message the journal holds and memory does not (about to be settled: it is never delivered).</summary>
     internal QueuedMessage(IMessageStore store, MessageRef stored, long sequence, bool redelivered, bool pagedTransient)
     {
         Store = store;
@@ -39,8 +47,11 @@ public sealed class QueuedMessage
         IsPagedTransient = pagedTransient;
     }
 
-    /// <summary>The message, read from the journal if it is not held in memory.</summary>
-    public Message Message => _message ?? Store!.Load(Ref);
+    /// <summary>
+    /// The message. Every message the queue hands out is in memory: a paged one is read back, outside
+    /// the queue's lock, before it reaches the ready set (<c>ClassicQueue.Paging</c>), never here.
+    /// </summary>
+    public Message Message => _message ?? ThrowNotLoaded();
 
     /// <summary>Position in the queue's order; requeued messages go back to it.</summary>
     public long Sequence { get; }
@@ -66,6 +77,10 @@ public sealed class QueuedMessage
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
     internal void MoveTo(MessageRef copy) => Ref = copy;
+
+    [DoesNotReturn]
+    private Message ThrowNotLoaded() =>
+        throw new InvalidOperationException($"message {Ref.Id} at sequence {Sequence} was handed out without its body");
 
     /// <summary>Drops the in-memory copy of a stored message; returns the bytes freed.</summary>
     internal int PageOut()
