@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
@@ -233,16 +234,90 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public Message Load(MessageRef message) => Load(message, out _);
 
+    /// <summary>
+    /// Reads messages back in order; records of one segment lying close together in its file
+    /// (a queue's backlog, with other queues' records and settles between them) with one read.
+    /// </summary>
+    public void Load(ReadOnlySpan<MessageRef> messages, Span<Message> into)
+    {
+        var i = 0;
+        while (i < messages.Length)
+        {
+            var first = StoredLocation.Of(messages[i]);
+            var end = i + 1;
+            var spanEnd = (long)first.Offset + first.Length;
+            while (end < messages.Length)
+            {
+                var next = StoredLocation.Of(messages[end]);
+                if (next.Segment != first.Segment || next.Offset < spanEnd || next.Offset + next.Length - first.Offset > MaxReadSpan)
+                {
+                    break;
+                }
+
+                spanEnd = next.Offset + next.Length;
+                end++;
+            }
+
+            if (end - i == 1 || !TryLoadSpan(messages[i..end], into[i..end], first, (int)(spanEnd - first.Offset)))
+            {
+                for (; i < end; i++)
+                {
+                    into[i] = Load(messages[i]);
+                }
+            }
+
+            i = end;
+        }
+    }
+
+    /// <summary>Most bytes one read of a batch covers.</summary>
+    private const int MaxReadSpan = 256 * 1024;
+
+    private bool TryLoadSpan(ReadOnlySpan<MessageRef> messages, Span<Message> into, StoredLocation first, int length)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            if (!_journal.TryReadWritten(first.Segment, first.Offset, buffer.AsSpan(0, length)))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < messages.Length; i++)
+            {
+                var location = StoredLocation.Of(messages[i]);
+                var record = buffer.AsSpan(location.Offset - first.Offset, location.Length);
+                if (RecordFraming.Measure(record) != record.Length)
+                {
+                    throw new InvalidDataException($"record at {location} is unreadable");
+                }
+
+                into[i] = Decode(record, RecordFraming.TypeOf(record), messages[i], out _);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Reads a stored message back, and whether its record is a paged transient message's.</summary>
     internal Message Load(MessageRef message, out bool paged)
     {
-        var location = StoredLocation.Of(message);
-        var record = _journal.ReadRecord(location, out var type);
-        var payload = record.AsSpan(SegmentLog.HeaderSize);
+        var record = _journal.ReadRecord(StoredLocation.Of(message), out var type);
+        return Decode(record, type, message, out paged);
+    }
+
+    /// <summary>The message in a whole, checked record.</summary>
+    private static Message Decode(ReadOnlySpan<byte> record, RecordType type, MessageRef message, out bool paged)
+    {
+        var payload = record[SegmentLog.HeaderSize..];
         if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
             || BinaryPrimitives.ReadInt64LittleEndian(payload) != message.Id)
         {
-            throw new InvalidDataException($"the record at {location} is not message {message.Id}");
+            throw new InvalidDataException($"the record at {StoredLocation.Of(message)} is not message {message.Id}");
         }
 
         paged = type is RecordType.PagedMessage or RecordType.NeutralPagedMessage;

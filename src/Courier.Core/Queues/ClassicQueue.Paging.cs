@@ -173,23 +173,7 @@ public sealed partial class ClassicQueue
             }
 
             var loaded = ArrayPool<QueuedMessage?>.Shared.Rent(count);
-            var read = 0;
-            Exception? failure = null;
-            try
-            {
-                for (; read < count; read++)
-                {
-                    var entry = claimed[read];
-                    var store = StoreOf(entry);
-                    loaded[read] = new QueuedMessage(store.Load(entry.Ref), store, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient);
-                }
-            }
-            catch (Exception e)
-            {
-                // Whatever the store throws (failed, I/O error), the rest of the batch stays claimed
-                // for the next dispatch to read again; it must not escape into a publisher or an ack.
-                failure = e;
-            }
+            var read = LoadClaimed(claimed, count, loaded, out var failure);
 
             lock (_gate)
             {
@@ -228,6 +212,57 @@ public sealed partial class ClassicQueue
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the claimed entries outside the lock, in order, each run of entries in one store with one
+    /// call (the journal reads records lying close together with one read). Returns how many were read:
+    /// after a failure, those before the run that failed.
+    /// </summary>
+    private int LoadClaimed(PagedEntry[] claimed, int count, QueuedMessage?[] loaded, out Exception? failure)
+    {
+        var references = ArrayPool<MessageRef>.Shared.Rent(count);
+        var messages = ArrayPool<Message>.Shared.Rent(count);
+        var read = 0;
+        failure = null;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                references[i] = claimed[i].Ref;
+            }
+
+            while (read < count)
+            {
+                var store = StoreOf(claimed[read]);
+                var end = read + 1;
+                while (end < count && StoreOf(claimed[end]) == store)
+                {
+                    end++;
+                }
+
+                store.Load(references.AsSpan(read, end - read), messages.AsSpan(read, end - read));
+                for (; read < end; read++)
+                {
+                    var entry = claimed[read];
+                    loaded[read] = new QueuedMessage(messages[read], store, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever the store throws (failed, I/O error), the rest of the batch stays claimed for
+            // the next dispatch to read again; it must not escape into a publisher or an ack.
+            failure = e;
+        }
+        finally
+        {
+            ArrayPool<MessageRef>.Shared.Return(references);
+            Array.Clear(messages, 0, count);
+            ArrayPool<Message>.Shared.Return(messages);
+        }
+
+        return read;
     }
 
     /// <summary>Claims the next batch: what a failed read left, or the front of <c>_paged</c>. False if there is nothing to read.</summary>

@@ -23,7 +23,7 @@ public interface IMessageStore
     StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds);
 
     /// <summary>
-    /// Writes a transient message out to free memory. It is readable with <see cref="Load"/> until
+    /// Writes a transient message out to free memory. It is readable with <see cref="Load(MessageRef)"/> until
     /// settled, and never comes back after a restart.
     /// </summary>
     StoredMessage AppendPaged(Message message);
@@ -42,6 +42,19 @@ public interface IMessageStore
     /// disk: queues call it outside their lock.
     /// </summary>
     Message Load(MessageRef message);
+
+    /// <summary>
+    /// Reads several stored messages back, in order, one into each element of <paramref name="into"/>
+    /// (a queue's read-ahead batch). A store that can reads records lying close together with one
+    /// read. Throws as <see cref="Load(MessageRef)"/> does; then nothing in <paramref name="into"/> is to be used.
+    /// </summary>
+    void Load(ReadOnlySpan<MessageRef> messages, Span<Message> into)
+    {
+        for (var i = 0; i < messages.Length; i++)
+        {
+            into[i] = Load(messages[i]);
+        }
+    }
 
     /// <summary>
     /// Copies the messages still held in mostly-dead parts of the store forward, so those parts can
