@@ -17,8 +17,9 @@ namespace Courier.Core.Queues;
 /// the lock, reads it from the store without the lock, then takes the lock again, puts the
 /// messages into the ready set and dispatches. One batch is out at a time (<c>_readingAhead</c>).
 /// The head still holds the other half while the batch is read, so consumers do not wait.</para>
-/// <para>A claimed batch stays the queue's: it counts in <see cref="MessageCount"/>, and new
-/// messages go behind it (into <c>_paged</c>), so order is kept. A purge or delete while it is
+/// <para>A claimed batch stays the queue's: it counts in <see cref="MessageCount"/>, and nothing
+/// behind it is delivered until it is back (messages enqueued meanwhile wait in the ready set, or
+/// in <c>_paged</c> if that is not empty), so order is kept. A purge or delete while it is
 /// out marks it dropped, and the reader settles it when it comes back (exactly once). A read that
 /// fails keeps the rest of the batch claimed, in order, for the next dispatch to try again.
 /// Compaction does not see a batch that is out: it then finds a reference it cannot account for
@@ -110,8 +111,19 @@ public sealed partial class ClassicQueue
         && (resources.IsPaging || (resources.QueueReadyInMemory > 0 && _ready.Count >= resources.QueueReadyInMemory))
         && (Pager ?? Store) is not null;
 
-    /// <summary>True while messages wait behind the head in the store (paged, or claimed by a read-ahead): new ones go behind them.</summary>
-    private bool HasPagedBacklogLocked => _paged.Count > 0 || (_claimedCount > 0 && !_claimedDropped);
+    /// <summary>True while messages wait behind the head in the store (paged, or claimed by a read-ahead).</summary>
+    private bool HasPagedBacklogLocked => _paged.Count > 0 || HasClaimedLocked;
+
+    /// <summary>A claimed batch is out (being read, or left by a failed read) and still the queue's.</summary>
+    private bool HasClaimedLocked => _claimedCount > 0 && !_claimedDropped;
+
+    /// <summary>
+    /// The head of the ready set may be delivered: nothing is claimed, or the head comes before the
+    /// claimed batch (a requeued message). Messages enqueued while a batch is out wait behind it in
+    /// the ready set, in memory, instead of being paged only because a batch was out.
+    /// </summary>
+    private bool HeadDeliverableLocked =>
+        _ready.Count > 0 && (!HasClaimedLocked || _ready.Peek().Sequence < _claimed![0].Sequence);
 
     /// <summary>Ready messages, counting those behind the head and those being read ahead (unless purged meanwhile).</summary>
     private int ReadyCountLocked => _ready.Count + (int)_paged.Count + (_claimedDropped ? 0 : _claimedCount);
@@ -133,10 +145,14 @@ public sealed partial class ClassicQueue
         }
     }
 
-    /// <summary>Under the lock, after dispatching: asks for a read-ahead if the head is short and consumers wait.</summary>
+    /// <summary>
+    /// Under the lock, after dispatching: asks for a read-ahead if consumers wait and the head is short,
+    /// or a failed read left a batch claimed (messages enqueued since wait behind it).
+    /// </summary>
     private void RequestReadAheadLocked()
     {
-        if (!_readingAhead && _consumers.Count > 0 && HasPagedBacklogLocked && _ready.Count < KeptInMemoryWhilePaging / 2 && !_deleted)
+        if (!_readingAhead && _consumers.Count > 0 && !_deleted
+            && (HasClaimedLocked || (_paged.Count > 0 && _ready.Count < KeptInMemoryWhilePaging / 2)))
         {
             _readAheadWanted = true;
         }

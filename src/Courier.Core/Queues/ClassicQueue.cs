@@ -163,7 +163,7 @@ public sealed partial class ClassicQueue : IQueue
             var queued = new QueuedMessage(message, _nextSequence++);
 
             // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-            if ((HasPagedBacklogLocked || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
             {
                 _paged.Enqueue(new PagedEntry(queued.Sequence, queued.Ref, Delivered: false, Transient: true));
             }
@@ -197,7 +197,7 @@ public sealed partial class ClassicQueue : IQueue
             // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
             // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
             var sequence = _nextSequence++;
-            if (HasPagedBacklogLocked || _ready.Count >= KeptInMemoryWhilePaging)
+            if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
             {
                 _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Delivered: false, Transient: false));
             }
@@ -242,8 +242,9 @@ public sealed partial class ClassicQueue : IQueue
         {
             lock (_gate)
             {
-                if (_ready.TryDequeue(out message, out _))
+                if (HeadDeliverableLocked)
                 {
+                    message = _ready.Dequeue();
                     OnDeliveredLocked(message, autoSettle);
                     UpdateFlowLocked();
                     return ReadyCountLocked;
@@ -251,6 +252,7 @@ public sealed partial class ClassicQueue : IQueue
 
                 if (!HasPagedBacklogLocked)
                 {
+                    message = null;
                     return 0;
                 }
 
@@ -421,7 +423,7 @@ public sealed partial class ClassicQueue : IQueue
 
     private void DispatchLocked()
     {
-        while (_consumers.Count > 0 && _ready.Count > 0)
+        while (_consumers.Count > 0 && HeadDeliverableLocked)
         {
             var message = _ready.Peek();
             var count = _consumers.Count;

@@ -133,6 +133,34 @@ public sealed class QueueReadAheadTests : IDisposable
         Assert.Equal(Bodies(1, Keep * 2), reader.Bodies);
     }
 
+    [Fact]
+    public async Task Messages_published_while_the_last_batch_is_out_wait_behind_it_in_memory_without_being_paged()
+    {
+        EnqueueStored(0, Keep + 100);
+        _store.Hold();
+        var sink = new RecordingSink();
+        var adding = Task.Run(() => _queue.AddConsumer(Consumer(sink)));
+        await Wait.ForAsync(_store.LoadStarted, "the read of the last 100");
+
+        var count = await Wait.ForAsync(
+            Task.Run(() =>
+            {
+                EnqueueStored(Keep + 100, 1);
+                _queue.Enqueue(TestMessages.Create(body: $"m{Keep + 101}"));
+                return _queue.MessageCount;
+            }),
+            "two publishes while the batch is out");
+
+        Assert.Equal(102, count);
+        Assert.Equal(0, _store.Paged);
+        Assert.Equal(Keep, sink.Delivered.Count);
+
+        _store.Release();
+        await Wait.ForAsync(adding, "the read-ahead");
+        Assert.Equal(Bodies(0, Keep + 102), sink.Bodies);
+        Assert.Equal(100, _store.Loads);
+    }
+
     /// <summary>Two heads' worth; a consumer takes the first from memory, then the disk holds its read of the next batch.</summary>
     private async Task<(RecordingSink Sink, Task Adding)> ConsumeUntilTheDiskHoldsAReadAsync()
     {

@@ -17,6 +17,8 @@ internal sealed class GatedMessageStore : IMessageStore, IDisposable
 
     public int Loads => _inner.Loads;
 
+    public int Paged => _inner.Paged;
+
     public IReadOnlyCollection<(int Queue, long Message)> Settled => _inner.Settled;
 
     /// <summary>Completes when a load has started (and, if the gate is closed, is waiting on it).</summary>
