@@ -110,7 +110,7 @@ public sealed class Broker
 
         try
         {
-            return JournalCompactor.Compact(Store, _virtualHosts.Values);
+            return Store.Compact(new QueueMessageHolders(_virtualHosts.Values));
         }
         catch (Exception e) when (e is StoreFailedException or IOException or InvalidDataException or InvalidOperationException or ObjectDisposedException)
         {
@@ -194,7 +194,7 @@ public sealed class Broker
 
             foreach (var message in messages)
             {
-                Store.AppendSettle(queueId, message.MessageId, message.Location);
+                Store.AppendSettle(queueId, message.Ref);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
@@ -132,7 +133,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     byQueue.Add(queue, list);
                 }
 
-                list.Add(new RecoveredMessage(id, entry.Location, delivered.Count > 0 && delivered.Contains((queue, id))));
+                list.Add(new RecoveredMessage(entry.Location.ToRef(id), delivered.Count > 0 && delivered.Contains((queue, id))));
             }
 
             var (count, bytes) = references.GetValueOrDefault(entry.Location.Segment);
@@ -159,15 +160,21 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0);
 
-    public IReadOnlyList<int> SegmentsWorthCompacting() => _journal.CompactionCandidates();
-
+    /// <summary>Queue references the messages of <paramref name="segment"/> still hold.</summary>
     public int ReferencesIn(int segment) => _journal.ReferencesIn(segment);
 
-    public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged)
+    public int Compact(IMessageHolders holders) => JournalCompactor.Compact(this, holders);
+
+    /// <summary>
+    /// Copies a message forward (compaction) under the same id, held by <paramref name="queueIds"/>,
+    /// and releases its references where <paramref name="from"/> points. Returns the copy.
+    /// </summary>
+    public StoredMessage Relocate(Message message, MessageRef from, ReadOnlySpan<int> queueIds, bool paged)
     {
         // Same id: on replay the copy, found later, replaces the original and its holders.
-        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, messageId);
-        _journal.Release(from.Segment, queueIds.Length, (long)from.Length * queueIds.Length);
+        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, from.Id);
+        var location = StoredLocation.Of(from);
+        _journal.Release(location.Segment, queueIds.Length, (long)location.Length * queueIds.Length);
         return copy;
     }
 
@@ -186,7 +193,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // from the journal's buffers).
         var (location, sequence) = _journal.Append(type, length, state, WriteMessage, addReferences: queueIds.Length,
             deferrable: type == RecordType.NeutralPagedMessage);
-        return new StoredMessage(id, location, sequence);
+        return new StoredMessage(location.ToRef(id), sequence);
     }
 
     private static void WriteMessage(Span<byte> destination, MessageRecordState state)
@@ -204,11 +211,17 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         StoredMessageCodec.Write(destination, ref position, message);
     }
 
-    public long AppendSettle(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, messageId), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
+    public long AppendSettle(int queueId, MessageRef message)
+    {
+        var location = StoredLocation.Of(message);
+        return _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, message.Id), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
+    }
 
-    public long AppendDelivered(int queueId, long messageId, StoredLocation location) =>
-        _journal.Append(RecordType.Delivered, 16, (location.Segment, queueId, messageId), WriteReference, refersToSegment: location.Segment, deferrable: true).Sequence;
+    public long AppendDelivered(int queueId, MessageRef message)
+    {
+        var segment = StoredLocation.Of(message).Segment;
+        return _journal.Append(RecordType.Delivered, 16, (segment, queueId, message.Id), WriteReference, refersToSegment: segment, deferrable: true).Sequence;
+    }
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)
     {
@@ -219,15 +232,95 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public void WhenDurable(long sequence, IDurabilityWaiter waiter) => _journal.WhenDurable(sequence, waiter);
 
-    public Message Load(long messageId, StoredLocation location)
+    public Message Load(MessageRef message) => Load(message, out _);
+
+    /// <summary>
+    /// Reads messages back in order; records of one segment lying close together in its file
+    /// (a queue's backlog, with other queues' records and settles between them) with one read.
+    /// </summary>
+    public void Load(ReadOnlySpan<MessageRef> messages, Span<Message> into)
     {
-        var record = _journal.ReadRecord(location, out var type);
-        var payload = record.AsSpan(SegmentLog.HeaderSize);
-        if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
-            || BinaryPrimitives.ReadInt64LittleEndian(payload) != messageId)
+        var i = 0;
+        while (i < messages.Length)
         {
-            throw new InvalidDataException($"the record at {location} is not message {messageId}");
+            var first = StoredLocation.Of(messages[i]);
+            var end = i + 1;
+            var spanEnd = (long)first.Offset + first.Length;
+            while (end < messages.Length)
+            {
+                var next = StoredLocation.Of(messages[end]);
+                if (next.Segment != first.Segment || next.Offset < spanEnd || next.Offset + next.Length - first.Offset > MaxReadSpan)
+                {
+                    break;
+                }
+
+                spanEnd = next.Offset + next.Length;
+                end++;
+            }
+
+            if (end - i == 1 || !TryLoadSpan(messages[i..end], into[i..end], first, (int)(spanEnd - first.Offset)))
+            {
+                for (; i < end; i++)
+                {
+                    into[i] = Load(messages[i]);
+                }
+            }
+
+            i = end;
         }
+    }
+
+    /// <summary>Most bytes one read of a batch covers.</summary>
+    private const int MaxReadSpan = 256 * 1024;
+
+    private bool TryLoadSpan(ReadOnlySpan<MessageRef> messages, Span<Message> into, StoredLocation first, int length)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            if (!_journal.TryReadWritten(first.Segment, first.Offset, buffer.AsSpan(0, length)))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < messages.Length; i++)
+            {
+                var location = StoredLocation.Of(messages[i]);
+                var record = buffer.AsSpan(location.Offset - first.Offset, location.Length);
+                if (RecordFraming.Measure(record) != record.Length)
+                {
+                    throw new InvalidDataException($"record at {location} is unreadable");
+                }
+
+                into[i] = Decode(record, RecordFraming.TypeOf(record), messages[i], out _);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads a stored message back, and whether its record is a paged transient message's.</summary>
+    internal Message Load(MessageRef message, out bool paged)
+    {
+        var record = _journal.ReadRecord(StoredLocation.Of(message), out var type);
+        return Decode(record, type, message, out paged);
+    }
+
+    /// <summary>The message in a whole, checked record.</summary>
+    private static Message Decode(ReadOnlySpan<byte> record, RecordType type, MessageRef message, out bool paged)
+    {
+        var payload = record[SegmentLog.HeaderSize..];
+        if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
+            || BinaryPrimitives.ReadInt64LittleEndian(payload) != message.Id)
+        {
+            throw new InvalidDataException($"the record at {StoredLocation.Of(message)} is not message {message.Id}");
+        }
+
+        paged = type is RecordType.PagedMessage or RecordType.NeutralPagedMessage;
 
         int queues = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
         var position = 10 + (4 * queues);

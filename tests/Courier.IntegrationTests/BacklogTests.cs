@@ -1,6 +1,7 @@
 using Courier.Core.Queues;
 using Courier.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 
 namespace Courier.IntegrationTests;
 
@@ -28,6 +29,66 @@ public sealed class BacklogTests
         Assert.True(peak <= (ClassicQueue.KeptInMemoryWhilePaging + 1) * (long)BodySize, $"peak {peak} bytes held in memory");
         await DrainInOrderAsync(channel, count);
         Assert.Equal(0, resources.MessageBytes);
+    }
+
+    [Fact]
+    public async Task A_consumer_of_a_persistent_backlog_gets_it_in_order_as_it_is_read_ahead_with_requeues_in_between()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var resources = broker.Host.Broker.Resources;
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.QueueDeclareAsync("backlog", durable: true, exclusive: false, autoDelete: false);
+
+        // Several heads' worth: most of it is read back from the journal, a batch at a time.
+        var count = ClassicQueue.KeptInMemoryWhilePaging * 4;
+        await PublishAsync(channel, count, persistent: true, () => resources.MessageBytes);
+
+        // Every 100th message is requeued the first time it arrives: it goes back to its place, ahead of later batches.
+        await using var consuming = await connection.CreateChannelAsync();
+        await consuming.BasicQosAsync(0, 50, global: false);
+        var firstDeliveries = new List<int>(count);
+        var acked = new HashSet<int>();
+        var consumer = new AsyncEventingBasicConsumer(consuming);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            var body = delivery.Body.Span;
+            Assert.Equal(BodySize, body.Length);
+            var n = BitConverter.ToInt32(body);
+            var requeue = false;
+            lock (acked)
+            {
+                if (!delivery.Redelivered)
+                {
+                    firstDeliveries.Add(n);
+                    requeue = n % 100 == 0;
+                }
+
+                if (!requeue)
+                {
+                    acked.Add(n);
+                }
+            }
+
+            if (requeue)
+            {
+                await consuming.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true);
+            }
+            else
+            {
+                await consuming.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            }
+        };
+        await consuming.BasicConsumeAsync("backlog", autoAck: false, consumer);
+
+        await Wait.UntilAsync(() => { lock (acked) { return acked.Count == count; } }, "every message was acknowledged", TimeSpan.FromSeconds(60));
+        lock (acked)
+        {
+            Assert.Equal(Enumerable.Range(0, count), firstDeliveries);
+        }
+
+        await Wait.UntilAsync(() => resources.MessageBytes == 0, "acknowledged bodies left memory");
+        Assert.Equal(0u, (await channel.QueueDeclarePassiveAsync("backlog")).MessageCount);
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class JournalWorkload : IDisposable
         WaitDurable(stored.CommitSequence);
         foreach (var queue in _queueIds)
         {
-            _store.AppendSettle(queue, stored.MessageId, stored.Location);
+            _store.AppendSettle(queue, stored.Ref);
         }
 
         return stored.CommitSequence;

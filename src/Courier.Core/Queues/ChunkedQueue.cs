@@ -29,6 +29,18 @@ internal sealed class ChunkedQueue<T>
         Count++;
     }
 
+    public bool TryPeek(out T item)
+    {
+        if (Count == 0)
+        {
+            item = default;
+            return false;
+        }
+
+        item = _chunks.Peek()[_headIndex];
+        return true;
+    }
+
     public bool TryDequeue(out T item)
     {
         if (Count == 0)
@@ -54,6 +66,35 @@ internal sealed class ChunkedQueue<T>
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="items"/> in front of the queue, in their order. It copies the whole queue:
+    /// for rare moves only (a queue's in-memory tail paged out under memory pressure).
+    /// </summary>
+    public void Prepend(ReadOnlySpan<T> items)
+    {
+        if (items.IsEmpty)
+        {
+            return;
+        }
+
+        var rest = new T[Count];
+        var filled = 0;
+        while (TryDequeue(out var item))
+        {
+            rest[filled++] = item;
+        }
+
+        foreach (var item in items)
+        {
+            Enqueue(item);
+        }
+
+        foreach (var item in rest)
+        {
+            Enqueue(item);
+        }
     }
 
     /// <summary>The entries in order, as writable spans (one per chunk), for in-place updates.</summary>

@@ -1,23 +1,21 @@
-using Courier.Core.Messages;
 using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 
-/// <summary>What journal compaction needs from a queue: which messages it holds where, and repointing them.</summary>
+/// <summary>What the store's compaction needs from a queue: which of the messages it selects the queue holds, and repointing them.</summary>
 public sealed partial class ClassicQueue : IJournalHolder
 {
     void IJournalHolder.EnterLock() => _gate.Enter();
 
     void IJournalHolder.ExitLock() => _gate.Exit();
 
-    /// <summary>True if any message this queue holds (ready or out) lives in <paramref name="segment"/>.</summary>
-    bool IJournalHolder.HoldsIn(int segment)
+    bool IJournalHolder.HoldsAny(IMessageRelocation relocation)
     {
         lock (_gate)
         {
             foreach (var (queued, _) in _ready.UnorderedItems)
             {
-                if (queued.IsStored && queued.Location.Segment == segment)
+                if (queued.IsStored && relocation.Selects(queued.Ref))
                 {
                     return true;
                 }
@@ -25,7 +23,7 @@ public sealed partial class ClassicQueue : IJournalHolder
 
             foreach (var queued in _out)
             {
-                if (queued.Location.Segment == segment)
+                if (relocation.Selects(queued.Ref))
                 {
                     return true;
                 }
@@ -35,7 +33,7 @@ public sealed partial class ClassicQueue : IJournalHolder
             {
                 foreach (var entry in chunk.Span)
                 {
-                    if (entry.Location.Segment == segment)
+                    if (relocation.Selects(entry.Ref))
                     {
                         return true;
                     }
@@ -47,24 +45,24 @@ public sealed partial class ClassicQueue : IJournalHolder
     }
 
     /// <summary>
-    /// Under the lock (taken with <see cref="IJournalHolder.EnterLock"/>): adds every message this queue holds in
-    /// <paramref name="segment"/> to <paramref name="found"/>, noting this queue as a holder.
+    /// Under the lock (taken with <see cref="IJournalHolder.EnterLock"/>): adds every message this queue holds that
+    /// <paramref name="relocation"/> selects to <paramref name="found"/>, noting this queue as a holder.
     /// </summary>
-    void IJournalHolder.CollectLocked(int segment, Dictionary<long, RelocationCandidate> found)
+    void IJournalHolder.CollectLocked(IMessageRelocation relocation, Dictionary<long, HeldMessage> found)
     {
         foreach (var (queued, _) in _ready.UnorderedItems)
         {
-            if (queued.IsStored && queued.Location.Segment == segment)
+            if (queued.IsStored && relocation.Selects(queued.Ref))
             {
-                Note(found, queued.StoreId, queued.Location, queued.IsPagedTransient, queued.Redelivered || queued.DeliveryCount > 0);
+                Note(found, queued.Ref, queued.IsPagedTransient, queued.Redelivered || queued.DeliveryCount > 0);
             }
         }
 
         foreach (var queued in _out)
         {
-            if (queued.Location.Segment == segment)
+            if (relocation.Selects(queued.Ref))
             {
-                Note(found, queued.StoreId, queued.Location, queued.IsPagedTransient, delivered: true);
+                Note(found, queued.Ref, queued.IsPagedTransient, delivered: true);
             }
         }
 
@@ -72,39 +70,40 @@ public sealed partial class ClassicQueue : IJournalHolder
         {
             foreach (var entry in chunk.Span)
             {
-                if (entry.Location.Segment == segment)
+                if (relocation.Selects(entry.Ref))
                 {
-                    Note(found, entry.StoreId, entry.Location, entry.Transient, entry.Delivered);
+                    Note(found, entry.Ref, entry.Transient, entry.Delivered);
                 }
             }
         }
     }
 
-    private void Note(Dictionary<long, RelocationCandidate> found, long id, StoredLocation location, bool paged, bool delivered)
+    private void Note(Dictionary<long, HeldMessage> found, MessageRef message, bool paged, bool delivered)
     {
-        if (!found.TryGetValue(id, out var candidate))
+        if (!found.TryGetValue(message.Id, out var held))
         {
-            candidate = new RelocationCandidate(id, location, paged);
-            found.Add(id, candidate);
+            held = new HeldMessage(message);
+            found.Add(message.Id, held);
         }
 
-        if (!candidate.Holders.Contains(this))
+        // A paged transient message is held by no durable queue: its record names queue 0.
+        var holder = paged ? 0 : StoreId;
+        if (!held.Holders.Contains(holder))
         {
-            candidate.Holders.Add(this);
-        }
-
-        if (delivered)
-        {
-            candidate.DeliveredTo.Add(this);
+            held.Holders.Add(holder);
+            if (delivered && !paged)
+            {
+                held.DeliveredTo.Add(holder);
+            }
         }
     }
 
-    /// <summary>Under the lock: points every entry of a moved message at its new location.</summary>
-    void IJournalHolder.MoveLocked(int segment, IReadOnlyDictionary<long, StoredLocation> moved)
+    /// <summary>Under the lock: points every entry of a moved message at its copy.</summary>
+    void IJournalHolder.MoveLocked(IMessageRelocation relocation, IReadOnlyDictionary<long, MessageRef> moved)
     {
         foreach (var (queued, _) in _ready.UnorderedItems)
         {
-            if (queued.IsStored && queued.Location.Segment == segment && moved.TryGetValue(queued.StoreId, out var to))
+            if (queued.IsStored && relocation.Selects(queued.Ref) && moved.TryGetValue(queued.Ref.Id, out var to))
             {
                 queued.MoveTo(to);
             }
@@ -112,7 +111,7 @@ public sealed partial class ClassicQueue : IJournalHolder
 
         foreach (var queued in _out)
         {
-            if (queued.Location.Segment == segment && moved.TryGetValue(queued.StoreId, out var to))
+            if (relocation.Selects(queued.Ref) && moved.TryGetValue(queued.Ref.Id, out var to))
             {
                 queued.MoveTo(to);
             }
@@ -123,9 +122,9 @@ public sealed partial class ClassicQueue : IJournalHolder
             var span = chunk.Span;
             for (var i = 0; i < span.Length; i++)
             {
-                if (span[i].Location.Segment == segment && moved.TryGetValue(span[i].StoreId, out var to))
+                if (relocation.Selects(span[i].Ref) && moved.TryGetValue(span[i].Ref.Id, out var to))
                 {
-                    span[i] = span[i] with { Location = to };
+                    span[i] = span[i] with { Ref = to };
                 }
             }
         }

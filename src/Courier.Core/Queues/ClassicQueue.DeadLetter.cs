@@ -37,6 +37,13 @@ public sealed partial class ClassicQueue
         return dead;
     }
 
+    /// <summary>What every path that took the lock does after releasing it: publishes its dead letters, then reads ahead if wanted.</summary>
+    private void AfterLock(List<DeadLetter>? dead)
+    {
+        PublishDeadLetters(dead);
+        ReadAheadIfWanted();
+    }
+
     /// <summary>Publishes collected dead letters, then releases the originals. Called without the lock.</summary>
     private void PublishDeadLetters(List<DeadLetter>? dead)
     {
@@ -49,14 +56,15 @@ public sealed partial class ClassicQueue
         {
             try
             {
-                var message = queued.Message;
+                // A message dropped from the journal-only backlog is read here, outside the lock.
+                var message = queued.IsLoaded ? queued.Message : queued.Store!.Load(queued.Ref);
                 var routingKey = Arguments.DeadLetterRoutingKey ?? message.RoutingKey;
                 var letter = DeathHistory.Record(message, reason, Name, Arguments.DeadLetterExchange!, routingKey, NowMs());
                 Host!.PublishDeadLetter(letter, this, reason);
             }
-            catch (StoreFailedException)
+            catch (Exception e) when (e is StoreFailedException or IOException or InvalidDataException)
             {
-                // The dead letter could not be saved; the journal stopped, so the original's
+                // The dead letter could not be read or saved; if the journal stopped, the original's
                 // settlement below is not written either and it comes back after a restart.
             }
 

@@ -16,14 +16,14 @@ namespace Courier.Core.Queues;
 /// </remarks>
 public sealed partial class ClassicQueue
 {
-    /// <summary>A restored message whose own expiration is only known once it is read.</summary>
-    private const long ExpiryUnresolved = long.MaxValue;
-
     // True once any message here may expire: until then the delivery path does no expiry work.
     private bool _expiring;
     private ITimer? _expiryTimer;
     private long _expiryArmedFor;
     private long _restoredAt;
+
+    // Messages restored at startup have arrivals below this; their own expiration is applied when they are read.
+    private long _restoredEnd;
 
     private ITimer? _idleTimer;
     private long _lastUsed;
@@ -51,23 +51,35 @@ public sealed partial class ClassicQueue
         return arrived + milliseconds;
     }
 
-    /// <summary>The deadline restored messages start with: resolved from each message when it reaches the head.</summary>
+    /// <summary>
+    /// The deadline restored messages start with, from the queue's TTL (their own expiration is
+    /// applied when each is read, by <see cref="ResolveRestoredExpiryLocked"/>).
+    /// </summary>
     private long RestoredExpiryLocked()
     {
         _restoredAt = NowMs();
-        _expiring = true;
-        return ExpiryUnresolved;
+        _expiring |= Arguments.MessageTtl is not null;
+        return Arguments.MessageTtl is { } ttl ? _restoredAt + ttl : 0;
     }
 
-    private bool IsExpiredLocked(QueuedMessage queued, long now)
+    /// <summary>A restored message was read: its own expiration, counted from the restart, may come sooner.</summary>
+    private void ResolveRestoredExpiryLocked(QueuedMessage queued)
     {
-        if (queued.ExpiresAt == ExpiryUnresolved)
+        if (ArrivalOf(queued.Sequence) >= _restoredEnd || queued.Message.Properties.ExpiryMilliseconds is not { } own)
         {
-            queued.ExpiresAt = ExpiryFrom(_restoredAt, queued.Message);
+            return;
         }
 
-        return queued.ExpiresAt != 0 && now > queued.ExpiresAt;
+        var at = _restoredAt + own;
+        if (queued.ExpiresAt == 0 || at < queued.ExpiresAt)
+        {
+            queued.ExpiresAt = at;
+        }
+
+        _expiring = true;
     }
+
+    private static bool IsExpired(long expiresAt, long now) => expiresAt != 0 && now > expiresAt;
 
     /// <summary>Removes expired messages from the head (dead-lettering them); true if it removed any.</summary>
     private bool DropExpiredHeadLocked()
@@ -79,11 +91,9 @@ public sealed partial class ClassicQueue
 
         var now = NowMs();
         var dropped = false;
-        while ((_ready.Count > 0 || RefillLocked()) && IsExpiredLocked(_ready.Peek(), now))
+        while (TryPeekHeadLocked(out var expiresAt) && IsExpired(expiresAt, now))
         {
-            var expired = _ready.Dequeue();
-            _readyBytes -= expired.Size;
-            AddDeadLocked(expired, DeathReason.Expired);
+            AddDeadLocked(TakeHeadLocked(), DeathReason.Expired);
             dropped = true;
         }
 
@@ -94,12 +104,17 @@ public sealed partial class ClassicQueue
     /// <summary>Makes sure the timer fires when the head expires.</summary>
     private void ArmExpiryLocked()
     {
-        if (_deleted || _ready.Count == 0 || _ready.Peek().ExpiresAt is 0 or ExpiryUnresolved)
+        if (!TryPeekHeadLocked(out var head))
         {
             return;
         }
 
-        var due = _ready.Peek().ExpiresAt + 1;
+        if (_deleted || head == 0)
+        {
+            return;
+        }
+
+        var due = head + 1;
         if (_expiryArmedFor != 0 && _expiryArmedFor <= due)
         {
             return;
@@ -129,7 +144,7 @@ public sealed partial class ClassicQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
     }
 
     /// <summary>The queue was used (a consumer came or went, a get, a redeclare): <c>x-expires</c> counts again from now.</summary>

@@ -30,11 +30,9 @@ public sealed partial class ClassicQueue
         }
 
         var dropped = false;
-        while (OverLimitLocked() && (_ready.Count > 0 || RefillLocked()))
+        while (OverLimitLocked() && TryPeekHeadLocked(out _))
         {
-            var head = _ready.Dequeue();
-            _readyBytes -= head.Size;
-            AddDeadLocked(head, DeathReason.MaxLength);
+            AddDeadLocked(TakeHeadLocked(), DeathReason.MaxLength);
             dropped = true;
         }
 
@@ -42,5 +40,43 @@ public sealed partial class ClassicQueue
         {
             UpdateFlowLocked();
         }
+    }
+
+    /// <summary>
+    /// The queue's head as the drop paths (expiry, drop-head) see it: the head of the ready set, or,
+    /// with nothing in memory and nothing being read ahead, the front of the journal-only backlog.
+    /// False when there is none, or the head is in a batch being read (it is dropped when it is back).
+    /// </summary>
+    private bool TryPeekHeadLocked(out long expiresAt)
+    {
+        if (HeadDeliverableLocked)
+        {
+            expiresAt = _ready.Peek().ExpiresAt;
+            return true;
+        }
+
+        if (_ready.Count == 0 && !HasClaimedLocked && _paged.TryPeek(out var front))
+        {
+            expiresAt = front.ExpiresAt;
+            return true;
+        }
+
+        expiresAt = 0;
+        return false;
+    }
+
+    /// <summary>Removes the head <see cref="TryPeekHeadLocked"/> found; one from the backlog is not read here (a dead letter is read outside the lock).</summary>
+    private QueuedMessage TakeHeadLocked()
+    {
+        if (HeadDeliverableLocked)
+        {
+            var head = _ready.Dequeue();
+            _readyBytes -= head.Size;
+            return head;
+        }
+
+        _paged.TryDequeue(out var entry);
+        _readyBytes -= entry.Size;
+        return Materialize(entry);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
 
@@ -5,10 +6,44 @@ namespace Courier.Core.Queues;
 
 /// <summary>
 /// Paging: the backlog behind the queue's head lives only in the journal, as small entries, and
-/// moves up into the head as the head drains.
+/// is read back into the head, outside the queue's lock, as the head drains.
 /// </summary>
+/// <remarks>
+/// <para>Every message in the ready set is in memory; behind it, <c>_paged</c> holds the messages
+/// only the store holds, in queue order. When the head falls below half of
+/// <see cref="KeptInMemoryWhilePaging"/> while consumers wait, a read-ahead is wanted. The next
+/// thread to leave the lock after dispatching (a publisher's enqueue, a consumer's credit or
+/// requeue, a new consumer, a get) claims the next batch from the front of <c>_paged</c> under
+/// the lock, reads it from the store without the lock, then takes the lock again, puts the
+/// messages into the ready set and dispatches. One batch is out at a time (<c>_readingAhead</c>).
+/// The head still holds the other half while the batch is read, so consumers do not wait.</para>
+/// <para>A claimed batch stays the queue's: it counts in <see cref="MessageCount"/>, and nothing
+/// behind it is delivered until it is back (messages enqueued meanwhile wait in the ready set, or
+/// in <c>_paged</c> if that is not empty), so order is kept. A purge or delete while it is
+/// out marks it dropped, and the reader settles it when it comes back (exactly once). A read that
+/// fails keeps the rest of the batch claimed, in order, for the next dispatch to try again.
+/// Compaction does not see a batch that is out: it then finds a reference it cannot account for
+/// and moves nothing this time.</para>
+/// </remarks>
 public sealed partial class ClassicQueue
 {
+    /// <summary>Most messages one read-ahead loads: the half of the head that drains while it reads.</summary>
+    public const int ReadAheadMessages = KeptInMemoryWhilePaging / 2;
+
+    /// <summary>About the most bytes one read-ahead loads (at least one message, whatever its size).</summary>
+    public const int ReadAheadBytes = 4 * 1024 * 1024;
+
+    // The batch claimed from the front of _paged (rented while claimed; before everything in _paged).
+    private PagedEntry[]? _claimed;
+    private int _claimedCount;
+
+    // Set under the lock when the head runs short; the next thread out of the lock reads ahead.
+    private volatile bool _readAheadWanted;
+    private bool _readingAhead;
+
+    // Purged or deleted while the batch was being read: the reader settles it instead.
+    private bool _claimedDropped;
+
     /// <summary>
     /// Frees memory: every ready message behind the first <see cref="KeptInMemoryWhilePaging"/> keeps
     /// its body only in the journal (transient ones are written there first). Returns the bytes freed.
@@ -18,21 +53,49 @@ public sealed partial class ClassicQueue
         long freed = 0;
         lock (_gate)
         {
-            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null)
+            // With a batch out, the ready set's tail is older than the batch: it cannot move behind it.
+            // A priority queue is never paged (see ClassicQueue.Priorities).
+            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null || _claimedCount > 0 || IsPriorityQueue)
             {
                 return 0;
             }
 
-            var keepBelow = _ready.Peek().Sequence + KeptInMemoryWhilePaging;
-            foreach (var (queued, sequence) in _ready.UnorderedItems)
+            var inOrder = new List<QueuedMessage>(_ready.Count);
+            while (_ready.TryDequeue(out var queued, out _))
             {
-                if (sequence < keepBelow || queued.MemoryBytes == 0)
+                inOrder.Add(queued);
+            }
+
+            // Page from the tail forwards, so what moves is always a tail of the order (it goes in
+            // front of the paged backlog) even if a transient message cannot be written out.
+            var keep = inOrder.Count;
+            while (keep > KeptInMemoryWhilePaging)
+            {
+                var queued = inOrder[keep - 1];
+                var bytes = queued.MemoryBytes;
+                if (!queued.IsStored && (TryPageOutTransient(queued) < 0 || !queued.IsStored))
                 {
-                    continue;
+                    break;
                 }
 
-                freed += queued.IsStored ? queued.PageOut() : TryPageOutTransient(queued);
+                queued.PageOut();
+                freed += bytes;
+                keep--;
             }
+
+            var moved = new PagedEntry[inOrder.Count - keep];
+            for (var i = keep; i < inOrder.Count; i++)
+            {
+                var queued = inOrder[i];
+                moved[i - keep] = PagedEntryOf(queued, queued.IsPagedTransient);
+            }
+
+            for (var i = 0; i < keep; i++)
+            {
+                _ready.Enqueue(inOrder[i], inOrder[i].Sequence);
+            }
+
+            _paged.Prepend(moved);
         }
 
         if (freed > 0)
@@ -48,6 +111,23 @@ public sealed partial class ClassicQueue
         && Resources is { } resources
         && (resources.IsPaging || (resources.QueueReadyInMemory > 0 && _ready.Count >= resources.QueueReadyInMemory))
         && (Pager ?? Store) is not null;
+
+    /// <summary>True while messages wait behind the head in the store (paged, or claimed by a read-ahead).</summary>
+    private bool HasPagedBacklogLocked => _paged.Count > 0 || HasClaimedLocked;
+
+    /// <summary>A claimed batch is out (being read, or left by a failed read) and still the queue's.</summary>
+    private bool HasClaimedLocked => _claimedCount > 0 && !_claimedDropped;
+
+    /// <summary>
+    /// The head of the ready set may be delivered: nothing is claimed, or the head comes before the
+    /// claimed batch (a requeued message). Messages enqueued while a batch is out wait behind it in
+    /// the ready set, in memory, instead of being paged only because a batch was out.
+    /// </summary>
+    private bool HeadDeliverableLocked =>
+        _ready.Count > 0 && (!HasClaimedLocked || _ready.Peek().Sequence < _claimed![0].Sequence);
+
+    /// <summary>Ready messages, counting those behind the head and those being read ahead (unless purged meanwhile).</summary>
+    private int ReadyCountLocked => _ready.Count + (int)_paged.Count + (_claimedDropped ? 0 : _claimedCount);
 
     private int TryPageOutTransient(QueuedMessage queued)
     {
@@ -66,34 +146,224 @@ public sealed partial class ClassicQueue
         }
     }
 
-    /// <summary>Moves paged messages up into the head while it is short; true if it added any.</summary>
-    private bool RefillLocked()
+    /// <summary>
+    /// Under the lock, after dispatching: asks for a read-ahead if consumers wait and the head is short,
+    /// or a failed read left a batch claimed (messages enqueued since wait behind it).
+    /// </summary>
+    private void RequestReadAheadLocked()
     {
-        if (_paged.Count == 0 || _ready.Count >= KeptInMemoryWhilePaging / 2)
+        if (!_readingAhead && _consumers.Count > 0 && !_deleted
+            && (HasClaimedLocked || (_paged.Count > 0 && _ready.Count < KeptInMemoryWhilePaging / 2)))
+        {
+            _readAheadWanted = true;
+        }
+    }
+
+    /// <summary>
+    /// Called after leaving the lock by every path that dispatches: reads ahead if a read-ahead is
+    /// wanted and none is running. Returns the read failure if this thread's read failed.
+    /// </summary>
+    private Exception? ReadAheadIfWanted() => _readAheadWanted ? ReadAhead() : null;
+
+    private Exception? ReadAhead()
+    {
+        while (true)
+        {
+            int count;
+            PagedEntry[] claimed;
+            lock (_gate)
+            {
+                if (!_readAheadWanted || _readingAhead)
+                {
+                    return null;
+                }
+
+                _readAheadWanted = false;
+                if (!ClaimLocked())
+                {
+                    return null;
+                }
+
+                _readingAhead = true;
+                claimed = _claimed!;
+                count = _claimedCount;
+            }
+
+            List<DeadLetter>? dead;
+            var loaded = ArrayPool<QueuedMessage?>.Shared.Rent(count);
+            var read = LoadClaimed(claimed, count, loaded, out var failure);
+
+            lock (_gate)
+            {
+                _readingAhead = false;
+                if (_claimedDropped)
+                {
+                    SettleClaimedLocked();
+                }
+                else
+                {
+                    long bytes = 0;
+                    for (var i = 0; i < read; i++)
+                    {
+                        var queued = loaded[i]!;
+                        ResolveRestoredExpiryLocked(queued);
+                        bytes += queued.MemoryBytes;
+                        _ready.Enqueue(queued, queued.Sequence);
+                    }
+
+                    if (bytes > 0)
+                    {
+                        Resources?.AddMessageBytes(bytes);
+                    }
+
+                    ReleaseClaimedLocked(read);
+                }
+
+                Array.Clear(loaded, 0, read);
+                ArrayPool<QueuedMessage?>.Shared.Return(loaded);
+
+                // After a failure, try again on the next dispatch from outside, not in a loop here.
+                DispatchLocked();
+                ApplyLimitsLocked();
+                dead = TakeDeadLocked();
+                if (failure is not null)
+                {
+                    _readAheadWanted = false;
+                }
+            }
+
+            PublishDeadLetters(dead);
+            if (failure is not null)
+            {
+                return failure;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the claimed entries outside the lock, in order, each run of entries in one store with one
+    /// call (the journal reads records lying close together with one read). Returns how many were read:
+    /// after a failure, those before the run that failed.
+    /// </summary>
+    private int LoadClaimed(PagedEntry[] claimed, int count, QueuedMessage?[] loaded, out Exception? failure)
+    {
+        var references = ArrayPool<MessageRef>.Shared.Rent(count);
+        var messages = ArrayPool<Message>.Shared.Rent(count);
+        var read = 0;
+        failure = null;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                references[i] = claimed[i].Ref;
+            }
+
+            while (read < count)
+            {
+                var store = StoreOf(claimed[read]);
+                var end = read + 1;
+                while (end < count && StoreOf(claimed[end]) == store)
+                {
+                    end++;
+                }
+
+                store.Load(references.AsSpan(read, end - read), messages.AsSpan(read, end - read));
+                for (; read < end; read++)
+                {
+                    var entry = claimed[read];
+                    loaded[read] = new QueuedMessage(messages[read], store, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient) { ExpiresAt = entry.ExpiresAt };
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever the store throws (failed, I/O error), the rest of the batch stays claimed for
+            // the next dispatch to read again; it must not escape into a publisher or an ack.
+            failure = e;
+        }
+        finally
+        {
+            ArrayPool<MessageRef>.Shared.Return(references);
+            Array.Clear(messages, 0, count);
+            ArrayPool<Message>.Shared.Return(messages);
+        }
+
+        return read;
+    }
+
+    /// <summary>Claims the next batch: what a failed read left, or the front of <c>_paged</c>. False if there is nothing to read.</summary>
+    private bool ClaimLocked()
+    {
+        if (_claimedCount > 0)
+        {
+            return true;
+        }
+
+        if (_paged.Count == 0 || _deleted)
         {
             return false;
         }
 
-        var added = false;
-        while (_ready.Count < KeptInMemoryWhilePaging && _paged.TryDequeue(out var entry))
+        var claimed = _claimed = ArrayPool<PagedEntry>.Shared.Rent(ReadAheadMessages);
+        long bytes = 0;
+        while (_claimedCount < ReadAheadMessages && bytes < ReadAheadBytes && _paged.TryDequeue(out var entry))
         {
-            _ready.Enqueue(Materialize(entry), entry.Sequence);
-            added = true;
+            claimed[_claimedCount++] = entry;
+            bytes += entry.Ref.Length;
         }
 
-        return added;
+        return true;
     }
 
+    /// <summary>The first <paramref name="read"/> claimed entries are in the ready set now; the rest stay claimed, in order.</summary>
+    private void ReleaseClaimedLocked(int read)
+    {
+        var claimed = _claimed!;
+        if (read < _claimedCount)
+        {
+            Array.Copy(claimed, read, claimed, 0, _claimedCount - read);
+            _claimedCount -= read;
+            return;
+        }
+
+        _claimedCount = 0;
+        _claimed = null;
+        ArrayPool<PagedEntry>.Shared.Return(claimed);
+    }
+
+    /// <summary>Purge or delete: settles a claimed batch now, or, while it is being read, when it comes back.</summary>
+    private void SettleClaimedLocked()
+    {
+        if (_readingAhead)
+        {
+            _claimedDropped = true;
+            return;
+        }
+
+        _claimedDropped = false;
+        for (var i = 0; i < _claimedCount; i++)
+        {
+            RecordSettled(Materialize(_claimed![i]));
+        }
+
+        if (_claimedCount > 0)
+        {
+            ReleaseClaimedLocked(_claimedCount);
+        }
+    }
+
+    private IMessageStore StoreOf(in PagedEntry entry) => (entry.Transient ? Pager ?? Store : Store ?? Pager)!;
+
     private QueuedMessage Materialize(in PagedEntry entry) =>
-        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient, entry.Size, entry.ExpiresAt);
+        new(StoreOf(entry), entry.Ref, entry.Sequence, entry.Delivered, entry.Transient, entry.Size) { ExpiresAt = entry.ExpiresAt };
 
     /// <summary>A queued message paged out to the journal, as the backlog keeps it.</summary>
     private static PagedEntry PagedEntryOf(QueuedMessage queued, bool transient) =>
-        new(queued.Sequence, queued.StoreId, queued.Location, queued.Redelivered, transient, queued.Size, queued.ExpiresAt);
+        new(queued.Sequence, queued.Ref, queued.Redelivered || queued.DeliveryCount > 0, transient, queued.Size, queued.ExpiresAt);
 
     /// <summary>
     /// A ready message only the journal holds: 48 bytes in memory. <see cref="Size"/> is the body's
     /// length, or for a message restored after a restart its record's (an upper bound).
     /// </summary>
-    private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient, int Size, long ExpiresAt);
+    private readonly record struct PagedEntry(long Sequence, MessageRef Ref, bool Delivered, bool Transient, int Size, long ExpiresAt);
 }

@@ -12,14 +12,18 @@ namespace Courier.Core.Queues;
 /// The priority is folded into the message's place in the queue's order
 /// (<see cref="QueuedMessage.Sequence"/>: the inverted priority in the top bits, arrival below), so
 /// the ready set orders by priority then arrival, and a requeued message goes back to its place
-/// among its own priority. A priority queue keeps every ready message's entry in that ordered set
-/// (never in the journal-only backlog, whose order is arrival alone); past
-/// <see cref="KeptInMemoryWhilePaging"/> ready messages their bodies stay only in the journal, as
-/// in any classic queue. After a restart each restored message is read once to learn its priority.
+/// among its own priority. A priority queue keeps every ready message in memory, in that ordered
+/// set: the journal-only backlog behind the head is ordered by arrival alone, so it is not used
+/// (persistent messages are in the journal all the same; a priority queue is not paged under
+/// memory pressure, which the memory alarm bounds by blocking publishers). After a restart the
+/// restored messages are read before the queue takes its lock, to learn their priorities.
 /// </remarks>
 public sealed partial class ClassicQueue
 {
     private const int PriorityShift = 54;
+
+    /// <summary>The arrival part of a place in the queue's order (without the priority folded in).</summary>
+    private static long ArrivalOf(long sequence) => sequence & ((1L << PriorityShift) - 1);
 
     private bool IsPriorityQueue => Arguments.MaxPriority is > 0;
 
@@ -38,29 +42,35 @@ public sealed partial class ClassicQueue
 
     private void EnqueuePriorityLocked(QueuedMessage queued)
     {
-        if (_ready.Count >= KeptInMemoryWhilePaging)
-        {
-            if (!queued.IsStored)
-            {
-                TryPageOutTransient(queued);
-            }
-            else
-            {
-                queued.PageOut();
-            }
-        }
-
         Resources?.AddMessageBytes(queued.MemoryBytes);
         _ready.Enqueue(queued, queued.Sequence);
     }
 
-    private void RestorePriorityLocked(IMessageStore store, IReadOnlyList<RecoveredMessage> messages, long expiresAt)
+    private static Message[] LoadRestored(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
     {
-        foreach (var recovered in messages)
+        var references = new MessageRef[messages.Count];
+        for (var i = 0; i < references.Length; i++)
         {
-            var message = store.Load(recovered.MessageId, recovered.Location);
-            var queued = new QueuedMessage(
-                store, recovered.MessageId, recovered.Location, NextSequenceLocked(message), recovered.Delivered, pagedTransient: false, message.Body.Length, expiresAt);
+            references[i] = messages[i].Ref;
+        }
+
+        var loaded = new Message[references.Length];
+        store.Load(references, loaded);
+        return loaded;
+    }
+
+    private void RestorePriorityLocked(IMessageStore store, IReadOnlyList<RecoveredMessage> messages, Message[] loaded, long expiresAt)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var recovered = messages[i];
+            var queued = new QueuedMessage(loaded[i], store, recovered.Ref, NextSequenceLocked(loaded[i]), recovered.Delivered, pagedTransient: false)
+            {
+                ExpiresAt = expiresAt,
+            };
+            _restoredEnd = _nextSequence;
+            ResolveRestoredExpiryLocked(queued);
+            Resources?.AddMessageBytes(queued.MemoryBytes);
             _ready.Enqueue(queued, queued.Sequence);
             _readyBytes += queued.Size;
         }

@@ -140,7 +140,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             lock (_gate)
             {
-                return _ready.Count + (int)_paged.Count;
+                return ReadyCountLocked;
             }
         }
     }
@@ -208,7 +208,7 @@ public sealed partial class ClassicQueue : IQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
         return accepted;
     }
 
@@ -280,7 +280,7 @@ public sealed partial class ClassicQueue : IQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
         return accepted;
     }
 
@@ -296,7 +296,7 @@ public sealed partial class ClassicQueue : IQueue
         }
         else if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
         {
-            _paged.Enqueue(new PagedEntry(sequence, stored.MessageId, stored.Location, Delivered: false, Transient: false, message.Body.Length, expiresAt));
+            _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Delivered: false, Transient: false, message.Body.Length, expiresAt));
         }
         else
         {
@@ -314,53 +314,91 @@ public sealed partial class ClassicQueue : IQueue
     public void Restore(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
     {
         List<DeadLetter>? dead;
+
+        // A priority queue keeps its messages in memory: read them (their priority decides their
+        // place) before taking the lock.
+        var loaded = IsPriorityQueue ? LoadRestored(store, messages) : null;
         lock (_gate)
         {
             // Expiry counts again from the restart: the journal does not keep when a message arrived.
             var expiresAt = RestoredExpiryLocked();
-            if (IsPriorityQueue)
+            if (loaded is not null)
             {
-                RestorePriorityLocked(store, messages, expiresAt);
+                RestorePriorityLocked(store, messages, loaded, expiresAt);
                 messages = [];
             }
 
             foreach (var recovered in messages)
             {
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.MessageId, recovered.Location, recovered.Delivered, Transient: false, recovered.Location.Length, expiresAt));
-                _readyBytes += recovered.Location.Length;
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Delivered, Transient: false, recovered.Ref.Length, expiresAt));
+                _readyBytes += recovered.Ref.Length;
             }
 
-            RefillLocked();
+            _restoredEnd = _nextSequence;
             ApplyLimitsLocked();
+            RequestReadAheadLocked();
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
     }
 
-    /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
+    /// <summary>
+    /// Takes the message at the head, for a synchronous get. Returns the number of ready messages left.
+    /// A head only the store holds is read first, outside the lock (see <see cref="ReadAhead"/>).
+    /// </summary>
+    /// <exception cref="StoreFailedException">The head could not be read back from the store.</exception>
     public int TryGet(bool autoSettle, out QueuedMessage? message)
     {
-        List<DeadLetter>? dead;
-        int left;
-        lock (_gate)
+        var spin = default(SpinWait);
+        while (true)
         {
-            MarkUsedLocked();
-            RefillLocked();
-            DropExpiredHeadLocked();
-            if (_ready.TryDequeue(out message, out _))
+            List<DeadLetter>? dead;
+            var done = false;
+            var left = 0;
+            lock (_gate)
             {
-                _readyBytes -= message.Size;
-                OnDeliveredLocked(message, autoSettle);
-                UpdateFlowLocked();
+                MarkUsedLocked();
+                DropExpiredHeadLocked();
+                dead = TakeDeadLocked();
+                if (HeadDeliverableLocked)
+                {
+                    message = _ready.Dequeue();
+                    _readyBytes -= message.Size;
+                    OnDeliveredLocked(message, autoSettle);
+                    UpdateFlowLocked();
+                    left = ReadyCountLocked;
+                    done = true;
+                }
+                else if (!HasPagedBacklogLocked)
+                {
+                    message = null;
+                    done = true;
+                }
+                else
+                {
+                    message = null;
+                    if (!_readingAhead)
+                    {
+                        _readAheadWanted = true;
+                    }
+                }
             }
 
-            left = message is null ? 0 : _ready.Count + (int)_paged.Count;
-            dead = TakeDeadLocked();
-        }
+            PublishDeadLetters(dead);
+            if (done)
+            {
+                return left;
+            }
 
-        PublishDeadLetters(dead);
-        return left;
+            if (ReadAheadIfWanted() is { } failure)
+            {
+                throw new StoreFailedException("the message at the head of " + this + " could not be read back", failure);
+            }
+
+            // Another thread's read-ahead is bringing the head in: it is one bounded read away.
+            spin.SpinOnce();
+        }
     }
 
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
@@ -373,7 +411,7 @@ public sealed partial class ClassicQueue : IQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
     }
 
     /// <summary>Marks a delivered message as done with (acknowledged).</summary>
@@ -397,7 +435,7 @@ public sealed partial class ClassicQueue : IQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
     }
 
     private void TakeBackLocked(QueuedMessage message)
@@ -442,11 +480,12 @@ public sealed partial class ClassicQueue : IQueue
             dead = TakeDeadLocked();
         }
 
-        PublishDeadLetters(dead);
+        AfterLock(dead);
     }
 
     public void AddConsumer(QueueConsumer consumer)
     {
+        List<DeadLetter>? dead;
         lock (_gate)
         {
             if (_deleted)
@@ -463,7 +502,10 @@ public sealed partial class ClassicQueue : IQueue
             _hadConsumer = true;
             MarkUsedLocked();
             DispatchLocked();
+            dead = TakeDeadLocked();
         }
+
+        AfterLock(dead);
     }
 
     public IReadOnlyList<QueueConsumer> GetConsumers()
@@ -477,6 +519,8 @@ public sealed partial class ClassicQueue : IQueue
     /// <summary>Removes a consumer. Returns true when the queue is auto-delete and has just lost its last consumer.</summary>
     public bool RemoveConsumer(QueueConsumer consumer)
     {
+        List<DeadLetter>? dead;
+        bool lastGone;
         lock (_gate)
         {
             if (!_consumers.Remove(consumer))
@@ -490,13 +534,15 @@ public sealed partial class ClassicQueue : IQueue
             }
 
             MarkUsedLocked();
-            UpdateFlowLocked();
 
             // With a single active consumer, the next in line takes over what is ready.
             DispatchLocked();
-
-            return AutoDelete && _hadConsumer && _consumers.Count == 0 && !_deleted;
+            lastGone = AutoDelete && _hadConsumer && _consumers.Count == 0 && !_deleted;
+            dead = TakeDeadLocked();
         }
+
+        AfterLock(dead);
+        return lastGone;
     }
 
     /// <summary>Removes every ready message; returns how many. Messages out with consumers stay.</summary>
@@ -504,7 +550,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         lock (_gate)
         {
-            var count = _ready.Count + (int)_paged.Count;
+            var count = ReadyCountLocked;
             SettleAllReadyLocked();
             UpdateFlowLocked();
             return count;
@@ -528,7 +574,7 @@ public sealed partial class ClassicQueue : IQueue
 
             _deleted = true;
             StopTimersLocked();
-            count = _ready.Count + (int)_paged.Count;
+            count = ReadyCountLocked;
             SettleAllReadyLocked();
             consumers = [.. _consumers];
             _consumers.Clear();
@@ -545,7 +591,7 @@ public sealed partial class ClassicQueue : IQueue
 
     private void DispatchLocked()
     {
-        while (_consumers.Count > 0 && (_ready.Count > 0 || RefillLocked()))
+        while (_consumers.Count > 0 && HeadDeliverableLocked)
         {
             if (_expiring && DropExpiredHeadLocked() && _ready.Count == 0)
             {
@@ -564,6 +610,7 @@ public sealed partial class ClassicQueue : IQueue
             ArmExpiryLocked();
         }
 
+        RequestReadAheadLocked();
         UpdateFlowLocked();
     }
 
@@ -643,7 +690,7 @@ public sealed partial class ClassicQueue : IQueue
             {
                 try
                 {
-                    store.AppendDelivered(StoreId, message.StoreId, message.Location);
+                    store.AppendDelivered(StoreId, message.Ref);
                 }
                 catch (StoreFailedException)
                 {
@@ -665,7 +712,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             try
             {
-                store.AppendSettle(message.IsPagedTransient ? 0 : StoreId, message.StoreId, message.Location);
+                store.AppendSettle(message.IsPagedTransient ? 0 : StoreId, message.Ref);
             }
             catch (StoreFailedException)
             {
@@ -681,6 +728,7 @@ public sealed partial class ClassicQueue : IQueue
             RecordSettled(message);
         }
 
+        SettleClaimedLocked();
         while (_paged.TryDequeue(out var entry))
         {
             RecordSettled(Materialize(entry));

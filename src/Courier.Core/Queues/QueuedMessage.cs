@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Courier.Core.Messages;
 using Courier.Core.Storage;
 
@@ -6,9 +7,9 @@ namespace Courier.Core.Queues;
 /// <summary>
 /// One message's place in one queue. The <see cref="Message"/> is shared by every queue it was
 /// routed to; this small record is per queue and carries the queue's order (<see cref="Sequence"/>),
-/// whether the message was delivered before, and, when the journal holds the message, where.
-/// A message may be held in memory, or only in the journal (recovered at startup, or paged out
-/// when memory ran short): then it is read back from disk each time it is delivered.
+/// whether the message was delivered before, and, when the journal holds the message, the store's
+/// reference to it. Messages only the journal holds (recovered at startup, or paged out when memory
+/// ran short) wait behind the queue's head as small entries and are read back before delivery.
 /// </summary>
 /// <remarks>Mutable state changes only under the owning queue's lock.</remarks>
 public sealed class QueuedMessage
@@ -27,26 +28,36 @@ public sealed class QueuedMessage
         _message = message;
         Sequence = sequence;
         Store = store;
-        StoreId = stored.MessageId;
-        Location = stored.Location;
+        Ref = stored.Ref;
         Size = message.Body.Length;
     }
 
-    /// <summary>A message the journal holds and memory does not.</summary>
-    internal QueuedMessage(IMessageStore store, long storeId, StoredLocation location, long sequence, bool redelivered, bool pagedTransient, int size, long expiresAt)
+    /// <summary>A message read back from the store (a read-ahead), with its place in the queue.</summary>
+    internal QueuedMessage(Message message, IMessageStore store, MessageRef stored, long sequence, bool redelivered, bool pagedTransient)
+        : this(store, stored, sequence, redelivered, pagedTransient, message.Body.Length)
+    {
+        _message = message;
+    }
+
+    /// <summary>
+    /// A message the journal holds and memory does not: about to be settled, or dead-lettered (read
+    /// outside the queue's lock); it is never delivered.
+    /// </summary>
+    internal QueuedMessage(IMessageStore store, MessageRef stored, long sequence, bool redelivered, bool pagedTransient, int size)
     {
         Size = size;
-        ExpiresAt = expiresAt;
         Store = store;
         Sequence = sequence;
-        StoreId = storeId;
-        Location = location;
+        Ref = stored;
         Redelivered = redelivered;
         IsPagedTransient = pagedTransient;
     }
 
-    /// <summary>The message, read from the journal if it is not held in memory.</summary>
-    public Message Message => _message ?? Store!.Load(StoreId, Location);
+    /// <summary>
+    /// The message. Every message the queue hands out is in memory: a paged one is read back, outside
+    /// the queue's lock, before it reaches the ready set (<c>ClassicQueue.Paging</c>), never here.
+    /// </summary>
+    public Message Message => _message ?? ThrowNotLoaded();
 
     /// <summary>Position in the queue's order; requeued messages go back to it.</summary>
     public long Sequence { get; }
@@ -54,12 +65,10 @@ public sealed class QueuedMessage
     /// <summary>The store holding the message, or null when only memory does.</summary>
     public IMessageStore? Store { get; private set; }
 
-    /// <summary>The journal's id of the message, or 0 when it is not stored.</summary>
-    public long StoreId { get; private set; }
+    /// <summary>The store's reference to the message; <see cref="MessageRef.IsNone"/> when it is not stored.</summary>
+    public MessageRef Ref { get; private set; }
 
-    public StoredLocation Location { get; private set; }
-
-    public bool IsStored => StoreId != 0;
+    public bool IsStored => !Ref.IsNone;
 
     /// <summary>True for a transient message written to the journal only to free memory.</summary>
     public bool IsPagedTransient { get; private set; }
@@ -72,18 +81,21 @@ public sealed class QueuedMessage
 
     public int DeliveryCount { get; internal set; }
 
+    /// <summary>True when the message is in memory (every message the queue hands out is).</summary>
+    internal bool IsLoaded => _message is not null;
+
     /// <summary>Body bytes of the message, whether memory or the journal holds it (for <c>x-max-length-bytes</c>).</summary>
     public int Size { get; }
 
-    /// <summary>
-    /// When the message expires in this queue, in Unix milliseconds; 0 when it never does.
-    /// <see cref="long.MaxValue"/> marks a message restored after a restart whose own expiration
-    /// is not known until it is read (<see cref="ClassicQueue"/> resolves it before delivery).
-    /// </summary>
+    /// <summary>When the message expires in this queue, in Unix milliseconds; 0 when it never does.</summary>
     internal long ExpiresAt { get; set; }
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
-    internal void MoveTo(StoredLocation location) => Location = location;
+    internal void MoveTo(MessageRef copy) => Ref = copy;
+
+    [DoesNotReturn]
+    private Message ThrowNotLoaded() =>
+        throw new InvalidOperationException($"message {Ref.Id} at sequence {Sequence} was handed out without its body");
 
     /// <summary>Drops the in-memory copy of a stored message; returns the bytes freed.</summary>
     internal int PageOut()
@@ -108,8 +120,7 @@ public sealed class QueuedMessage
 
         var stored = store.AppendPaged(_message);
         Store = store;
-        StoreId = stored.MessageId;
-        Location = stored.Location;
+        Ref = stored.Ref;
         IsPagedTransient = true;
         return PageOut();
     }

@@ -1,8 +1,8 @@
 namespace Courier.Core.Storage;
 
 /// <summary>
-/// What journal compaction needs from a queue whose messages live in the node's journal: which
-/// messages it holds in a segment, and repointing them at their copies. Queue types that keep
+/// What compaction needs from a queue whose messages live in the node's journal: which messages it
+/// holds that a compaction step selects, and repointing them at their copies. Queue types that keep
 /// their messages elsewhere (a stream's own segments) do not implement it.
 /// </summary>
 internal interface IJournalHolder
@@ -16,12 +16,12 @@ internal interface IJournalHolder
 
     void ExitLock();
 
-    /// <summary>True if any message this queue holds (ready or out) lives in <paramref name="segment"/>.</summary>
-    bool HoldsIn(int segment);
+    /// <summary>True if any message this queue holds (ready, paged or out) is one <paramref name="relocation"/> selects.</summary>
+    bool HoldsAny(IMessageRelocation relocation);
 
-    /// <summary>Under the lock: adds every message held in <paramref name="segment"/> to <paramref name="found"/>.</summary>
-    void CollectLocked(int segment, Dictionary<long, RelocationCandidate> found);
+    /// <summary>Under the lock: adds every message held that <paramref name="relocation"/> selects to <paramref name="found"/>.</summary>
+    void CollectLocked(IMessageRelocation relocation, Dictionary<long, HeldMessage> found);
 
-    /// <summary>Under the lock: points every entry of a moved message at its new location.</summary>
-    void MoveLocked(int segment, IReadOnlyDictionary<long, StoredLocation> moved);
+    /// <summary>Under the lock: points every selected entry of a moved message at its copy.</summary>
+    void MoveLocked(IMessageRelocation relocation, IReadOnlyDictionary<long, MessageRef> moved);
 }

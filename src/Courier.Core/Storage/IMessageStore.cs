@@ -7,6 +7,7 @@ namespace Courier.Core.Storage;
 /// Appends return the record's log sequence number (increasing for the life of the data directory);
 /// <see cref="WhenDurable"/> says when a sequence number is durable.
 /// Appends never wait for the disk, so a publisher's thread is never blocked on I/O.
+/// The core holds stored messages by <see cref="MessageRef"/>s the store made, and hands them back.
 /// </summary>
 public interface IMessageStore
 {
@@ -22,35 +23,50 @@ public interface IMessageStore
     StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds);
 
     /// <summary>
-    /// Writes a transient message out to free memory. It is readable with <see cref="Load"/> until
+    /// Writes a transient message out to free memory. It is readable with <see cref="Load(MessageRef)"/> until
     /// settled, and never comes back after a restart.
     /// </summary>
     StoredMessage AppendPaged(Message message);
 
-    /// <summary>Journal segments mostly dead, whose live messages should be copied forward so the segment can go.</summary>
-    IReadOnlyList<int> SegmentsWorthCompacting();
-
-    /// <summary>How many queue references the messages of <paramref name="segment"/> still hold.</summary>
-    int ReferencesIn(int segment);
-
-    /// <summary>
-    /// Copies a message forward (compaction) under the same id, held by <paramref name="queueIds"/>,
-    /// and releases its references at <paramref name="from"/>. Returns where the copy lives.
-    /// </summary>
-    StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged);
-
     /// <summary>Records that a queue is done with a message (acknowledged, rejected, purged, or the queue deleted).</summary>
-    long AppendSettle(int queueId, long messageId, StoredLocation location);
+    long AppendSettle(int queueId, MessageRef message);
 
     /// <summary>Records that a message was handed to a consumer, so it comes back redelivered after a restart.</summary>
-    long AppendDelivered(int queueId, long messageId, StoredLocation location);
+    long AppendDelivered(int queueId, MessageRef message);
 
     /// <summary>Calls <paramref name="waiter"/> once every record up to <paramref name="sequence"/> is durable (at once if it already is).</summary>
     void WhenDurable(long sequence, IDurabilityWaiter waiter);
 
-    /// <summary>Reads a stored message back (for messages whose body is not held in memory).</summary>
-    Message Load(long messageId, StoredLocation location);
+    /// <summary>
+    /// Reads a stored message back (for messages whose body is not held in memory). This reads the
+    /// disk: queues call it outside their lock.
+    /// </summary>
+    Message Load(MessageRef message);
+
+    /// <summary>
+    /// Reads several stored messages back, in order, one into each element of <paramref name="into"/>
+    /// (a queue's read-ahead batch). A store that can reads records lying close together with one
+    /// read. Throws as <see cref="Load(MessageRef)"/> does; then nothing in <paramref name="into"/> is to be used.
+    /// </summary>
+    void Load(ReadOnlySpan<MessageRef> messages, Span<Message> into)
+    {
+        for (var i = 0; i < messages.Length; i++)
+        {
+            into[i] = Load(messages[i]);
+        }
+    }
+
+    /// <summary>
+    /// Copies the messages still held in mostly-dead parts of the store forward, so those parts can
+    /// be deleted, asking <paramref name="holders"/> which messages are held and repointing them.
+    /// Returns how many messages moved.
+    /// </summary>
+    int Compact(IMessageHolders holders);
 }
 
-/// <summary>What appending a message produced: its id, where it lives, and the sequence number to wait for.</summary>
-public readonly record struct StoredMessage(long MessageId, StoredLocation Location, long CommitSequence);
+/// <summary>What appending a message produced: the reference to hold it by, and the sequence number to wait for.</summary>
+public readonly record struct StoredMessage(MessageRef Ref, long CommitSequence)
+{
+    /// <summary>The store's id of the message (<see cref="MessageRef.Id"/>).</summary>
+    public long MessageId => Ref.Id;
+}

@@ -356,6 +356,27 @@ public sealed partial class SegmentLog : IDisposable
         return record;
     }
 
+    /// <summary>
+    /// Reads <paramref name="into"/>'s length of bytes at <paramref name="offset"/> of a segment with
+    /// one read, if all of them are already in its file (not pending or being written); false
+    /// otherwise (the caller reads record by record, <see cref="ReadRecord"/>). Checks nothing: the
+    /// caller checks each record it finds there.
+    /// </summary>
+    public bool TryReadWritten(int segment, long offset, Span<byte> into)
+    {
+        Segment? found;
+        lock (_gate)
+        {
+            if (!_segments.TryGetValue(segment, out found)
+                || offset + into.Length > (found.InFlight is null ? found.FlushedOffset : found.InFlightOffset))
+            {
+                return false;
+            }
+        }
+
+        return found.File.Read(offset, into) == into.Length;
+    }
+
     private void ReleaseDeadSegments()
     {
         List<Segment>? dead = null;

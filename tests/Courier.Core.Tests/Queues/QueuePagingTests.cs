@@ -78,7 +78,7 @@ public sealed class QueuePagingTests
         for (var i = 0; i < Keep + 10; i++)
         {
             var stored = store.AppendMessage(TestMessages.Create(body: $"r{i}"), [7]);
-            recovered.Add(new RecoveredMessage(stored.MessageId, stored.Location, Delivered: i == 0));
+            recovered.Add(new RecoveredMessage(stored.Ref, Delivered: i == 0));
         }
 
         var queue = DurableQueue(store, resources);

@@ -29,33 +29,28 @@ internal sealed class InMemoryMessageStore : IMessageStore
     {
         var id = Interlocked.Increment(ref _lastId);
         _messages[id] = message;
-        return new StoredMessage(id, new StoredLocation(1, (int)id, 1), id);
+        return new StoredMessage(new MessageRef(id, locator: id, length: message.Body.Length), id);
     }
 
-    public IReadOnlyList<int> SegmentsWorthCompacting() => [];
+    public int Compact(IMessageHolders holders) => 0;
 
-    public int ReferencesIn(int segment) => 0;
-
-    public StoredMessage Relocate(Message message, long messageId, ReadOnlySpan<int> queueIds, StoredLocation from, bool paged) =>
-        new(messageId, from, 0);
-
-    public long AppendSettle(int queueId, long messageId, StoredLocation location)
+    public long AppendSettle(int queueId, MessageRef message)
     {
-        Settled.Add((queueId, messageId));
+        Settled.Add((queueId, message.Id));
         return 0;
     }
 
-    public long AppendDelivered(int queueId, long messageId, StoredLocation location)
+    public long AppendDelivered(int queueId, MessageRef message)
     {
-        Delivered.Add((queueId, messageId));
+        Delivered.Add((queueId, message.Id));
         return 0;
     }
 
     public void WhenDurable(long sequence, IDurabilityWaiter waiter) => waiter.OnDurable(sequence);
 
-    public Message Load(long messageId, StoredLocation location)
+    public Message Load(MessageRef message)
     {
         Interlocked.Increment(ref Loads);
-        return _messages[messageId];
+        return _messages[message.Id];
     }
 }

@@ -38,13 +38,13 @@ public class JournalModelPropertyTests
                             var message = SampleMessages.Plain(++appended, step.BodySize);
                             var body = message.Body.ToArray();
                             var stored = store.AppendMessage(message, step.Queues);
-                            model.Add(stored.MessageId, new ModelMessage(stored.Location, body, [.. step.Queues]));
+                            model.Add(stored.MessageId, new ModelMessage(stored.Ref, body, [.. step.Queues]));
                             last = stored.CommitSequence;
                             break;
                         }
 
                     case StepKind.Settle when Pick(model, step.Pick) is var (id, queue, message):
-                        last = store.AppendSettle(queue, id, message.Location);
+                        last = store.AppendSettle(queue, message.Ref);
                         message.Queues.Remove(queue);
                         message.Delivered.Remove(queue);
                         if (message.Queues.Count == 0)
@@ -54,8 +54,8 @@ public class JournalModelPropertyTests
 
                         break;
 
-                    case StepKind.Deliver when Pick(model, step.Pick) is var (id, queue, message):
-                        last = store.AppendDelivered(queue, id, message.Location);
+                    case StepKind.Deliver when Pick(model, step.Pick) is var (_, queue, message):
+                        last = store.AppendDelivered(queue, message.Ref);
                         message.Delivered.Add(queue);
                         break;
 
@@ -91,14 +91,14 @@ public class JournalModelPropertyTests
         Assert.Equal(model.Count, recovery.Messages);
         foreach (var queue in AllQueues)
         {
-            var expected = model.Where(p => p.Value.Queues.Contains(queue)).Select(p => (p.Key, p.Value.Location, p.Value.Delivered.Contains(queue)));
-            var actual = recovery.Queues.TryGetValue(queue, out var list) ? list.Select(m => (m.MessageId, m.Location, m.Delivered)) : [];
+            var expected = model.Where(p => p.Value.Queues.Contains(queue)).Select(p => (p.Value.Ref, p.Value.Delivered.Contains(queue)));
+            var actual = recovery.Queues.TryGetValue(queue, out var list) ? list.Select(m => (m.Ref, m.Delivered)) : [];
             Assert.Equal(expected, actual);
         }
 
-        foreach (var (id, message) in model)
+        foreach (var message in model.Values)
         {
-            Assert.Equal(message.Body, store.Load(id, message.Location).Body.ToArray());
+            Assert.Equal(message.Body, store.Load(message.Ref).Body.ToArray());
         }
     }
 
@@ -109,7 +109,7 @@ public class JournalModelPropertyTests
         return pairs.Count == 0 ? null : pairs[pick % pairs.Count];
     }
 
-    private sealed record ModelMessage(StoredLocation Location, byte[] Body, SortedSet<int> Queues)
+    private sealed record ModelMessage(MessageRef Ref, byte[] Body, SortedSet<int> Queues)
     {
         public HashSet<int> Delivered { get; } = [];
     }

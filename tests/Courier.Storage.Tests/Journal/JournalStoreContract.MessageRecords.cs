@@ -23,7 +23,7 @@ public abstract partial class JournalStoreContract
         var recovery = Restart();
 
         var recovered = Assert.Single(recovery.Queues[1]);
-        var loaded = Store.Load(recovered.MessageId, recovered.Location);
+        var loaded = Store.Load(recovered.Ref);
         Assert.Equal(routingKey, loaded.RoutingKey);
         Assert.Equal(exchange, loaded.Exchange);
         SampleMessages.AssertSameMessage(message, loaded);
@@ -69,7 +69,7 @@ public abstract partial class JournalStoreContract
         Assert.Equal(42, newer.MessageId);
         var recovered = Assert.Single(recovery.Queues[2]);
         Assert.Equal(41, recovered.MessageId);
-        var loaded = Store.Load(recovered.MessageId, recovered.Location);
+        var loaded = Store.Load(recovered.Ref);
         Assert.Equal("amq.direct", loaded.Exchange);
         Assert.Equal("old.key", loaded.RoutingKey);
         Assert.Equal(body, loaded.Body.ToArray());

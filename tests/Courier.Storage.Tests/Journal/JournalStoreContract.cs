@@ -103,7 +103,7 @@ public abstract partial class JournalStoreContract : IDisposable
             Assert.All(recovered, m => Assert.False(m.Delivered));
             foreach (var m in recovered)
             {
-                SampleMessages.AssertSameMessage(written[m.MessageId], Store.Load(m.MessageId, m.Location));
+                SampleMessages.AssertSameMessage(written[m.MessageId], Store.Load(m.Ref));
             }
         }
     }
@@ -132,7 +132,7 @@ public abstract partial class JournalStoreContract : IDisposable
         {
             var only = Assert.Single(recovery.Queues[queue]);
             Assert.Equal(stored.MessageId, only.MessageId);
-            SampleMessages.AssertSameMessage(message, Store.Load(only.MessageId, only.Location));
+            SampleMessages.AssertSameMessage(message, Store.Load(only.Ref));
         }
     }
 
@@ -143,9 +143,9 @@ public abstract partial class JournalStoreContract : IDisposable
         var first = Store.AppendMessage(SampleMessages.Plain(1), [1, 2]);
         var second = Store.AppendMessage(SampleMessages.Plain(2), [1, 2]);
         var third = Store.AppendMessage(SampleMessages.Plain(3), [1, 2]);
-        Store.AppendSettle(1, first.MessageId, first.Location);
-        Store.AppendSettle(2, first.MessageId, first.Location);
-        var position = Store.AppendSettle(1, second.MessageId, second.Location);
+        Store.AppendSettle(1, first.Ref);
+        Store.AppendSettle(2, first.Ref);
+        var position = Store.AppendSettle(1, second.Ref);
         await AwaitDurable(position);
 
         var recovery = Restart();
@@ -162,9 +162,9 @@ public abstract partial class JournalStoreContract : IDisposable
         var deliveredOnOneQueue = Store.AppendMessage(SampleMessages.Plain(1), [1, 2]);
         var deliveredThenSettled = Store.AppendMessage(SampleMessages.Plain(2), [1]);
         var neverDelivered = Store.AppendMessage(SampleMessages.Plain(3), [1]);
-        Store.AppendDelivered(1, deliveredOnOneQueue.MessageId, deliveredOnOneQueue.Location);
-        Store.AppendDelivered(1, deliveredThenSettled.MessageId, deliveredThenSettled.Location);
-        var position = Store.AppendSettle(1, deliveredThenSettled.MessageId, deliveredThenSettled.Location);
+        Store.AppendDelivered(1, deliveredOnOneQueue.Ref);
+        Store.AppendDelivered(1, deliveredThenSettled.Ref);
+        var position = Store.AppendSettle(1, deliveredThenSettled.Ref);
         await AwaitDurable(position);
 
         // Twice: the mark must come from the journal itself, not from anything the first recovery rewrote.
@@ -275,7 +275,7 @@ public abstract partial class JournalStoreContract : IDisposable
         long position = 0;
         foreach (var s in settled)
         {
-            position = Store.AppendSettle(1, s.MessageId, s.Location);
+            position = Store.AppendSettle(1, s.Ref);
         }
 
         await AwaitDurable(position);
@@ -304,8 +304,8 @@ public abstract partial class JournalStoreContract : IDisposable
         Assert.NotEqual(a.Location.Segment, b.Location.Segment);
 
         // 2. Queue 1 settles a and b: both settle records land in S2, which now holds no live message.
-        Store.AppendSettle(1, a.MessageId, a.Location);
-        var settleB = Store.AppendSettle(1, b.MessageId, b.Location);
+        Store.AppendSettle(1, a.Ref);
+        var settleB = Store.AppendSettle(1, b.Ref);
         await AwaitDurable(settleB);
 
         // 3. c rolls to S3, so S2 is no longer the tail; d is a barrier: once it is durable the
@@ -331,7 +331,7 @@ public abstract partial class JournalStoreContract : IDisposable
         Assert.Contains(b.Location.Segment, Device.ListSegments());
 
         // 6. Queue 2 settles a: S1 goes, and with it the reason to keep S2.
-        await AwaitDurable(Store.AppendSettle(2, a.MessageId, a.Location));
+        await AwaitDurable(Store.AppendSettle(2, a.Ref));
         await Eventually.True(
             () => !Device.ListSegments().Contains(a.Location.Segment) && !Device.ListSegments().Contains(b.Location.Segment),
             "S1 and then S2 are deleted");
@@ -349,8 +349,8 @@ public abstract partial class JournalStoreContract : IDisposable
         // 1. a lives in S1; b in S2; a's delivered record and b's settle land in S2.
         var a = Store.AppendMessage(SampleMessages.Plain(1, bodySize: 700), [1]);
         var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 700), [1]);
-        Store.AppendDelivered(1, a.MessageId, a.Location);
-        Store.AppendSettle(1, b.MessageId, b.Location);
+        Store.AppendDelivered(1, a.Ref);
+        Store.AppendSettle(1, b.Ref);
 
         // 2. c rolls to S3: S2 holds no live message, but it holds the only record that a was delivered.
         var c = Store.AppendMessage(SampleMessages.Plain(3, bodySize: 700), [1]);
@@ -383,7 +383,7 @@ public abstract partial class JournalStoreContract : IDisposable
         Assert.Equal([before.MessageId, big.MessageId, after.MessageId], recovery.Queues[1].Select(m => m.MessageId));
         var recovered = recovery.Queues[1][1];
         Assert.Equal(big.Location, recovered.Location);
-        SampleMessages.AssertSameMessage(bigMessage, Store.Load(recovered.MessageId, recovered.Location));
+        SampleMessages.AssertSameMessage(bigMessage, Store.Load(recovered.Ref));
     }
 
     [Fact]
@@ -394,7 +394,7 @@ public abstract partial class JournalStoreContract : IDisposable
         await AwaitDurable(a.CommitSequence);
         var syncs = Device.Flushes;
 
-        var settle = Store.AppendSettle(1, a.MessageId, a.Location);
+        var settle = Store.AppendSettle(1, a.Ref);
         var b = Store.AppendMessage(SampleMessages.Plain(2, bodySize: 10), [1]);
         await AwaitDurable(b.CommitSequence);
 
@@ -413,12 +413,12 @@ public abstract partial class JournalStoreContract : IDisposable
         await AwaitDurable(b.CommitSequence);
 
         // 1. Nothing else is appended: the window's timer commits the settle.
-        var settleA = Store.AppendSettle(1, a.MessageId, a.Location);
+        var settleA = Store.AppendSettle(1, a.Ref);
         time.Advance(new JournalOptions().DeferredWindow);
         await Eventually.True(() => Store.Journal.DurableSequence >= settleA, "the settle is durable after the window");
 
         // 2. Someone waits for a settle: it is committed without the window passing.
-        await AwaitDurable(Store.AppendSettle(1, b.MessageId, b.Location));
+        await AwaitDurable(Store.AppendSettle(1, b.Ref));
 
         Assert.Empty(Restart().Queues.Values.SelectMany(q => q));
     }

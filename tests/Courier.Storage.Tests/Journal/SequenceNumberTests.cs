@@ -20,7 +20,7 @@ public sealed class SequenceNumberTests
         using (var store = Open(device, CommitPolicy.Always, out _))
         {
             var a = store.AppendMessage(SampleMessages.Plain(1), [1]).CommitSequence;
-            var settle = store.AppendSettle(1, 1, store.AppendMessage(SampleMessages.Plain(2), [1]).Location);
+            var settle = store.AppendSettle(1, store.AppendMessage(SampleMessages.Plain(2), [1]).Ref);
             Assert.True(settle > a);
             last = store.AppendMessage(SampleMessages.Plain(3), [1]).CommitSequence;
             await AwaitDurable(store, last);
@@ -47,11 +47,11 @@ public sealed class SequenceNumberTests
 
             foreach (var m in stored[1..])
             {
-                highest = store.AppendSettle(1, m.MessageId, m.Location);
+                highest = store.AppendSettle(1, m.Ref);
             }
 
             var keep = stored[0];
-            var copy = store.Relocate(store.Load(keep.MessageId, keep.Location), keep.MessageId, [1], keep.Location, paged: false);
+            var copy = store.Relocate(store.Load(keep.Ref), keep.Ref, [1], paged: false);
             highest = Math.Max(highest, copy.CommitSequence);
             await AwaitDurable(store, highest);
 

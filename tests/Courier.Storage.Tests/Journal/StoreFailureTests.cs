@@ -57,7 +57,7 @@ public sealed class StoreFailureTests
 
         // 4. The store refuses everything after that, and late waiters get the same answer.
         Assert.Throws<StoreFailedException>(() => store.AppendMessage(SampleMessages.Plain(4), [1]));
-        Assert.Throws<StoreFailedException>(() => store.AppendSettle(1, synced[0].MessageId, synced[0].Location));
+        Assert.Throws<StoreFailedException>(() => store.AppendSettle(1, synced[0].Ref));
         var late = new DurabilityProbe();
         store.WhenDurable(doomed.CommitSequence, late);
         Assert.Equal(DurabilityOutcome.Failed, await late.Outcome);

@@ -196,7 +196,7 @@ public sealed class StoreFormatTests : IDisposable
 
     /// <summary>The fixture's messages carry their number in the body ("body-N" repeated N times).</summary>
     private static List<int> Numbers(JournalMessageStore store, List<Core.Storage.RecoveredMessage> messages) =>
-        [.. messages.Select(m => int.Parse(System.Text.Encoding.ASCII.GetString(store.Load(m.MessageId, m.Location).Body.Span)[5..].Split('b')[0], System.Globalization.CultureInfo.InvariantCulture))];
+        [.. messages.Select(m => int.Parse(System.Text.Encoding.ASCII.GetString(store.Load(m.Ref).Body.Span)[5..].Split('b')[0], System.Globalization.CultureInfo.InvariantCulture))];
 
     private static string FixtureRoot(string fixture) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Format1", fixture, "data");
 

@@ -79,7 +79,7 @@ public sealed class TornTailRecoveryTests
             Assert.Equal(syncedLength + wholeBytes, device.Open(1).Length);
             foreach (var m in recovery.Queues[1])
             {
-                SampleMessages.AssertSameMessage(messages[m.MessageId], store.Load(m.MessageId, m.Location));
+                SampleMessages.AssertSameMessage(messages[m.MessageId], store.Load(m.Ref));
             }
 
             // 6. Appending after recovery works: the new records follow the truncation point.
@@ -106,7 +106,7 @@ public sealed class TornTailRecoveryTests
             Assert.Equal(0, recovery.Stats.TruncatedBytes);
             foreach (var m in recovery.Queues[1])
             {
-                SampleMessages.AssertSameMessage(messages[m.MessageId], store.Load(m.MessageId, m.Location));
+                SampleMessages.AssertSameMessage(messages[m.MessageId], store.Load(m.Ref));
             }
         }
     }
