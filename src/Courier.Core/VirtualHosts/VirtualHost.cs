@@ -220,10 +220,11 @@ public sealed partial class VirtualHost
 
     public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
+        CheckNotDefaultExchange(exchangeName);
         lock (_definitions)
         {
             var queue = GetQueue(queueName, accessor);
-            var exchange = GetBindableExchange(exchangeName);
+            var exchange = GetExchange(exchangeName);
             AddBindingLocked(new Binding(exchange, queue, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -231,10 +232,11 @@ public sealed partial class VirtualHost
 
     public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
+        CheckNotDefaultExchange(exchangeName);
         lock (_definitions)
         {
             var queue = GetQueue(queueName, accessor);
-            var exchange = GetBindableExchange(exchangeName);
+            var exchange = GetExchange(exchangeName);
             RemoveBindingLocked(new Binding(exchange, queue, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -242,10 +244,12 @@ public sealed partial class VirtualHost
 
     public void BindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
     {
+        CheckNotDefaultExchange(destinationName);
+        CheckNotDefaultExchange(sourceName);
         lock (_definitions)
         {
-            var destination = GetBindableExchange(destinationName);
-            var source = GetBindableExchange(sourceName);
+            var destination = GetExchange(destinationName);
+            var source = GetExchange(sourceName);
             AddBindingLocked(new Binding(source, destination, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -253,10 +257,12 @@ public sealed partial class VirtualHost
 
     public void UnbindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
     {
+        CheckNotDefaultExchange(destinationName);
+        CheckNotDefaultExchange(sourceName);
         lock (_definitions)
         {
-            var destination = GetBindableExchange(destinationName);
-            var source = GetBindableExchange(sourceName);
+            var destination = GetExchange(destinationName);
+            var source = GetExchange(sourceName);
             RemoveBindingLocked(new Binding(source, destination, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -330,14 +336,17 @@ public sealed partial class VirtualHost
         }
     }
 
-    private Exchange GetBindableExchange(string name)
+    /// <summary>
+    /// The default exchange's bindings are implicit: binding to or from it is refused (403) before
+    /// anything else is looked up, so the client hears why even when the other side does not exist,
+    /// as from RabbitMQ.
+    /// </summary>
+    private static void CheckNotDefaultExchange(string name)
     {
         if (name.Length == 0)
         {
             throw BrokerException.AccessRefused("operation not permitted on the default exchange");
         }
-
-        return GetExchange(name);
     }
 
     private void CheckExclusiveAccess(IQueue queue, ClientSession accessor)
