@@ -105,7 +105,7 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"exchange name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
-            var exchange = ExchangeTypes.Create(name, definition);
+            var exchange = ExchangeTypes.Create(name, definition, Name, _broker);
             _exchanges[name] = exchange;
             MarkChangedIf(exchange.Durable);
             SaveDefinitionsIfChangedLocked();

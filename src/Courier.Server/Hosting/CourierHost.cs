@@ -4,6 +4,7 @@ using Courier.Core;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Storage;
+using Courier.Storage.Deduplication;
 using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
 using Courier.Storage.Directories;
@@ -149,7 +150,11 @@ public sealed class CourierHost : IAsyncDisposable
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
             new FileDefinitionStore(dataDir),
-            services.GetRequiredService<ResourceMonitor>()));
+            services.GetRequiredService<ResourceMonitor>())
+        {
+            DeduplicationLogs = new FileDeduplicationLogStore(dataDir),
+            Time = services.GetRequiredService<TimeProvider>(),
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);
         Protocols.Register(listeners, options);
