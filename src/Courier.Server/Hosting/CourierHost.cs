@@ -154,6 +154,7 @@ public sealed class CourierHost : IAsyncDisposable
         {
             DeduplicationLogs = new FileDeduplicationLogStore(dataDir),
             Time = services.GetRequiredService<TimeProvider>(),
+            Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
         });
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);

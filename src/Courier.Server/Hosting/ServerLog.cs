@@ -17,6 +17,9 @@ internal static partial class ServerLog
     [LoggerMessage(10005, LogLevel.Warning, "Journal compaction failed; the segments it was working on stay until the next run")]
     public static partial void CompactionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(10010, LogLevel.Warning, "{Message}")]
+    public static partial void BrokerWarning(ILogger logger, string message);
+
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
 }
