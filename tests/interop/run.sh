@@ -66,7 +66,7 @@ else
 fi
 export COURIER_AMQP_PORT
 
-TESTS=("$HERE"/test_tutorial*.py)
+TESTS=("$HERE"/test_*.py)
 
 # Wait (bounded, 30 s) until the AMQP port accepts connections.
 broker_log_tail() {

@@ -1,6 +1,8 @@
 using Courier.Core.Exchanges;
 using Courier.IntegrationTests.Infrastructure;
 using Courier.IntegrationTests.Model;
+using Courier.IntegrationTests.Reliability;
+using static Courier.IntegrationTests.Deduplication.DeduplicationShortcuts;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
@@ -21,7 +23,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
     {
         await using var broker = await TestBroker.StartAsync();
         await using var connection = await broker.ConnectAsync();
-        await using var channel = await ConfirmingChannelAsync(connection);
+        await using var channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         await DeclareAsync(channel, new() { ["x-cache-size"] = 10 });
         var first = await channel.DeclareBoundQueueAsync(Exchange, "ignored");
         var second = await channel.DeclareBoundQueueAsync(Exchange, "other");
@@ -64,7 +66,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
     {
         await using var broker = await TestBroker.StartAsync();
         await using var connection = await broker.ConnectAsync();
-        await using var channel = await ConfirmingChannelAsync(connection);
+        await using var channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         await DeclareAsync(channel, new() { ["x-cache-size"] = 10, ["x-cache-ttl"] = 1 });
         var queue = await channel.DeclareBoundQueueAsync(Exchange, string.Empty);
         await channel.PublishTextAsync(Exchange, string.Empty, "short-lived", Keyed("short"));
@@ -91,7 +93,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
     {
         await using var broker = await TestBroker.StartAsync();
         await using var connection = await broker.ConnectAsync();
-        await using var channel = await ConfirmingChannelAsync(connection);
+        await using var channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         await DeclareAsync(channel, new() { ["x-cache-size"] = 2 });
         var queue = await channel.DeclareBoundQueueAsync(Exchange, string.Empty);
 
@@ -156,7 +158,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
         // 1. A durable exchange and queue; keys routed with confirms.
         await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
         var connection = await broker.ConnectAsync();
-        var channel = await ConfirmingChannelAsync(connection);
+        var channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         await channel.ExchangeDeclareAsync(Exchange, ExchangeTypes.Deduplication, durable: true, autoDelete: false,
             new Dictionary<string, object?> { ["x-cache-size"] = 100, ["x-cache-persistence"] = persistence });
         await channel.QueueDeclareAsync("dedup.q", durable: true, exclusive: false, autoDelete: false);
@@ -172,7 +174,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
 
         // 3. The same keys again: dropped when the cache was on disk, routed when it was in memory.
         connection = await broker.ConnectAsync();
-        channel = await ConfirmingChannelAsync(connection);
+        channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         await channel.QueuePurgeAsync("dedup.q");
         for (var i = 0; i < 20; i++)
         {
@@ -190,7 +192,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
     {
         await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
         var connection = await broker.ConnectAsync();
-        var channel = await ConfirmingChannelAsync(connection);
+        var channel = await connection.CreateChannelAsync(ReliabilityShortcuts.Confirming);
         var arguments = new Dictionary<string, object?> { ["x-cache-size"] = 10, ["x-cache-persistence"] = "disk" };
         await channel.ExchangeDeclareAsync(Exchange, ExchangeTypes.Deduplication, durable: true, autoDelete: false, arguments);
         await channel.PublishTextAsync(Exchange, string.Empty, "m", Keyed("k"));
@@ -204,20 +206,7 @@ public sealed class DeduplicationExchangeTests(ITestOutputHelper output)
         await connection.CloseAsync();
     }
 
-    private static Task<IChannel> ConfirmingChannelAsync(IConnection connection) =>
-        connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
 
     private static Task DeclareAsync(IChannel channel, Dictionary<string, object?> arguments) =>
         channel.ExchangeDeclareAsync(Exchange, ExchangeTypes.Deduplication, durable: false, autoDelete: false, arguments);
-
-    private static BasicProperties Keyed(string key, long? ttlMs = null)
-    {
-        var headers = new Dictionary<string, object?> { ["x-deduplication-header"] = key };
-        if (ttlMs is { } ttl)
-        {
-            headers["x-cache-ttl"] = ttl;
-        }
-
-        return new BasicProperties { Headers = headers, DeliveryMode = DeliveryModes.Persistent };
-    }
 }
