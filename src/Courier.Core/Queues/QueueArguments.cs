@@ -62,7 +62,7 @@ public sealed record QueueArguments
     public bool Deduplicate { get; init; }
 
     /// <summary>True when the queue needs none of the per-message work these arguments cost.</summary>
-    public bool IsPlain => this == None;
+    public bool IsPlain => ReferenceEquals(this, None);
 
     /// <summary>
     /// Parses and validates <paramref name="arguments"/>.
