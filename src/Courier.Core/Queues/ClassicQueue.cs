@@ -277,7 +277,7 @@ public sealed partial class ClassicQueue : IQueue
                 // counted memory), after the dead letter is published when there is one.
                 var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
                 gone.PageOut();
-                RecordSettled(gone);
+                RecordSettled(gone, holdsKey: false);
                 if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
                     // The publisher is nacked, so nothing was promised: the copy dead-lettered is
