@@ -51,6 +51,12 @@ public sealed class Broker
     /// <summary>The queue types declarations and recovery can make, by <c>x-queue-type</c> name.</summary>
     public QueueTypeRegistry QueueTypes { get; init; } = QueueTypeRegistry.Default;
 
+    /// <summary>Where de-duplication exchanges with disk persistence keep their keys; null keeps them in memory only.</summary>
+    public Deduplication.IDeduplicationLogStore? DeduplicationLogs { get; init; }
+
+    /// <summary>The clock of time-based behaviour in the model (de-duplication TTLs).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The journal persistent messages on durable queues go to; null for a memory-only broker.</summary>
     public IMessageStore? Store { get; }
 

@@ -40,6 +40,15 @@ internal sealed partial class AmqpConnection
 
     private void HandleConnectionMethod(uint key, ref AmqpReader reader)
     {
+        if (key == ConnectionClose.Key)
+        {
+            // As RabbitMQ does, a client may give up at any point of the handshake too: close-ok.
+            _ = ConnectionClose.Read(ref reader);
+            ReleaseChannels();
+            AnswerClientClose();
+            return;
+        }
+
         switch (_state)
         {
             case ConnectionState.AwaitingStartOk when key == ConnectionStartOk.Key:
@@ -59,12 +68,6 @@ internal sealed partial class AmqpConnection
 
         switch (key)
         {
-            case ConnectionClose.Key:
-                _ = ConnectionClose.Read(ref reader);
-                ReleaseChannels();
-                Outbound.WriteMethod(0, new ConnectionCloseOk());
-                _finished = true;
-                return;
             case ConnectionCloseOk.Key:
                 return;
             case ConnectionUpdateSecret.Key:

@@ -26,6 +26,50 @@ internal sealed partial class AmqpConnection
         _closingSince = _time.GetTimestamp();
     }
 
+    /// <summary>Answers the client's connection.close; the socket closes once the client's input is drained.</summary>
+    private void AnswerClientClose()
+    {
+        Outbound.WriteMethod(0, new ConnectionCloseOk());
+        _finished = true;
+        _lingerOnClose = true;
+    }
+
+    /// <summary>
+    /// Reads and drops what the client sends after its connection.close until it closes its side,
+    /// <see cref="AmqpOptions.CloseLinger"/> passes, <see cref="AmqpOptions.CloseLingerBytes"/> are
+    /// dropped, or the broker shuts down. Closing a socket with unread input makes the kernel send a
+    /// reset instead of a FIN, and the client may then lose the close-ok it has not read yet (as
+    /// RabbitMQ's reader does, the connection stays open, ignoring frames, until the client goes).
+    /// </summary>
+    private async Task DrainInputAsync()
+    {
+        var input = _transport.Input;
+        using var linger = new CancellationTokenSource(_options.CloseLinger, _time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(linger.Token, _lifetime.Token);
+        long dropped = 0;
+        try
+        {
+            while (dropped <= _options.CloseLingerBytes)
+            {
+                var result = await input.ReadAsync(stop.Token).ConfigureAwait(false);
+                dropped += result.Buffer.Length;
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || IsTransportGone(e))
+        {
+            // The linger ran out or the client went away: either way the socket can close now.
+        }
+    }
+
+    private static bool IsTransportGone(Exception e) =>
+        e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
+            or Microsoft.AspNetCore.Connections.ConnectionResetException;
+
     private void SendConnectionClose(ushort code, string message, uint failingMethod)
     {
         Outbound.WriteMethod(0, new ConnectionClose
@@ -182,6 +226,12 @@ internal sealed partial class AmqpConnection
         {
             VirtualHost!.ReleaseOwner(session);
         }
+
+        if (_lingerOnClose)
+        {
+            await DrainInputAsync().ConfigureAwait(false);
+        }
+
         Outbound.Complete();
         try
         {

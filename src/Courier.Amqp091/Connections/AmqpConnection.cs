@@ -51,6 +51,8 @@ internal sealed partial class AmqpConnection : IClientSessionControl
     // next pause, so acks queued behind publishes on this connection can get through.
     private bool _flowTrickle;
     private bool _finished;
+    // close-ok went out in answer to the client's connection.close: drain its input before closing.
+    private bool _lingerOnClose;
     private bool _isPublisher;
     private bool _sentBlocked;
 
@@ -115,8 +117,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
         {
             // Aborted: timeout or missed heartbeats, already logged.
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
-                                  or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        catch (Exception e) when (IsTransportGone(e))
         {
             // The client went away without closing.
         }
@@ -479,8 +480,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
         }
         else if (key == ConnectionClose.Key)
         {
-            Outbound.WriteMethod(0, new ConnectionCloseOk());
-            _finished = true;
+            AnswerClientClose();
         }
     }
 

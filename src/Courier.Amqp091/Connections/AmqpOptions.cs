@@ -19,6 +19,18 @@ public sealed record AmqpOptions
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
+    /// After answering a client's connection.close, how long the server keeps reading (and
+    /// dropping) what the client still sends before it closes the socket, unless the client closes
+    /// first. Closing with unread input makes the kernel reset the connection, and a reset can destroy
+    /// the close-ok before the client reads it; some clients (amqplib) send connection.close ahead of
+    /// publishes still buffered on their side.
+    /// </summary>
+    public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most bytes the server drops during <see cref="CloseLinger"/> before it closes the socket anyway.</summary>
+    public long CloseLingerBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>
     /// Bytes queued for a connection's socket beyond which consumers on it stop receiving deliveries
     /// until the socket drains (the queue keeps the messages meanwhile).
     /// </summary>

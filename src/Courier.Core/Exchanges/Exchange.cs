@@ -159,6 +159,11 @@ public abstract class Exchange : IBindingDestination
         }
     }
 
+    /// <summary>Called once the exchange is deleted (under the vhost's definitions lock), to release what it holds.</summary>
+    protected internal virtual void OnDeleted()
+    {
+    }
+
     /// <summary>Called under the write lock after the binding was added to the set.</summary>
     protected abstract void AddBinding(Binding binding);
 

@@ -8,14 +8,22 @@ public static class ExchangeTypes
     public const string Topic = "topic";
     public const string Headers = "headers";
 
-    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers;
+    /// <summary>The rabbitmq-message-deduplication plugin's type (<see cref="DeduplicationExchange"/>).</summary>
+    public const string Deduplication = "x-message-deduplication";
 
-    public static Exchange Create(string name, ExchangeDefinition definition) => definition.Type switch
+    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers or Deduplication;
+
+    /// <summary>
+    /// Makes an exchange of the definition's type; <paramref name="broker"/> gives the types that
+    /// need the node's services (time, storage) what they use, and is null for a bare vhost.
+    /// </summary>
+    public static Exchange Create(string name, ExchangeDefinition definition, string virtualHost = "/", Broker? broker = null) => definition.Type switch
     {
         Direct => new DirectExchange(name, definition),
         Fanout => new FanoutExchange(name, definition),
         Topic => new TopicExchange(name, definition),
         Headers => new HeadersExchange(name, definition),
+        Deduplication => new DeduplicationExchange(name, definition, virtualHost, broker?.Time ?? TimeProvider.System, broker?.DeduplicationLogs),
         _ => throw new ArgumentException($"unknown exchange type '{definition.Type}'", nameof(definition)),
     };
 }

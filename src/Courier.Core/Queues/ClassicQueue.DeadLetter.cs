@@ -27,6 +27,8 @@ public sealed partial class ClassicQueue
             return;
         }
 
+        // It leaves the queue now: its de-duplication key goes with it (the journal record later).
+        ReleaseKeyLocked(message);
         (_dead ??= []).Add(new DeadLetter(message, reason));
     }
 
@@ -68,7 +70,7 @@ public sealed partial class ClassicQueue
                 // settlement below is not written either and it comes back after a restart.
             }
 
-            RecordSettled(queued);
+            RecordSettled(queued, holdsKey: false);
         }
     }
 

@@ -191,6 +191,11 @@ public sealed partial class ClassicQueue : IQueue
                 return true;
             }
 
+            if (IsDuplicateLocked(message))
+            {
+                return false;
+            }
+
             if (!Arguments.IsPlain && RefusesLocked(message))
             {
                 accepted = false;
@@ -202,6 +207,7 @@ public sealed partial class ClassicQueue : IQueue
             else
             {
                 accepted = true;
+                HoldKeyLocked(message);
                 EnqueueTransientLocked(message);
             }
 
@@ -253,6 +259,16 @@ public sealed partial class ClassicQueue : IQueue
         bool accepted;
         lock (_gate)
         {
+            if (!_deleted && IsDuplicateLocked(message))
+            {
+                // Refused as a duplicate: only the journal's reference goes; the key stays with
+                // the message that holds it.
+                var duplicate = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
+                duplicate.PageOut();
+                RecordSettled(duplicate, holdsKey: false);
+                return false;
+            }
+
             var refused = !_deleted && !Arguments.IsPlain && RefusesLocked(message);
             if (_deleted || refused)
             {
@@ -261,7 +277,7 @@ public sealed partial class ClassicQueue : IQueue
                 // counted memory), after the dead letter is published when there is one.
                 var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
                 gone.PageOut();
-                RecordSettled(gone);
+                RecordSettled(gone, holdsKey: false);
                 if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
                     // The publisher is nacked, so nothing was promised: the copy dead-lettered is
@@ -274,6 +290,7 @@ public sealed partial class ClassicQueue : IQueue
             else
             {
                 accepted = true;
+                HoldKeyLocked(message);
                 EnqueueStoredLocked(message, stored);
             }
 
@@ -322,6 +339,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             // Expiry counts again from the restart: the journal does not keep when a message arrived.
             var expiresAt = RestoredExpiryLocked();
+            HoldRestoredKeysLocked(store, messages);
             if (loaded is not null)
             {
                 RestorePriorityLocked(store, messages, loaded, expiresAt);
@@ -700,9 +718,17 @@ public sealed partial class ClassicQueue : IQueue
         }
     }
 
-    /// <summary>The message leaves this queue for good: release its memory and record it in the journal.</summary>
-    private void RecordSettled(QueuedMessage message)
+    /// <summary>
+    /// The message leaves this queue for good: release its memory, its de-duplication key (unless
+    /// it never held one: <paramref name="holdsKey"/>), and record it in the journal.
+    /// </summary>
+    private void RecordSettled(QueuedMessage message, bool holdsKey = true)
     {
+        if (holdsKey)
+        {
+            ReleaseKeyLocked(message);
+        }
+
         if (message.MemoryBytes > 0)
         {
             Resources?.RemoveMessageBytes(message.MemoryBytes);

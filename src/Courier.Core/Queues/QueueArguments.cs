@@ -55,6 +55,12 @@ public sealed record QueueArguments
     /// <summary>How often a message may be returned before it is dead-lettered or dropped (<c>x-delivery-limit</c>).</summary>
     public long? DeliveryLimit { get; init; }
 
+    /// <summary>
+    /// The queue refuses a message whose <c>x-deduplication-header</c> a message it holds already
+    /// carries (<c>x-message-deduplication</c>, the rabbitmq-message-deduplication plugin's queue argument).
+    /// </summary>
+    public bool Deduplicate { get; init; }
+
     /// <summary>True when the queue needs none of the per-message work these arguments cost.</summary>
     public bool IsPlain => ReferenceEquals(this, None);
 
@@ -82,6 +88,7 @@ public sealed record QueueArguments
             MaxPriority = ParseMaxPriority(arguments, what),
             SingleActiveConsumer = Boolean(arguments, "x-single-active-consumer", what),
             DeliveryLimit = NonNegative(arguments, "x-delivery-limit", what),
+            Deduplicate = Boolean(arguments, "x-message-deduplication", what),
         };
 
         if (parsed.DeadLetterRoutingKey is not null && parsed.DeadLetterExchange is null)

@@ -114,6 +114,7 @@ public sealed partial class VirtualHost
 
         // Incoming exchange-to-exchange bindings.
         RemoveIncomingLocked(exchange);
+        exchange.OnDeleted();
     }
 
     private void RemoveQueueLocked(IQueue queue)

@@ -91,14 +91,18 @@ public sealed partial class VirtualHost
             {
                 if (!_exchanges.ContainsKey(e.Name) && ExchangeTypes.IsKnown(e.Type))
                 {
-                    _exchanges[e.Name] = ExchangeTypes.Create(e.Name, new ExchangeDefinition
-                    {
-                        Type = e.Type,
-                        Durable = true,
-                        AutoDelete = e.AutoDelete,
-                        Internal = e.Internal,
-                        Arguments = e.Arguments,
-                    });
+                    _exchanges[e.Name] = ExchangeTypes.Create(
+                        e.Name,
+                        new ExchangeDefinition
+                        {
+                            Type = e.Type,
+                            Durable = true,
+                            AutoDelete = e.AutoDelete,
+                            Internal = e.Internal,
+                            Arguments = e.Arguments,
+                        },
+                        Name,
+                        _broker);
                 }
             }
 

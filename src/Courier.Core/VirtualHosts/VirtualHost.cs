@@ -105,7 +105,7 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"exchange name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
-            var exchange = ExchangeTypes.Create(name, definition);
+            var exchange = ExchangeTypes.Create(name, definition, Name, _broker);
             _exchanges[name] = exchange;
             MarkChangedIf(exchange.Durable);
             SaveDefinitionsIfChangedLocked();
@@ -224,10 +224,11 @@ public sealed partial class VirtualHost
 
     public void BindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
+        CheckNotDefaultExchange(exchangeName);
         lock (_definitions)
         {
             var queue = GetQueue(queueName, accessor);
-            var exchange = GetBindableExchange(exchangeName);
+            var exchange = GetExchange(exchangeName);
             AddBindingLocked(new Binding(exchange, queue, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -235,10 +236,11 @@ public sealed partial class VirtualHost
 
     public void UnbindQueue(string queueName, string exchangeName, string routingKey, IReadOnlyDictionary<string, object?>? arguments, ClientSession accessor)
     {
+        CheckNotDefaultExchange(exchangeName);
         lock (_definitions)
         {
             var queue = GetQueue(queueName, accessor);
-            var exchange = GetBindableExchange(exchangeName);
+            var exchange = GetExchange(exchangeName);
             RemoveBindingLocked(new Binding(exchange, queue, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -246,10 +248,12 @@ public sealed partial class VirtualHost
 
     public void BindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
     {
+        CheckNotDefaultExchange(destinationName);
+        CheckNotDefaultExchange(sourceName);
         lock (_definitions)
         {
-            var destination = GetBindableExchange(destinationName);
-            var source = GetBindableExchange(sourceName);
+            var destination = GetExchange(destinationName);
+            var source = GetExchange(sourceName);
             AddBindingLocked(new Binding(source, destination, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -257,10 +261,12 @@ public sealed partial class VirtualHost
 
     public void UnbindExchange(string destinationName, string sourceName, string routingKey, IReadOnlyDictionary<string, object?>? arguments)
     {
+        CheckNotDefaultExchange(destinationName);
+        CheckNotDefaultExchange(sourceName);
         lock (_definitions)
         {
-            var destination = GetBindableExchange(destinationName);
-            var source = GetBindableExchange(sourceName);
+            var destination = GetExchange(destinationName);
+            var source = GetExchange(sourceName);
             RemoveBindingLocked(new Binding(source, destination, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -340,14 +346,17 @@ public sealed partial class VirtualHost
         queue.Delete();
     }
 
-    private Exchange GetBindableExchange(string name)
+    /// <summary>
+    /// The default exchange's bindings are implicit: binding to or from it is refused (403) before
+    /// anything else is looked up, so the client hears why even when the other side does not exist,
+    /// as from RabbitMQ.
+    /// </summary>
+    private static void CheckNotDefaultExchange(string name)
     {
         if (name.Length == 0)
         {
             throw BrokerException.AccessRefused("operation not permitted on the default exchange");
         }
-
-        return GetExchange(name);
     }
 
     private void CheckExclusiveAccess(IQueue queue, ClientSession accessor)

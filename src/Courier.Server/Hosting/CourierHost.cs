@@ -4,6 +4,7 @@ using Courier.Core;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Storage;
+using Courier.Storage.Deduplication;
 using Courier.Storage.Definitions;
 using Courier.Storage.Devices;
 using Courier.Storage.Directories;
@@ -151,6 +152,8 @@ public sealed class CourierHost : IAsyncDisposable
             new FileDefinitionStore(dataDir),
             services.GetRequiredService<ResourceMonitor>())
         {
+            DeduplicationLogs = new FileDeduplicationLogStore(dataDir),
+            Time = services.GetRequiredService<TimeProvider>(),
             Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
         });
         builder.Services.AddSingleton(TimeProvider.System);

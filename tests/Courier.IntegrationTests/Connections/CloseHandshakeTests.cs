@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Courier.Amqp091.Framing;
+using Courier.Core.Messages;
 using Courier.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -40,6 +42,65 @@ public sealed class CloseHandshakeTests
 
         await client.ExpectFrameAsync(ConnectionCloseOk.Key);
         await client.WaitForServerCloseAsync();
+    }
+
+    [Fact]
+    public async Task After_close_ok_the_server_reads_what_the_client_still_sends_and_the_socket_closes_cleanly()
+    {
+        // amqplib sends connection.close ahead of publishes still buffered on its side and goes on
+        // flushing them. Closing the socket with those bytes unread would make the kernel reset
+        // it: the client's writes fail and its close never completes.
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await RawAmqpClient.ConnectAsync(broker.AmqpPort);
+        await client.OpenAsync();
+        await client.OpenChannelAsync(1);
+        var publishes = new ArrayBufferWriter<byte>();
+        var body = new byte[1024];
+        for (var i = 0; i < 100; i++)
+        {
+            AmqpFrameWriter.WriteMethod(publishes, 1, new BasicPublish { RoutingKey = "nowhere" });
+            AmqpFrameWriter.WriteContentHeader(publishes, 1, AmqpClassId.Basic, (ulong)body.Length, new MessageProperties());
+            AmqpFrameWriter.WriteBody(publishes, 1, body, client.FrameMax);
+        }
+
+        await client.SendMethodAsync(0, new ConnectionClose { ReplyCode = AmqpConstants.ReplySuccess, ReplyText = "bye" });
+        await client.SendAsync(publishes.WrittenMemory);
+        await client.ExpectFrameAsync(ConnectionCloseOk.Key);
+        for (var i = 0; i < 40; i++)
+        {
+            // Without the drain the server's socket is gone by now: a write fails with a broken pipe.
+            await client.SendAsync(publishes.WrittenMemory);
+        }
+
+        client.CloseOutput();
+        Assert.Empty(await client.ExpectOrderlyCloseAsync());
+    }
+
+    [Theory]
+    [InlineData("start")]
+    [InlineData("tune")]
+    [InlineData("tune-ok")]
+    public async Task Connection_close_during_the_handshake_is_answered_with_close_ok(string after)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await RawAmqpClient.ConnectAsync(broker.AmqpPort);
+        await client.StartAsync();
+        if (after != "start")
+        {
+            await client.SendStartOkAsync("PLAIN", RawAmqpClient.PlainResponse("guest", "guest"));
+            await client.ExpectFrameAsync(ConnectionTune.Key);
+        }
+
+        if (after == "tune-ok")
+        {
+            await client.SendMethodAsync(0, new ConnectionTuneOk { FrameMax = 131072 });
+        }
+
+        await client.SendMethodAsync(0, new ConnectionClose { ReplyCode = AmqpConstants.ReplySuccess, ReplyText = "changed my mind" });
+
+        await client.ExpectFrameAsync(ConnectionCloseOk.Key);
+        client.CloseOutput();
+        Assert.Empty(await client.ExpectOrderlyCloseAsync());
     }
 
     [Fact]

@@ -206,28 +206,16 @@ public sealed class RawAmqpClient : IAsyncDisposable
     }
 
     /// <summary>Reads until the server closes the socket and returns every byte it sent; fails the test at the deadline.</summary>
-    public async Task<byte[]> ReadToEndAsync(TimeSpan? timeout = null)
-    {
-        using var deadline = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        try
-        {
-            while (await ReadSomeAsync(deadline.Token) > 0)
-            {
-            }
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            Assert.Fail($"the server did not close the connection within {timeout ?? DefaultTimeout}");
-        }
-        catch (Exception e) when (e is IOException or SocketException)
-        {
-            // A reset is a close too.
-        }
+    public Task<byte[]> ReadToEndAsync(TimeSpan? timeout = null) => ReadUntilServerCloseAsync(timeout, resetIsClose: true);
 
-        var all = _buffer.AsSpan(0, _buffered).ToArray();
-        _buffered = 0;
-        return all;
-    }
+    /// <summary>
+    /// Reads until the server closes the socket with a FIN and returns what it sent; a reset (the
+    /// server closed with our bytes unread) or no close by the deadline fails the test.
+    /// </summary>
+    public Task<byte[]> ExpectOrderlyCloseAsync(TimeSpan? timeout = null) => ReadUntilServerCloseAsync(timeout, resetIsClose: false);
+
+    /// <summary>Closes our sending side (a FIN) as a client does once it has its close-ok; reading goes on.</summary>
+    public void CloseOutput() => _tcp.Client.Shutdown(SocketShutdown.Send);
 
     /// <summary>Waits until the server closes the socket, ignoring whatever it sends meanwhile.</summary>
     public Task WaitForServerCloseAsync(TimeSpan? timeout = null) => ReadToEndAsync(timeout);
@@ -334,6 +322,29 @@ public sealed class RawAmqpClient : IAsyncDisposable
             Assert.True(frame.Type == type && frame.Channel == channel, $"expected a {type} frame on channel {channel}, got {frame}");
             return frame;
         }
+    }
+
+    private async Task<byte[]> ReadUntilServerCloseAsync(TimeSpan? timeout, bool resetIsClose)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            while (await ReadSomeAsync(deadline.Token) > 0)
+            {
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            Assert.Fail($"the server did not close the connection within {timeout ?? DefaultTimeout}");
+        }
+        catch (Exception e) when (resetIsClose && e is IOException or SocketException)
+        {
+            // A reset is a close too.
+        }
+
+        var all = _buffer.AsSpan(0, _buffered).ToArray();
+        _buffered = 0;
+        return all;
     }
 
     private bool TryTakeFrame(out RawFrame frame)

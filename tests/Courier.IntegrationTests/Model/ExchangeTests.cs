@@ -199,6 +199,36 @@ public sealed class ExchangeTests
         await setup.ExchangeDeclarePassiveAsync(string.Empty);
     }
 
+    // RabbitMQ refuses any binding that involves the default exchange before it looks for the
+    // other side, so a client hears 403 even when that side does not exist (not 404).
+    [Theory]
+    [InlineData("queue.bind")]
+    [InlineData("queue.unbind")]
+    [InlineData("exchange.bind to")]
+    [InlineData("exchange.bind from")]
+    [InlineData("exchange.unbind to")]
+    [InlineData("exchange.unbind from")]
+    public async Task A_binding_involving_the_default_exchange_is_refused_with_403_even_when_the_other_side_does_not_exist(string operation)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync();
+        const string missing = "does-not-exist";
+
+        Func<Task> refused = operation switch
+        {
+            "queue.bind" => () => channel.QueueBindAsync(missing, string.Empty, "key"),
+            "queue.unbind" => () => channel.QueueUnbindAsync(missing, string.Empty, "key"),
+            "exchange.bind to" => () => channel.ExchangeBindAsync(string.Empty, missing, "key"),
+            "exchange.bind from" => () => channel.ExchangeBindAsync(missing, string.Empty, "key"),
+            "exchange.unbind to" => () => channel.ExchangeUnbindAsync(string.Empty, missing, "key"),
+            _ => () => channel.ExchangeUnbindAsync(missing, string.Empty, "key"),
+        };
+
+        var reason = await Refusals.ClosesChannelAsync(Constants.AccessRefused, connection, channel, refused);
+        Assert.Contains("default exchange", reason.ReplyText, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("amq.direct", "direct")]
     [InlineData("amq.fanout", "fanout")]
