@@ -53,9 +53,9 @@ internal sealed class JournalCompactor(JournalMessageStore store, int segment) :
             var copy = store.Relocate(body, message.Ref, paged ? [0] : [.. message.Holders], paged);
             if (!paged)
             {
-                foreach (var queueId in message.DeliveredTo)
+                foreach (var (queueId, deliveryCount) in message.DeliveredTo)
                 {
-                    store.AppendDelivered(queueId, copy.Ref);
+                    store.AppendDelivered(queueId, copy.Ref, deliveryCount);
                 }
             }
 

@@ -49,7 +49,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // One small struct per live message while scanning (no per-message allocation): recovery of
         // millions of messages must fit in memory alongside the queues it rebuilds.
         var messages = new Dictionary<long, LiveMessage>();
-        var delivered = new HashSet<(int Queue, long Message)>();
+        var delivered = new Dictionary<(int Queue, long Message), int>();
         var stats = _journal.Recover((type, payload, location) =>
         {
             switch (type)
@@ -110,9 +110,10 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     {
                         var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+                        var count = payload.Length >= 20 ? BinaryPrimitives.ReadInt32LittleEndian(payload[16..]) : 1;
                         if (messages.ContainsKey(id))
                         {
-                            delivered.Add((queue, id));
+                            delivered[(queue, id)] = Math.Max(count, delivered.GetValueOrDefault((queue, id)));
                         }
 
                         break;
@@ -133,7 +134,8 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     byQueue.Add(queue, list);
                 }
 
-                list.Add(new RecoveredMessage(entry.Location.ToRef(id), delivered.Count > 0 && delivered.Contains((queue, id))));
+                var deliveries = delivered.Count > 0 ? delivered.GetValueOrDefault((queue, id)) : 0;
+                list.Add(new RecoveredMessage(entry.Location.ToRef(id), deliveries > 0, deliveries));
             }
 
             var (count, bytes) = references.GetValueOrDefault(entry.Location.Segment);
@@ -217,10 +219,26 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         return _journal.Append(RecordType.Settle, 16, (location.Segment, queueId, message.Id), WriteReference, releasesSegment: location.Segment, releasedBytes: location.Length, deferrable: true).Sequence;
     }
 
-    public long AppendDelivered(int queueId, MessageRef message)
+    public long AppendDelivered(int queueId, MessageRef message, int deliveryCount = 1)
     {
         var segment = StoredLocation.Of(message).Segment;
-        return _journal.Append(RecordType.Delivered, 16, (segment, queueId, message.Id), WriteReference, refersToSegment: segment, deferrable: true).Sequence;
+        if (deliveryCount <= 1)
+        {
+            return _journal.Append(RecordType.Delivered, 16, (segment, queueId, message.Id), WriteReference, refersToSegment: segment, deferrable: true).Sequence;
+        }
+
+        // A count beyond the first delivery (x-delivery-limit queues) rides in four more bytes.
+        return _journal.Append(
+            RecordType.Delivered,
+            20,
+            (segment, queueId, message.Id, deliveryCount),
+            static (destination, state) =>
+            {
+                WriteReference(destination, (state.segment, state.queueId, state.Id));
+                BinaryPrimitives.WriteInt32LittleEndian(destination[16..], state.deliveryCount);
+            },
+            refersToSegment: segment,
+            deferrable: true).Sequence;
     }
 
     private static void WriteReference(Span<byte> destination, (int Segment, int Queue, long Message) state)

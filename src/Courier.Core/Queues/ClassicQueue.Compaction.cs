@@ -54,7 +54,7 @@ public sealed partial class ClassicQueue : IJournalHolder
         {
             if (queued.IsStored && relocation.Selects(queued.Ref))
             {
-                Note(found, queued.Ref, queued.IsPagedTransient, queued.Redelivered || queued.DeliveryCount > 0);
+                Note(found, queued.Ref, queued.IsPagedTransient, Math.Max(queued.DeliveryCount, queued.Redelivered ? 1 : 0));
             }
         }
 
@@ -62,7 +62,7 @@ public sealed partial class ClassicQueue : IJournalHolder
         {
             if (relocation.Selects(queued.Ref))
             {
-                Note(found, queued.Ref, queued.IsPagedTransient, delivered: true);
+                Note(found, queued.Ref, queued.IsPagedTransient, Math.Max(1, queued.DeliveryCount));
             }
         }
 
@@ -72,13 +72,13 @@ public sealed partial class ClassicQueue : IJournalHolder
             {
                 if (relocation.Selects(entry.Ref))
                 {
-                    Note(found, entry.Ref, entry.Transient, entry.Delivered);
+                    Note(found, entry.Ref, entry.Transient, entry.Deliveries);
                 }
             }
         }
     }
 
-    private void Note(Dictionary<long, HeldMessage> found, MessageRef message, bool paged, bool delivered)
+    private void Note(Dictionary<long, HeldMessage> found, MessageRef message, bool paged, int deliveries)
     {
         if (!found.TryGetValue(message.Id, out var held))
         {
@@ -91,9 +91,9 @@ public sealed partial class ClassicQueue : IJournalHolder
         if (!held.Holders.Contains(holder))
         {
             held.Holders.Add(holder);
-            if (delivered && !paged)
+            if (deliveries > 0 && !paged)
             {
-                held.DeliveredTo.Add(holder);
+                held.DeliveredTo.Add((holder, deliveries));
             }
         }
     }

@@ -271,7 +271,11 @@ public sealed partial class ClassicQueue
                 for (; read < end; read++)
                 {
                     var entry = claimed[read];
-                    loaded[read] = new QueuedMessage(messages[read], store, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient) { ExpiresAt = entry.ExpiresAt };
+                    loaded[read] = new QueuedMessage(messages[read], store, entry.Ref, entry.Sequence, entry.Delivered, entry.Transient)
+                    {
+                        ExpiresAt = entry.ExpiresAt,
+                        DeliveryCount = entry.Deliveries,
+                    };
                 }
             }
         }
@@ -355,15 +359,19 @@ public sealed partial class ClassicQueue
     private IMessageStore StoreOf(in PagedEntry entry) => (entry.Transient ? Pager ?? Store : Store ?? Pager)!;
 
     private QueuedMessage Materialize(in PagedEntry entry) =>
-        new(StoreOf(entry), entry.Ref, entry.Sequence, entry.Delivered, entry.Transient, entry.Size) { ExpiresAt = entry.ExpiresAt };
+        new(StoreOf(entry), entry.Ref, entry.Sequence, entry.Delivered, entry.Transient, entry.Size) { ExpiresAt = entry.ExpiresAt, DeliveryCount = entry.Deliveries };
 
     /// <summary>A queued message paged out to the journal, as the backlog keeps it.</summary>
     private static PagedEntry PagedEntryOf(QueuedMessage queued, bool transient) =>
-        new(queued.Sequence, queued.Ref, queued.Redelivered || queued.DeliveryCount > 0, transient, queued.Size, queued.ExpiresAt);
+        new(queued.Sequence, queued.Ref, Math.Max(queued.DeliveryCount, queued.Redelivered ? 1 : 0), transient, queued.Size, queued.ExpiresAt);
 
     /// <summary>
     /// A ready message only the journal holds: 48 bytes in memory. <see cref="Size"/> is the body's
-    /// length, or for a message restored after a restart its record's (an upper bound).
+    /// length, or for a message restored after a restart its record's (an upper bound);
+    /// <see cref="Deliveries"/> how often it was delivered before.
     /// </summary>
-    private readonly record struct PagedEntry(long Sequence, MessageRef Ref, bool Delivered, bool Transient, int Size, long ExpiresAt);
+    private readonly record struct PagedEntry(long Sequence, MessageRef Ref, int Deliveries, bool Transient, int Size, long ExpiresAt)
+    {
+        public bool Delivered => Deliveries > 0;
+    }
 }

@@ -67,6 +67,7 @@ public sealed partial class ClassicQueue
             var queued = new QueuedMessage(loaded[i], store, recovered.Ref, NextSequenceLocked(loaded[i]), recovered.Delivered, pagedTransient: false)
             {
                 ExpiresAt = expiresAt,
+                DeliveryCount = recovered.Delivered ? Math.Max(1, recovered.DeliveryCount) : 0,
             };
             _restoredEnd = _nextSequence;
             ResolveRestoredExpiryLocked(queued);

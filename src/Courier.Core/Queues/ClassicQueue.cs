@@ -313,7 +313,7 @@ public sealed partial class ClassicQueue : IQueue
         }
         else if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
         {
-            _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Delivered: false, Transient: false, message.Body.Length, expiresAt));
+            _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Deliveries: 0, Transient: false, message.Body.Length, expiresAt));
         }
         else
         {
@@ -348,7 +348,8 @@ public sealed partial class ClassicQueue : IQueue
 
             foreach (var recovered in messages)
             {
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Delivered, Transient: false, recovered.Ref.Length, expiresAt));
+                var deliveries = recovered.Delivered ? Math.Max(1, recovered.DeliveryCount) : 0;
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, deliveries, Transient: false, recovered.Ref.Length, expiresAt));
                 _readyBytes += recovered.Ref.Length;
             }
 
@@ -704,11 +705,14 @@ public sealed partial class ClassicQueue : IQueue
                 _out.Add(message);
             }
 
-            if (message.DeliveryCount == 1 && !message.Redelivered && message.IsStored && !message.IsPagedTransient && Store is { IsFailed: false } store)
+            // The first delivery is marked, so the message comes back redelivered after a restart;
+            // under x-delivery-limit every delivery is, so its count does too.
+            var mark = (message.DeliveryCount == 1 && !message.Redelivered) || Arguments.DeliveryLimit is not null;
+            if (mark && message.IsStored && !message.IsPagedTransient && Store is { IsFailed: false } store)
             {
                 try
                 {
-                    store.AppendDelivered(StoreId, message.Ref);
+                    store.AppendDelivered(StoreId, message.Ref, message.DeliveryCount);
                 }
                 catch (StoreFailedException)
                 {

@@ -31,8 +31,11 @@ public interface IMessageStore
     /// <summary>Records that a queue is done with a message (acknowledged, rejected, purged, or the queue deleted).</summary>
     long AppendSettle(int queueId, MessageRef message);
 
-    /// <summary>Records that a message was handed to a consumer, so it comes back redelivered after a restart.</summary>
-    long AppendDelivered(int queueId, MessageRef message);
+    /// <summary>
+    /// Records that a message was handed to a consumer, so it comes back redelivered after a restart,
+    /// and how many deliveries it has had (for <c>x-delivery-limit</c>, which counts across restarts).
+    /// </summary>
+    long AppendDelivered(int queueId, MessageRef message, int deliveryCount = 1);
 
     /// <summary>Calls <paramref name="waiter"/> once every record up to <paramref name="sequence"/> is durable (at once if it already is).</summary>
     void WhenDurable(long sequence, IDurabilityWaiter waiter);

@@ -1,7 +1,10 @@
 namespace Courier.Core.Storage;
 
-/// <summary>A message found in the journal at startup, still held by a queue.</summary>
-public readonly record struct RecoveredMessage(MessageRef Ref, bool Delivered)
+/// <summary>
+/// A message found in the journal at startup, still held by a queue: whether it was delivered
+/// before, and how often (the highest count a Delivered record gave; 1 when it gave none).
+/// </summary>
+public readonly record struct RecoveredMessage(MessageRef Ref, bool Delivered, int DeliveryCount = 0)
 {
     /// <summary>The store's id of the message (<see cref="MessageRef.Id"/>).</summary>
     public long MessageId => Ref.Id;

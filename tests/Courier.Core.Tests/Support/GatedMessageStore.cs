@@ -44,7 +44,7 @@ internal sealed class GatedMessageStore : IMessageStore, IDisposable
 
     public long AppendSettle(int queueId, MessageRef message) => _inner.AppendSettle(queueId, message);
 
-    public long AppendDelivered(int queueId, MessageRef message) => _inner.AppendDelivered(queueId, message);
+    public long AppendDelivered(int queueId, MessageRef message, int deliveryCount = 1) => _inner.AppendDelivered(queueId, message, deliveryCount);
 
     public void WhenDurable(long sequence, IDurabilityWaiter waiter) => _inner.WhenDurable(sequence, waiter);
 

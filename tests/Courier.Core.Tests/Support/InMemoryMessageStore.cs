@@ -40,7 +40,7 @@ internal sealed class InMemoryMessageStore : IMessageStore
         return 0;
     }
 
-    public long AppendDelivered(int queueId, MessageRef message)
+    public long AppendDelivered(int queueId, MessageRef message, int deliveryCount = 1)
     {
         Delivered.Add((queueId, message.Id));
         return 0;

@@ -86,4 +86,43 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         Assert.Equal(["d3", "e2", "c1", "a0", "f0"], await check.DrainAsync("prio"));
         await check.QueueDeclareAsync("prio", durable: true, exclusive: false, autoDelete: false, Args(("x-max-priority", 3), ("x-max-length", 5)));
     }
+
+    [Fact]
+    public async Task The_delivery_count_of_a_poison_message_survives_a_kill()
+    {
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
+        var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync(Confirming);
+        await channel.ExchangeDeclareAsync("dlx", ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync("dead", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync("dead", "dlx", string.Empty);
+        await channel.QueueDeclareAsync("poison", durable: true, exclusive: false, autoDelete: false, Args(("x-delivery-limit", 2), ("x-dead-letter-exchange", "dlx")));
+        await channel.PublishTextAsync(string.Empty, "poison", "p", new BasicProperties { Persistent = true });
+
+        // Two deliveries returned before the kill; a confirmed publish after them on the same
+        // connection puts their delivered records on disk first.
+        for (var delivery = 1; delivery <= 2; delivery++)
+        {
+            var taken = await channel.WaitForMessageAsync("poison", $"delivery {delivery}", autoAck: false);
+            await channel.BasicNackAsync(taken.DeliveryTag, multiple: false, requeue: true);
+        }
+
+        await channel.PublishTextAsync(string.Empty, "dead", "barrier", new BasicProperties { Persistent = true });
+        await broker.KillAsync();
+        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
+        await connection.DisposeAsync();
+
+        await broker.RestartAsync();
+        await using var after = await broker.ConnectAsync();
+        await using var check = await after.CreateChannelAsync();
+        Assert.Equal("barrier", (await check.WaitForMessageAsync("dead", "the barrier")).Text());
+
+        // The third delivery is the last the limit allows; returning it dead-letters it.
+        var third = await check.WaitForMessageAsync("poison", "the third delivery", autoAck: false);
+        Assert.True(third.Redelivered);
+        await check.BasicNackAsync(third.DeliveryTag, multiple: false, requeue: true);
+        var letter = await check.WaitForMessageAsync("dead", "the poison message dead-lettered after the restart");
+        Assert.Equal("p", letter.Text());
+        Assert.Equal("delivery_limit", Assert.Single(letter.BasicProperties.Deaths()).Str("reason"));
+    }
 }

@@ -93,7 +93,7 @@ public sealed class JournalCompactorTests
                 {
                     var held = new HeldMessage(message.Ref);
                     held.Holders.AddRange(message.Holders);
-                    held.DeliveredTo.AddRange(message.DeliveredTo);
+                    held.DeliveredTo.AddRange(message.DeliveredTo.Select(queue => (queue, 1)));
                     found.Add(held);
                 }
             }
