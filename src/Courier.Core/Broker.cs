@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Courier.Core.Delayed;
 using Courier.Core.Queues;
 using Courier.Core.Resources;
 using Courier.Core.Security;
@@ -47,6 +48,9 @@ public sealed class Broker
 
     /// <summary>The queue types declarations and recovery can make, by <c>x-queue-type</c> name.</summary>
     public QueueTypeRegistry QueueTypes { get; init; } = QueueTypeRegistry.Default;
+
+    /// <summary>The scheduler of delayed exchanges; null for a node without a store (which then refuses them).</summary>
+    public DelayedDelivery? Delayed { get; init; }
 
     /// <summary>The journal persistent messages on durable queues go to; null for a memory-only broker.</summary>
     public IMessageStore? Store { get; }
@@ -195,6 +199,7 @@ public sealed class Broker
             }
         }
 
+        Delayed?.Recover(_virtualHosts.Values);
         _restored = true;
         SaveDefinitions();
     }

@@ -1,3 +1,5 @@
+using Courier.Core.Delayed;
+
 namespace Courier.Core.Exchanges;
 
 /// <summary>The exchange type names clients declare, and the factory that makes each.</summary>
@@ -8,7 +10,10 @@ public static class ExchangeTypes
     public const string Topic = "topic";
     public const string Headers = "headers";
 
-    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers;
+    /// <summary>The delayed-message plugin's type: routes as its <c>x-delayed-type</c> when each message is due.</summary>
+    public const string DelayedMessage = "x-delayed-message";
+
+    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers or DelayedMessage;
 
     public static Exchange Create(string name, ExchangeDefinition definition) => definition.Type switch
     {
@@ -16,6 +21,7 @@ public static class ExchangeTypes
         Fanout => new FanoutExchange(name, definition),
         Topic => new TopicExchange(name, definition),
         Headers => new HeadersExchange(name, definition),
+        DelayedMessage => new DelayedExchange(name, definition),
         _ => throw new ArgumentException($"unknown exchange type '{definition.Type}'", nameof(definition)),
     };
 }
