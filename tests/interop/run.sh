@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the pika interop tests (RabbitMQ tutorials 1-6) against Courier.
+# Runs the pika interop tests (RabbitMQ tutorials 1-6, then the feature checks) against Courier.
 #
 #   tests/interop/run.sh                         build Courier, start it on a free
 #                                                loopback port, run the tests, stop it
@@ -66,7 +66,7 @@ else
 fi
 export COURIER_AMQP_PORT
 
-TESTS=("$HERE"/test_tutorial*.py)
+TESTS=("$HERE"/test_*.py)
 
 # Wait (bounded, 30 s) until the AMQP port accepts connections.
 broker_log_tail() {

@@ -65,7 +65,7 @@ public static class DelayHeader
         var headers = new Dictionary<string, object?>(message.Properties.Headers ?? FieldTable.Empty, StringComparer.Ordinal)
         {
             // A signed 32-bit integer as the plugin writes it, when the delay fits in one.
-            [Name] = delay <= int.MaxValue ? -(int)delay : -delay,
+            [Name] = delay <= int.MaxValue ? (object)(-(int)delay) : -delay,
         };
         var properties = message.Properties.Clone();
         properties.Headers = headers;

@@ -47,8 +47,9 @@ public sealed class DelayedExchangeTests
             var waited = Stopwatch.GetElapsedTime(publishedAt[delivery.Text], delivery.ReceivedAt);
             Assert.True(waited >= TimeSpan.FromMilliseconds(delay), $"{delivery.Text} arrived after {waited.TotalMilliseconds} ms, before its {delay} ms delay");
 
-            // As the plugin does: the header is negated when the message is routed.
+            // As the plugin does: the header is negated when the message is routed, a signed 32-bit integer.
             Assert.Equal(-delay, delivery.DelayHeader());
+            Assert.IsType<int>(delivery.Properties.Headers!["x-delay"]);
         }
     }
 
