@@ -116,6 +116,8 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
             {
                 _journal.Release(segment, held.References, held.Bytes);
             }
+
+            _index.RemoveKey(key);
         }
     }
 

@@ -121,6 +121,83 @@ public sealed class DueTimeIndex
         return false;
     }
 
+    /// <summary>
+    /// Removes every entry of <paramref name="key"/> (its exchange was deleted), from the head, the
+    /// buffers and the slice files, which are rewritten without them; returns how many went. Reads
+    /// and rewrites every slice file: a cost paid once per deleted exchange, not per message.
+    /// </summary>
+    public long RemoveKey(int key)
+    {
+        var before = Count;
+        if (_head.Count > 0)
+        {
+            var kept = new List<(DelayedEntry, (long, long))>(_head.Count);
+            while (_head.TryDequeue(out var entry, out var priority))
+            {
+                if (entry.Key != key)
+                {
+                    kept.Add((entry, priority));
+                }
+            }
+
+            _head.EnqueueRange(kept);
+        }
+
+        var remaining = (long)_head.Count;
+        foreach (var slice in _slices.Values.ToList())
+        {
+            var kept = new List<byte>();
+            if (slice.FileLength > 0)
+            {
+                var data = File.ReadAllBytes(PathOf(slice.Number));
+                KeepOthers(data, key, kept);
+            }
+
+            var fileBytes = kept.Count;
+            _bufferedBytes -= slice.Buffered.Length;
+            KeepOthers(slice.Buffered, key, kept);
+            var total = kept.Count / DelayedEntry.Size;
+            if (total == 0)
+            {
+                File.Delete(PathOf(slice.Number));
+                _slices.Remove(slice.Number);
+                _sliceNumbers.Remove(slice.Number);
+                continue;
+            }
+
+            var bytes = kept.ToArray();
+            if (slice.FileLength > 0)
+            {
+                File.WriteAllBytes(PathOf(slice.Number), bytes.AsSpan(0, fileBytes));
+            }
+
+            slice.FileLength = fileBytes;
+            slice.ClearBuffer();
+            for (var offset = fileBytes; offset < bytes.Length; offset += DelayedEntry.Size)
+            {
+                slice.Buffer(DelayedEntry.Read(bytes.AsSpan(offset)));
+                _bufferedBytes += DelayedEntry.Size;
+            }
+
+            remaining += total;
+        }
+
+        Count = remaining;
+        return before - remaining;
+    }
+
+    private static void KeepOthers(ReadOnlySpan<byte> entries, int key, List<byte> kept)
+    {
+        for (var offset = 0; offset + DelayedEntry.Size <= entries.Length; offset += DelayedEntry.Size)
+        {
+            var entry = entries.Slice(offset, DelayedEntry.Size);
+            if (DelayedEntry.Read(entry).Key != key)
+            {
+                kept.AddRange(entry);
+            }
+        }
+    }
+
     private long SliceOf(long dueAt) => dueAt / _options.SliceMillis;
 
     /// <summary>Loads every slice that starts within the lookahead of <paramref name="now"/> into the head.</summary>

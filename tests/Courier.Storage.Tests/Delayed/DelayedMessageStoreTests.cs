@@ -22,7 +22,7 @@ public sealed class DelayedMessageStoreTests : IDisposable
         new("delayed", $"k{n}", new MessageProperties { Persistence = DeliveryPersistence.Persistent }, SampleMessages.Body(n, 300));
 
     [Fact]
-    public async Task Forgetting_an_exchange_releases_the_segments_its_messages_filled()
+    public async Task Forgetting_an_exchange_releases_the_segments_its_messages_filled_and_their_index_entries()
     {
         var device = new MemoryJournalDevice();
         using var node = Node.Open(device, _directory);
@@ -40,6 +40,7 @@ public sealed class DelayedMessageStoreTests : IDisposable
 
         node.Store.Forget(forgotten);
         node.Sync();
+        Assert.Equal(1, node.Store.Scheduled);
 
         await Eventually.True(() => node.Journal.Journal.SegmentCount <= 3, "the forgotten messages' segments are deleted");
         Assert.True(node.Store.TryTakeDue(20_000, out var due));

@@ -77,6 +77,31 @@ public sealed class DueTimeIndexTests : IDisposable
         Assert.Equal(1, index.NextDue(0));
     }
 
+    [Fact]
+    public void Removing_a_key_drops_its_entries_from_the_head_the_buffers_and_the_files()
+    {
+        var index = NewIndex(bufferedBytes: 240);
+        for (var i = 0; i < 1_000; i++)
+        {
+            index.Add(new DelayedEntry(i * 5, 1 + (i % 2), new StoredLocation(1, i * 64, 64)));
+        }
+
+        Assert.Equal(0, index.NextDue(0));
+
+        Assert.Equal(500, index.RemoveKey(2));
+
+        Assert.Equal(500, index.Count);
+        var taken = new List<DelayedEntry>();
+        while (index.TryTakeDue(10_000, out var entry))
+        {
+            taken.Add(entry);
+        }
+
+        Assert.Equal(500, taken.Count);
+        Assert.All(taken, e => Assert.Equal(1, e.Key));
+        Assert.Empty(Directory.EnumerateFiles(_directory));
+    }
+
     [Property(Arbitrary = [typeof(IndexHistories)], MaxTest = 200)]
     public void Any_interleaving_of_adds_and_takes_gives_every_entry_once_in_due_order_and_never_early(IndexStep[] steps)
     {
