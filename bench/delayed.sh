@@ -45,5 +45,3 @@ done
 echo "# delayed: scheduled=$SCHEDULED rate=$RATE/s window=${WINDOW}s commit=$(git -C "$ROOT" rev-parse --short HEAD)"
 dotnet "$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll" delayed --port "$PORT" --broker-pid "$BROKER_PID" \
     --scheduled "$SCHEDULED" --rate "$RATE" --window "$WINDOW" --delay "$DELAY" --data-dir "$WORK/data"
-echo "journal_after_delete_mib $(du -sm "$WORK/data/journal" | cut -f1)"
-echo "index_after_delete_mib $(du -sm "$WORK/data/delayed" | cut -f1)"

@@ -110,6 +110,20 @@ public sealed class DelayedScenario(DelayedOptions options, TextWriter output)
         await setup.ExchangeDeleteAsync(Exchange, cancellationToken: cancellationToken);
         Report("delete_seconds", clock.Elapsed.TotalSeconds);
         await setup.QueueDeleteAsync(Queue, cancellationToken: cancellationToken);
+        if (options.DataDir is { } directory)
+        {
+            // The journal releases the dropped messages' segments once the deletion's record is synced.
+            var journal = Path.Combine(directory, "journal");
+            while (DirectoryMib(journal) > 64 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            Report("disk_freed_seconds", clock.Elapsed.TotalSeconds);
+            Report("journal_after_delete_mib", DirectoryMib(journal));
+            Report("index_after_delete_mib", DirectoryMib(Path.Combine(directory, "delayed")));
+        }
+
         return received == expected && early == 0 ? 0 : 1;
     }
 

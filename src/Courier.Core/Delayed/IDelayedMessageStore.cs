@@ -45,9 +45,3 @@ public interface IDelayedMessageStore
     /// <summary>The message was routed: removes it from the store (after what the routing appended, so never before that is durable).</summary>
     void Complete(in DueMessage due);
 }
-
-/// <summary>A delayed exchange's key in the store, and its name.</summary>
-public readonly record struct DelayedExchangeKey(int Key, string VirtualHost, string Exchange);
-
-/// <summary>A message that is due, with what the store needs to remove it once it is routed.</summary>
-public readonly record struct DueMessage(int Key, long DueAt, Message Message, StoredLocation Location, bool Persistent);
