@@ -117,7 +117,15 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
                 _journal.Release(segment, held.References, held.Bytes);
             }
 
-            _index.RemoveKey(key);
+            // Usually the exchange deleted was the only one with messages: then the index just goes.
+            if (HoldsNothing())
+            {
+                _index.Clear();
+            }
+            else
+            {
+                _index.RemoveKey(key);
+            }
         }
     }
 
@@ -205,6 +213,19 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
                 releasesSegment: due.Location.Segment, releasedBytes: due.Location.Length, deferrable: true);
             state.Release(due.Location.Segment, due.Location.Length);
         }
+    }
+
+    private bool HoldsNothing()
+    {
+        foreach (var state in _keys.Values)
+        {
+            if (state.Held.Count > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool IsLive(int key)

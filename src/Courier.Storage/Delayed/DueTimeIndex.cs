@@ -123,8 +123,8 @@ public sealed class DueTimeIndex
 
     /// <summary>
     /// Removes every entry of <paramref name="key"/> (its exchange was deleted), from the head, the
-    /// buffers and the slice files, which are rewritten without them; returns how many went. Reads
-    /// and rewrites every slice file: a cost paid once per deleted exchange, not per message.
+    /// buffers and the slice files, which are read and written again without them; returns how
+    /// many went. A cost in proportion to everything scheduled, paid once per deleted exchange.
     /// </summary>
     public long RemoveKey(int key)
     {
@@ -146,57 +146,62 @@ public sealed class DueTimeIndex
         var remaining = (long)_head.Count;
         foreach (var slice in _slices.Values.ToList())
         {
-            var kept = new List<byte>();
-            if (slice.FileLength > 0)
+            // The file's entries, then the buffer's, compacted in place to those of other keys.
+            var fileLength = (int)slice.FileLength;
+            var entries = new byte[fileLength + slice.Buffered.Length];
+            if (fileLength > 0)
             {
-                var data = File.ReadAllBytes(PathOf(slice.Number));
-                KeepOthers(data, key, kept);
+                using var handle = File.OpenHandle(PathOf(slice.Number), FileMode.Open, FileAccess.Read);
+                RandomAccess.Read(handle, entries.AsSpan(0, fileLength), 0);
             }
 
-            var fileBytes = kept.Count;
+            slice.Buffered.CopyTo(entries.AsSpan(fileLength));
             _bufferedBytes -= slice.Buffered.Length;
-            KeepOthers(slice.Buffered, key, kept);
-            var total = kept.Count / DelayedEntry.Size;
-            if (total == 0)
+            var kept = 0;
+            for (var offset = 0; offset < entries.Length; offset += DelayedEntry.Size)
+            {
+                if (DelayedEntry.Read(entries.AsSpan(offset)).Key != key)
+                {
+                    entries.AsSpan(offset, DelayedEntry.Size).CopyTo(entries.AsSpan(kept));
+                    kept += DelayedEntry.Size;
+                }
+            }
+
+            if (fileLength > 0)
             {
                 File.Delete(PathOf(slice.Number));
+            }
+
+            slice.FileLength = 0;
+            slice.ClearBuffer();
+            if (kept == 0)
+            {
                 _slices.Remove(slice.Number);
                 _sliceNumbers.Remove(slice.Number);
                 continue;
             }
 
-            var bytes = kept.ToArray();
-            if (slice.FileLength > 0)
+            // What is kept goes back as the slice's buffer, written out with the others' as usual.
+            for (var offset = 0; offset < kept; offset += DelayedEntry.Size)
             {
-                File.WriteAllBytes(PathOf(slice.Number), bytes.AsSpan(0, fileBytes));
+                slice.Buffer(DelayedEntry.Read(entries.AsSpan(offset)));
             }
 
-            slice.FileLength = fileBytes;
-            slice.ClearBuffer();
-            for (var offset = fileBytes; offset < bytes.Length; offset += DelayedEntry.Size)
-            {
-                slice.Buffer(DelayedEntry.Read(bytes.AsSpan(offset)));
-                _bufferedBytes += DelayedEntry.Size;
-            }
-
-            remaining += total;
+            _bufferedBytes += kept;
+            remaining += kept / DelayedEntry.Size;
         }
 
         Count = remaining;
+        if (_bufferedBytes > _options.BufferedBytes)
+        {
+            WriteBuffers();
+        }
+
         return before - remaining;
     }
 
-    private static void KeepOthers(ReadOnlySpan<byte> entries, int key, List<byte> kept)
-    {
-        for (var offset = 0; offset + DelayedEntry.Size <= entries.Length; offset += DelayedEntry.Size)
-        {
-            var entry = entries.Slice(offset, DelayedEntry.Size);
-            if (DelayedEntry.Read(entry).Key != key)
-            {
-                kept.AddRange(entry);
-            }
-        }
-    }
+    /// <summary>Drops every entry (no exchange holds a scheduled message any more): deletes the slice files.</summary>
+    public void Clear() => Reset();
 
     private long SliceOf(long dueAt) => dueAt / _options.SliceMillis;
 
