@@ -46,6 +46,9 @@ public sealed class Broker
 
     public BrokerOptions Options { get; }
 
+    /// <summary>Where the core reports what an operator should know and no client is told (the host logs it); nothing by default.</summary>
+    public Action<string> Warn { get; init; } = static _ => { };
+
     /// <summary>The queue types declarations and recovery can make, by <c>x-queue-type</c> name.</summary>
     public QueueTypeRegistry QueueTypes { get; init; } = QueueTypeRegistry.Default;
 

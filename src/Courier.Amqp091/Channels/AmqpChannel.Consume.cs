@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Courier.Amqp091.Framing;
 using Courier.Core;
+using Courier.Core.Messages;
 using Courier.Core.Queues;
 using Courier.Core.Security;
 
@@ -60,7 +61,10 @@ internal sealed partial class AmqpChannel
 
         // Registered before consume-ok is written (so exclusivity errors come instead of it), but
         // not Ready until after, so no delivery can reach the client ahead of its consume-ok.
-        var registration = new QueueConsumer(tag, consumer, autoSettle: method.NoAck, exclusive: method.Exclusive, owner: Owner);
+        var registration = new QueueConsumer(tag, consumer, autoSettle: method.NoAck, exclusive: method.Exclusive, owner: Owner)
+        {
+            Priority = ConsumerPriority(method.Arguments, queue),
+        };
         consumer.Registration = registration;
         try
         {
@@ -88,6 +92,23 @@ internal sealed partial class AmqpChannel
         }
 
         queue.Dispatch();
+    }
+
+    /// <summary>The <c>x-priority</c> consume argument (0 when absent); any integer width, as RabbitMQ takes it.</summary>
+    private int ConsumerPriority(IReadOnlyDictionary<string, object?> arguments, IQueue queue)
+    {
+        if (!arguments.ContainsKey("x-priority"))
+        {
+            return 0;
+        }
+
+        if (!FieldTable.TryGetInt64(arguments, "x-priority", out var priority) || priority is < int.MinValue or > int.MaxValue)
+        {
+            throw BrokerException.PreconditionFailed(
+                $"invalid arg 'x-priority' for queue '{queue.Name}' in vhost '{VirtualHost.Name}': must be a 32-bit integer");
+        }
+
+        return (int)priority;
     }
 
     private void OnCancel(BasicCancel method)

@@ -166,6 +166,12 @@ internal sealed partial class AmqpChannel
             position = FailedPosition;
         }
 
+        // A queue refused it (x-overflow reject-publish): the publisher is nacked, as by RabbitMQ.
+        if (_routing.Refused)
+        {
+            position = FailedPosition;
+        }
+
         if (!_routing.IsRouted && mandatory)
         {
             _connection.Outbound.WriteContent(

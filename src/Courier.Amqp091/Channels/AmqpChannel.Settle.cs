@@ -129,7 +129,14 @@ internal sealed partial class AmqpChannel
         {
             foreach (var delivery in taken)
             {
-                delivery.Queue.Settle(delivery.Message);
+                if (ack)
+                {
+                    delivery.Queue.Settle(delivery.Message);
+                }
+                else
+                {
+                    delivery.Queue.Reject(delivery.Message);
+                }
             }
         }
         else

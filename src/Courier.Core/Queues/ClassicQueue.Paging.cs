@@ -85,8 +85,15 @@ public sealed partial class ClassicQueue
     }
 
     private QueuedMessage Materialize(in PagedEntry entry) =>
-        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient);
+        new((entry.Transient ? Pager ?? Store : Store ?? Pager)!, entry.StoreId, entry.Location, entry.Sequence, entry.Delivered, entry.Transient, entry.Size, entry.ExpiresAt);
 
-    /// <summary>A ready message only the journal holds: 32 bytes in memory.</summary>
-    private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient);
+    /// <summary>A queued message paged out to the journal, as the backlog keeps it.</summary>
+    private static PagedEntry PagedEntryOf(QueuedMessage queued, bool transient) =>
+        new(queued.Sequence, queued.StoreId, queued.Location, queued.Redelivered, transient, queued.Size, queued.ExpiresAt);
+
+    /// <summary>
+    /// A ready message only the journal holds: 48 bytes in memory. <see cref="Size"/> is the body's
+    /// length, or for a message restored after a restart its record's (an upper bound).
+    /// </summary>
+    private readonly record struct PagedEntry(long Sequence, long StoreId, StoredLocation Location, bool Delivered, bool Transient, int Size, long ExpiresAt);
 }

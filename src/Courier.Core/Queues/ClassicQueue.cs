@@ -41,6 +41,9 @@ public sealed partial class ClassicQueue : IQueue
     private int _nextConsumer;
     private long _nextSequence;
     private int _unsettled;
+
+    // Body bytes of the ready messages (in memory and paged), for x-max-length-bytes.
+    private long _readyBytes;
     private bool _deleted;
     private bool _hadConsumer;
 
@@ -56,6 +59,15 @@ public sealed partial class ClassicQueue : IQueue
 
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
+        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources, arguments: null, host: null)
+    {
+    }
+
+    /// <param name="arguments">The declare arguments, parsed and validated; null parses <paramref name="definition"/>'s.</param>
+    /// <param name="host">Where dead letters are published and who deletes an expired queue; null: messages are dropped instead, and the queue never expires.</param>
+    public ClassicQueue(
+        string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources,
+        QueueArguments? arguments, IQueueHost? host)
     {
         Resources = resources;
         Name = name;
@@ -64,7 +76,16 @@ public sealed partial class ClassicQueue : IQueue
         ExclusiveOwner = exclusiveOwner;
         StoreId = store is null ? 0 : storeId;
         Store = StoreId == 0 ? null : store;
+        Arguments = arguments ?? QueueArguments.Parse(definition.Arguments, $"queue '{name}' in vhost '{virtualHost}'");
+        Host = host;
+        StartExpiryTimer();
     }
+
+    /// <summary>The queue's declare arguments as parsed (TTLs, limits, dead-lettering, priorities, consumer modes).</summary>
+    public QueueArguments Arguments { get; }
+
+    /// <summary>Where dead letters go and who deletes the queue when it expires.</summary>
+    public IQueueHost? Host { get; }
 
     /// <summary>A total order over queues, for taking several queues' locks without deadlock (compaction).</summary>
     long IJournalHolder.LockOrder => _lockOrder;
@@ -150,22 +171,52 @@ public sealed partial class ClassicQueue : IQueue
         }
     }
 
-    /// <summary>Adds a message at the tail and delivers what consumers can take.</summary>
-    public void Enqueue(Message message)
+    /// <summary>Adds a message at the tail and delivers what consumers can take; false when a length limit refused it.</summary>
+    public bool Enqueue(Message message)
     {
+        List<DeadLetter>? dead;
+        bool accepted;
         lock (_gate)
         {
             if (_deleted)
             {
-                return;
+                return true;
             }
 
-            var queued = new QueuedMessage(message, _nextSequence++);
+            if (!Arguments.IsPlain && RefusesLocked(message))
+            {
+                accepted = false;
+                if (Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
+                {
+                    AddDeadLocked(new QueuedMessage(message, 0), DeathReason.MaxLength);
+                }
+            }
+            else
+            {
+                accepted = true;
+                EnqueueTransientLocked(message);
+            }
+
+            dead = TakeDeadLocked();
+        }
+
+        PublishDeadLetters(dead);
+        return accepted;
+    }
+
+    private void EnqueueTransientLocked(Message message)
+    {
+        {
+            var queued = new QueuedMessage(message, NextSequenceLocked(message)) { ExpiresAt = ExpiryOf(message) };
 
             // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-            if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+            if (IsPriorityQueue)
             {
-                _paged.Enqueue(new PagedEntry(queued.Sequence, queued.StoreId, queued.Location, Delivered: false, Transient: true));
+                EnqueuePriorityLocked(queued);
+            }
+            else if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+            {
+                _paged.Enqueue(PagedEntryOf(queued, transient: true));
             }
             else
             {
@@ -173,123 +224,210 @@ public sealed partial class ClassicQueue : IQueue
                 _ready.Enqueue(queued, queued.Sequence);
             }
 
+            _readyBytes += queued.Size;
             DispatchLocked();
+            ApplyLimitsLocked();
         }
     }
 
-    /// <summary>Adds a message the journal already holds for this queue.</summary>
-    public void Enqueue(Message message, StoredMessage stored)
+    /// <summary>Adds a message the journal already holds for this queue; false when a length limit refused it.</summary>
+    public bool Enqueue(Message message, StoredMessage stored)
     {
+        List<DeadLetter>? dead;
+        bool accepted;
         lock (_gate)
         {
-            if (_deleted)
+            var refused = !_deleted && !Arguments.IsPlain && RefusesLocked(message);
+            if (_deleted || refused)
             {
-                // Deleted between routing and enqueue: the journal's reference is released at once
-                // (through RecordSettled, which tolerates a failed store; the entry never counted memory).
+                // Deleted between routing and enqueue, or refused: the journal's reference is
+                // released (through RecordSettled, which tolerates a failed store; the entry never
+                // counted memory), after the dead letter is published when there is one.
                 var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
                 gone.PageOut();
-                RecordSettled(gone);
-                return;
-            }
+                if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
+                {
+                    AddDeadLocked(gone, DeathReason.MaxLength);
+                }
+                else
+                {
+                    RecordSettled(gone);
+                }
 
-            // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
-            // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
-            var sequence = _nextSequence++;
-            if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
-            {
-                _paged.Enqueue(new PagedEntry(sequence, stored.MessageId, stored.Location, Delivered: false, Transient: false));
+                accepted = !refused;
             }
             else
             {
-                var queued = new QueuedMessage(message, sequence, stored, Store!);
-                Resources?.AddMessageBytes(queued.MemoryBytes);
-                _ready.Enqueue(queued, queued.Sequence);
+                accepted = true;
+                EnqueueStoredLocked(message, stored);
             }
 
-            DispatchLocked();
+            dead = TakeDeadLocked();
         }
+
+        PublishDeadLetters(dead);
+        return accepted;
+    }
+
+    private void EnqueueStoredLocked(Message message, StoredMessage stored)
+    {
+        // A persistent message is on disk anyway: behind a backlog it keeps no copy in memory,
+        // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
+        var sequence = NextSequenceLocked(message);
+        var expiresAt = ExpiryOf(message);
+        if (IsPriorityQueue)
+        {
+            EnqueuePriorityLocked(new QueuedMessage(message, sequence, stored, Store!) { ExpiresAt = expiresAt });
+        }
+        else if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
+        {
+            _paged.Enqueue(new PagedEntry(sequence, stored.MessageId, stored.Location, Delivered: false, Transient: false, message.Body.Length, expiresAt));
+        }
+        else
+        {
+            var queued = new QueuedMessage(message, sequence, stored, Store!) { ExpiresAt = expiresAt };
+            Resources?.AddMessageBytes(queued.MemoryBytes);
+            _ready.Enqueue(queued, queued.Sequence);
+        }
+
+        _readyBytes += message.Body.Length;
+        DispatchLocked();
+        ApplyLimitsLocked();
     }
 
     /// <summary>Puts back what the journal held for this queue at startup, in its original order.</summary>
     public void Restore(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
     {
+        List<DeadLetter>? dead;
         lock (_gate)
         {
+            // Expiry counts again from the restart: the journal does not keep when a message arrived.
+            var expiresAt = RestoredExpiryLocked();
+            if (IsPriorityQueue)
+            {
+                RestorePriorityLocked(store, messages, expiresAt);
+                messages = [];
+            }
+
             foreach (var recovered in messages)
             {
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.MessageId, recovered.Location, recovered.Delivered, Transient: false));
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.MessageId, recovered.Location, recovered.Delivered, Transient: false, recovered.Location.Length, expiresAt));
+                _readyBytes += recovered.Location.Length;
             }
 
             RefillLocked();
+            ApplyLimitsLocked();
+            dead = TakeDeadLocked();
         }
+
+        PublishDeadLetters(dead);
     }
 
     /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
     public int TryGet(bool autoSettle, out QueuedMessage? message)
     {
+        List<DeadLetter>? dead;
+        int left;
         lock (_gate)
         {
+            MarkUsedLocked();
             RefillLocked();
-            if (!_ready.TryDequeue(out message, out _))
+            DropExpiredHeadLocked();
+            if (_ready.TryDequeue(out message, out _))
             {
-                return 0;
+                _readyBytes -= message.Size;
+                OnDeliveredLocked(message, autoSettle);
+                UpdateFlowLocked();
             }
 
-            OnDeliveredLocked(message, autoSettle);
-            UpdateFlowLocked();
-            return _ready.Count + (int)_paged.Count;
+            left = message is null ? 0 : _ready.Count + (int)_paged.Count;
+            dead = TakeDeadLocked();
         }
+
+        PublishDeadLetters(dead);
+        return left;
     }
 
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
     public void Dispatch()
     {
+        List<DeadLetter>? dead;
         lock (_gate)
         {
             DispatchLocked();
+            dead = TakeDeadLocked();
         }
+
+        PublishDeadLetters(dead);
     }
 
-    /// <summary>Marks delivered messages as done with (acknowledged, or rejected without requeue).</summary>
+    /// <summary>Marks a delivered message as done with (acknowledged).</summary>
     public void Settle(QueuedMessage message)
     {
         lock (_gate)
         {
-            if (_unsettled > 0)
-            {
-                _unsettled--;
-            }
-
-            _out.Remove(message);
+            TakeBackLocked(message);
             RecordSettled(message);
         }
+    }
+
+    /// <summary>A consumer rejected a delivered message without requeue: it is dead-lettered, or dropped.</summary>
+    public void Reject(QueuedMessage message)
+    {
+        List<DeadLetter>? dead;
+        lock (_gate)
+        {
+            TakeBackLocked(message);
+            AddDeadLocked(message, DeathReason.Rejected);
+            dead = TakeDeadLocked();
+        }
+
+        PublishDeadLetters(dead);
+    }
+
+    private void TakeBackLocked(QueuedMessage message)
+    {
+        if (_unsettled > 0)
+        {
+            _unsettled--;
+        }
+
+        _out.Remove(message);
     }
 
     /// <summary>Returns delivered messages to their original places, marked redelivered, and delivers again.</summary>
     public void Requeue(IReadOnlyList<QueuedMessage> messages)
     {
+        List<DeadLetter>? dead;
         lock (_gate)
         {
             foreach (var message in messages)
             {
-                if (_unsettled > 0)
-                {
-                    _unsettled--;
-                }
-
-                _out.Remove(message);
+                TakeBackLocked(message);
                 if (_deleted)
                 {
                     RecordSettled(message);
                     continue;
                 }
 
+                // A poison message: returned more often than x-delivery-limit allows.
+                if (Arguments.DeliveryLimit is { } limit && message.DeliveryCount > limit)
+                {
+                    AddDeadLocked(message, DeathReason.DeliveryLimit);
+                    continue;
+                }
+
                 message.Redelivered = true;
                 _ready.Enqueue(message, message.Sequence);
+                _readyBytes += message.Size;
             }
 
             DispatchLocked();
+            ApplyLimitsLocked();
+            dead = TakeDeadLocked();
         }
+
+        PublishDeadLetters(dead);
     }
 
     public void AddConsumer(QueueConsumer consumer)
@@ -306,8 +444,9 @@ public sealed partial class ClassicQueue : IQueue
                 throw BrokerException.AccessRefused($"queue '{Name}' in vhost '{VirtualHost}' in exclusive use");
             }
 
-            _consumers.Add(consumer);
+            AddConsumerLocked(consumer);
             _hadConsumer = true;
+            MarkUsedLocked();
             DispatchLocked();
         }
     }
@@ -335,7 +474,11 @@ public sealed partial class ClassicQueue : IQueue
                 _nextConsumer = 0;
             }
 
+            MarkUsedLocked();
             UpdateFlowLocked();
+
+            // With a single active consumer, the next in line takes over what is ready.
+            DispatchLocked();
 
             return AutoDelete && _hadConsumer && _consumers.Count == 0 && !_deleted;
         }
@@ -369,6 +512,7 @@ public sealed partial class ClassicQueue : IQueue
             }
 
             _deleted = true;
+            StopTimersLocked();
             count = _ready.Count + (int)_paged.Count;
             SettleAllReadyLocked();
             consumers = [.. _consumers];
@@ -388,12 +532,47 @@ public sealed partial class ClassicQueue : IQueue
     {
         while (_consumers.Count > 0 && (_ready.Count > 0 || RefillLocked()))
         {
-            var message = _ready.Peek();
-            var count = _consumers.Count;
-            var delivered = false;
-            for (var i = 0; i < count; i++)
+            if (_expiring && DropExpiredHeadLocked() && _ready.Count == 0)
             {
-                var index = (_nextConsumer + i) % count;
+                continue;
+            }
+
+            var message = _ready.Peek();
+            if (!OfferLocked(message))
+            {
+                break;
+            }
+        }
+
+        if (_expiring)
+        {
+            ArmExpiryLocked();
+        }
+
+        UpdateFlowLocked();
+    }
+
+    /// <summary>Offers the head to the consumers whose turn it is; true when one took it.</summary>
+    private bool OfferLocked(QueuedMessage message)
+    {
+        // Consumers are kept highest priority first (x-priority); a lower group gets a message
+        // only when no consumer of a higher one can take it. Within a group they take turns.
+        var count = Arguments.SingleActiveConsumer ? 1 : _consumers.Count;
+        var groupStart = 0;
+        while (groupStart < count)
+        {
+            var priority = _consumers[groupStart].Priority;
+            var groupEnd = groupStart + 1;
+            while (groupEnd < count && _consumers[groupEnd].Priority == priority)
+            {
+                groupEnd++;
+            }
+
+            var size = groupEnd - groupStart;
+            var first = _nextConsumer >= groupStart && _nextConsumer < groupEnd ? _nextConsumer - groupStart : 0;
+            for (var i = 0; i < size; i++)
+            {
+                var index = groupStart + ((first + i) % size);
                 var consumer = _consumers[index];
                 if (!consumer.Sink.TryDeliver(this, consumer, message))
                 {
@@ -401,20 +580,32 @@ public sealed partial class ClassicQueue : IQueue
                 }
 
                 _ready.Dequeue();
+                _readyBytes -= message.Size;
                 OnDeliveredLocked(message, consumer.AutoSettle);
-
-                _nextConsumer = (index + 1) % count;
-                delivered = true;
-                break;
+                _nextConsumer = groupStart + ((index - groupStart + 1) % size);
+                return true;
             }
 
-            if (!delivered)
-            {
-                break;
-            }
+            groupStart = groupEnd;
         }
 
-        UpdateFlowLocked();
+        return false;
+    }
+
+    /// <summary>Adds a consumer after every consumer of its priority or higher.</summary>
+    private void AddConsumerLocked(QueueConsumer consumer)
+    {
+        var at = _consumers.Count;
+        while (at > 0 && _consumers[at - 1].Priority < consumer.Priority)
+        {
+            at--;
+        }
+
+        _consumers.Insert(at, consumer);
+        if (_nextConsumer >= at && at < _consumers.Count - 1)
+        {
+            _nextConsumer++;
+        }
     }
 
     private void OnDeliveredLocked(QueuedMessage message, bool autoSettle)
@@ -478,6 +669,8 @@ public sealed partial class ClassicQueue : IQueue
         {
             RecordSettled(Materialize(entry));
         }
+
+        _readyBytes = 0;
     }
 
     public override string ToString() => $"queue '{Name}' in vhost '{VirtualHost}'";

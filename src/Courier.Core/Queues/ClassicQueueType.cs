@@ -11,7 +11,9 @@ public sealed class ClassicQueueType : IQueueType
 
     // Every classic queue pages to the node's store under memory pressure, durable or not.
     public IQueue Create(QueueCreation creation) =>
-        new ClassicQueue(creation.Name, creation.VirtualHost, creation.Definition, creation.ExclusiveOwner, creation.StoreId, creation.Store, creation.Resources)
+        new ClassicQueue(
+            creation.Name, creation.VirtualHost, creation.Definition, creation.ExclusiveOwner, creation.StoreId, creation.Store, creation.Resources,
+            creation.Arguments, creation.Host)
         {
             Pager = creation.Store,
         };

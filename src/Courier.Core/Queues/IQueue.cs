@@ -54,11 +54,14 @@ public interface IQueue : IBindingDestination
     /// <summary>Completes when the queue is no longer flow-limited (at once if it is not).</summary>
     Task WhenFlowReleased();
 
-    /// <summary>Adds a message at the tail and delivers what consumers can take.</summary>
-    void Enqueue(Message message);
+    /// <summary>
+    /// Adds a message at the tail and delivers what consumers can take. Returns false when the
+    /// queue refused it (a length limit with <c>reject-publish</c>): the publisher is told.
+    /// </summary>
+    bool Enqueue(Message message);
 
-    /// <summary>Adds a message the journal already holds for this queue.</summary>
-    void Enqueue(Message message, StoredMessage stored);
+    /// <summary>Adds a message the journal already holds for this queue; false when it refused it (its reference is released).</summary>
+    bool Enqueue(Message message, StoredMessage stored);
 
     /// <summary>Puts back what the journal held for this queue at startup, in its original order.</summary>
     void Restore(IMessageStore store, IReadOnlyList<RecoveredMessage> messages);
@@ -69,8 +72,14 @@ public interface IQueue : IBindingDestination
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
     void Dispatch();
 
-    /// <summary>Marks a delivered message as done with (acknowledged, or rejected without requeue).</summary>
+    /// <summary>Marks a delivered message as done with (acknowledged).</summary>
     void Settle(QueuedMessage message);
+
+    /// <summary>A consumer rejected a delivered message without requeue: it is dead-lettered where the queue says so, or dropped.</summary>
+    void Reject(QueuedMessage message);
+
+    /// <summary>The queue was used by a client (redeclared): its <c>x-expires</c> counts again from now.</summary>
+    void MarkUsed();
 
     /// <summary>Returns delivered messages to the queue, marked redelivered, and delivers again.</summary>
     void Requeue(IReadOnlyList<QueuedMessage> messages);

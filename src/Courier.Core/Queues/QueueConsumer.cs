@@ -25,4 +25,10 @@ public sealed class QueueConsumer
 
     /// <summary>The client session the consumer belongs to.</summary>
     public ClientSession Owner { get; }
+
+    /// <summary>
+    /// The consumer's priority (AMQP's <c>x-priority</c> consume argument): a queue offers messages
+    /// to its highest-priority consumers first, and to lower ones only while those cannot take them.
+    /// </summary>
+    public int Priority { get; init; }
 }

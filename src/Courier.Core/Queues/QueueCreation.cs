@@ -23,4 +23,10 @@ public sealed record QueueCreation
     public IMessageStore? Store { get; init; }
 
     public ResourceMonitor? Resources { get; init; }
+
+    /// <summary>The declare arguments, already validated (<see cref="QueueArguments.Parse"/>).</summary>
+    public QueueArguments Arguments { get; init; } = QueueArguments.None;
+
+    /// <summary>The vhost the queue lives in: where its dead letters go and who deletes it when it expires.</summary>
+    public IQueueHost? Host { get; init; }
 }

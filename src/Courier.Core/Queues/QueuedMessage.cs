@@ -19,6 +19,7 @@ public sealed class QueuedMessage
     {
         _message = message;
         Sequence = sequence;
+        Size = message.Body.Length;
     }
 
     public QueuedMessage(Message message, long sequence, StoredMessage stored, IMessageStore store)
@@ -28,11 +29,14 @@ public sealed class QueuedMessage
         Store = store;
         StoreId = stored.MessageId;
         Location = stored.Location;
+        Size = message.Body.Length;
     }
 
     /// <summary>A message the journal holds and memory does not.</summary>
-    internal QueuedMessage(IMessageStore store, long storeId, StoredLocation location, long sequence, bool redelivered, bool pagedTransient)
+    internal QueuedMessage(IMessageStore store, long storeId, StoredLocation location, long sequence, bool redelivered, bool pagedTransient, int size, long expiresAt)
     {
+        Size = size;
+        ExpiresAt = expiresAt;
         Store = store;
         Sequence = sequence;
         StoreId = storeId;
@@ -67,6 +71,16 @@ public sealed class QueuedMessage
     public bool Redelivered { get; internal set; }
 
     public int DeliveryCount { get; internal set; }
+
+    /// <summary>Body bytes of the message, whether memory or the journal holds it (for <c>x-max-length-bytes</c>).</summary>
+    public int Size { get; }
+
+    /// <summary>
+    /// When the message expires in this queue, in Unix milliseconds; 0 when it never does.
+    /// <see cref="long.MaxValue"/> marks a message restored after a restart whose own expiration
+    /// is not known until it is read (<see cref="ClassicQueue"/> resolves it before delivery).
+    /// </summary>
+    internal long ExpiresAt { get; set; }
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
     internal void MoveTo(StoredLocation location) => Location = location;

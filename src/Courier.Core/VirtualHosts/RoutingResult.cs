@@ -18,6 +18,9 @@ public sealed class RoutingResult
     /// <summary>A direct reply-to consumer the message goes to instead of queues.</summary>
     public IReplyTarget? ReplyTarget { get; internal set; }
 
+    /// <summary>True when a queue refused the message (a length limit with reject-publish): the publisher is told (AMQP: basic.nack).</summary>
+    public bool Refused { get; internal set; }
+
     /// <summary>True when the message reached at least one queue or reply target.</summary>
     public bool IsRouted => Queues.Count > 0 || ReplyTarget is not null;
 
@@ -35,6 +38,7 @@ public sealed class RoutingResult
 
         Queues.Clear();
         ReplyTarget = null;
+        Refused = false;
         Matches.Clear();
         Visited.Clear();
     }

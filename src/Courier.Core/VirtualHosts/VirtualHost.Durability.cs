@@ -119,6 +119,8 @@ public sealed partial class VirtualHost
                     StoreId = q.StoreId,
                     Store = store,
                     Resources = _broker?.Resources,
+                    Arguments = QueueArguments.ParseSaved(q.Arguments, $"queue '{q.Name}' in vhost '{Name}'", reason => _broker?.Warn(reason)),
+                    Host = this,
                 });
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))

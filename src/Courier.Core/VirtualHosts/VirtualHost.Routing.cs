@@ -56,6 +56,12 @@ public sealed partial class VirtualHost
     private long RouteAndEnqueue(Exchange exchange, Message message, RoutingResult result)
     {
         Route(exchange, message, result);
+        return Enqueue(message, result);
+    }
+
+    /// <summary>Stores and enqueues a routed message on the queues in <paramref name="result"/> (see <see cref="Publish"/>).</summary>
+    private long Enqueue(Message message, RoutingResult result)
+    {
         var queues = result.Queues;
         var store = _broker?.Store;
         StoredMessage stored = default;
@@ -80,13 +86,12 @@ public sealed partial class VirtualHost
         for (var i = 0; i < queues.Count; i++)
         {
             var queue = queues[i];
-            if (stored.MessageId != 0 && queue.StoreId != 0)
+            var accepted = stored.MessageId != 0 && queue.StoreId != 0
+                ? queue.Enqueue(message, stored)
+                : queue.Enqueue(message);
+            if (!accepted)
             {
-                queue.Enqueue(message, stored);
-            }
-            else
-            {
-                queue.Enqueue(message);
+                result.Refused = true;
             }
         }
 

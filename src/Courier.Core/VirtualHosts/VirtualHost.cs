@@ -154,6 +154,7 @@ public sealed partial class VirtualHost
             return new QueueDeclareResult(found, found.MessageCount, found.ConsumerCount);
         }
 
+        var arguments = QueueArguments.Parse(definition.Arguments, $"queue '{(name.Length == 0 ? "amq.gen" : name)}' in vhost '{Name}'");
         lock (_definitions)
         {
             if (name.Length == 0)
@@ -168,6 +169,7 @@ public sealed partial class VirtualHost
             {
                 CheckExclusiveAccess(existing, owner);
                 CheckEquivalent(existing, definition);
+                existing.MarkUsed();
                 return new QueueDeclareResult(existing, existing.MessageCount, existing.ConsumerCount);
             }
             else if (name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
@@ -186,6 +188,8 @@ public sealed partial class VirtualHost
                 StoreId = stored ? _broker!.NextQueueStoreId() : 0,
                 Store = _broker?.Store,
                 Resources = _broker?.Resources,
+                Arguments = arguments,
+                Host = this,
             });
             _queues[name] = queue;
             MarkChangedIf(stored);
@@ -322,19 +326,25 @@ public sealed partial class VirtualHost
 
         foreach (var queue in owned)
         {
-            lock (_definitions)
-            {
-                if (!_queues.TryGetValue(queue.Name, out var current) || !ReferenceEquals(current, queue))
-                {
-                    continue;
-                }
+            DeleteIfCurrent(queue);
+        }
+    }
 
-                RemoveQueueLocked(queue);
-                SaveDefinitionsIfChangedLocked();
+    /// <summary>Deletes <paramref name="queue"/> unless it is already gone (or replaced by another of its name).</summary>
+    private void DeleteIfCurrent(IQueue queue)
+    {
+        lock (_definitions)
+        {
+            if (!_queues.TryGetValue(queue.Name, out var current) || !ReferenceEquals(current, queue))
+            {
+                return;
             }
 
-            queue.Delete();
+            RemoveQueueLocked(queue);
+            SaveDefinitionsIfChangedLocked();
         }
+
+        queue.Delete();
     }
 
     private Exchange GetBindableExchange(string name)

@@ -154,6 +154,7 @@ public sealed class CourierHost : IAsyncDisposable
             new FileDefinitionStore(dataDir),
             services.GetRequiredService<ResourceMonitor>())
         {
+            Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
             Delayed = new DelayedDelivery(services.GetRequiredService<DelayedMessageStore>(), services.GetRequiredService<TimeProvider>()),
         });
         builder.Services.AddSingleton(TimeProvider.System);

@@ -23,6 +23,9 @@ internal static partial class ServerLog
     [LoggerMessage(10007, LogLevel.Information, "{Scheduled} delayed messages scheduled")]
     public static partial void DelayedRecovered(ILogger logger, long scheduled);
 
+    [LoggerMessage(10010, LogLevel.Warning, "{Message}")]
+    public static partial void BrokerWarning(ILogger logger, string message);
+
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
 }

@@ -1,0 +1,89 @@
+using System.Text;
+using Courier.IntegrationTests.Infrastructure;
+using Courier.IntegrationTests.Model;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Xunit.Abstractions;
+using static Courier.IntegrationTests.Reliability.ReliabilityShortcuts;
+
+namespace Courier.IntegrationTests.Reliability;
+
+/// <summary>
+/// Dead-lettering, priorities and queue arguments across SIGKILL of a real broker process: a
+/// persistent message is never lost between a durable queue and its dead-letter target.
+/// </summary>
+public sealed class ReliabilityCrashTests(ITestOutputHelper output)
+{
+    private const int Count = 400;
+
+    [Fact]
+    public async Task A_persistent_message_dead_lettered_while_the_node_is_killed_is_in_the_source_or_the_target()
+    {
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
+        var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync(Confirming);
+        await channel.ExchangeDeclareAsync("dlx", ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync("dead", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync("dead", "dlx", string.Empty);
+        await channel.QueueDeclareAsync("work", durable: true, exclusive: false, autoDelete: false, Args(("x-dead-letter-exchange", "dlx")));
+        for (var i = 0; i < Count; i++)
+        {
+            await channel.PublishTextAsync(string.Empty, "work", $"m{i}", new BasicProperties { Persistent = true });
+        }
+
+        // A consumer rejects everything it gets; the node is killed while it is at it.
+        var consumerChannel = await connection.CreateChannelAsync();
+        await consumerChannel.BasicQosAsync(0, 50, global: false);
+        var rejected = 0;
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            await consumerChannel.BasicRejectAsync(delivery.DeliveryTag, requeue: false);
+            Interlocked.Increment(ref rejected);
+        };
+        await consumerChannel.BasicConsumeAsync("work", autoAck: false, consumer);
+        await Wait.UntilAsync(() => Volatile.Read(ref rejected) >= Count / 2, "half the messages are rejected");
+        await broker.KillAsync();
+        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
+        await connection.DisposeAsync();
+
+        await broker.RestartAsync();
+        await using var after = await broker.ConnectAsync();
+        await using var check = await after.CreateChannelAsync();
+        var inWork = await check.DrainAsync("work");
+        var inDead = new List<string>();
+        while (await check.BasicGetAsync("dead", autoAck: true) is { } letter)
+        {
+            inDead.Add(Encoding.UTF8.GetString(letter.Body.Span));
+            Assert.Equal("rejected", Assert.Single(letter.BasicProperties.Deaths()).Str("reason"));
+        }
+
+        output.WriteLine($"after the kill: {inWork.Count} in work, {inDead.Count} dead-lettered, {inWork.Intersect(inDead).Count()} in both");
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"m{i}").Order(), inWork.Union(inDead).Order());
+        Assert.True(inDead.Count > 0, "some rejections were dead-lettered before the kill");
+    }
+
+    [Fact]
+    public async Task A_durable_priority_queue_and_its_arguments_come_back_after_a_kill()
+    {
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
+        var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync(Confirming);
+        await channel.QueueDeclareAsync("prio", durable: true, exclusive: false, autoDelete: false, Args(("x-max-priority", 3), ("x-max-length", 5)));
+        foreach (var (text, priority) in new[] { ("a0", 0), ("b3", 3), ("c1", 1), ("d3", 3), ("e2", 2), ("f0", 0) })
+        {
+            await channel.PublishTextAsync(string.Empty, "prio", text, new BasicProperties { Persistent = true, Priority = (byte)priority });
+        }
+
+        await broker.KillAsync();
+        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
+        await connection.DisposeAsync();
+        await broker.RestartAsync();
+        await using var after = await broker.ConnectAsync();
+        await using var check = await after.CreateChannelAsync();
+
+        // x-max-length 5 dropped the head (b3, the highest) when f0 arrived; the rest come back by priority.
+        Assert.Equal(["d3", "e2", "c1", "a0", "f0"], await check.DrainAsync("prio"));
+        await check.QueueDeclareAsync("prio", durable: true, exclusive: false, autoDelete: false, Args(("x-max-priority", 3), ("x-max-length", 5)));
+    }
+}
