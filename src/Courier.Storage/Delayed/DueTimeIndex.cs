@@ -24,6 +24,7 @@ namespace Courier.Storage.Delayed;
 public sealed class DueTimeIndex
 {
     private const string Extension = ".due";
+    private const string DroppedSuffix = ".dropped-";
 
     private readonly string _directory;
     private readonly DueTimeIndexOptions _options;
@@ -52,12 +53,12 @@ public sealed class DueTimeIndex
     /// <summary>Empties the index and its directory (the files of a previous run are rebuilt from the journal).</summary>
     public void Reset()
     {
-        _head.Clear();
-        _slices.Clear();
-        _sliceNumbers.Clear();
-        _loadedBelow = long.MinValue;
-        _bufferedBytes = 0;
-        Count = 0;
+        ClearMemory();
+        foreach (var dropped in Directory.EnumerateDirectories(Path.GetDirectoryName(_directory)!, Path.GetFileName(_directory) + DroppedSuffix + "*"))
+        {
+            Directory.Delete(dropped, recursive: true);
+        }
+
         if (Directory.Exists(_directory))
         {
             foreach (var file in Directory.EnumerateFiles(_directory, "*" + Extension))
@@ -67,6 +68,46 @@ public sealed class DueTimeIndex
         }
 
         Directory.CreateDirectory(_directory);
+    }
+
+    /// <summary>
+    /// Drops every entry (no exchange holds a scheduled message any more). The slice files go with
+    /// their directory, renamed aside and deleted in the background: deleting thousands of files
+    /// one by one took seconds, and the caller holds the store's lock.
+    /// </summary>
+    public void Clear()
+    {
+        ClearMemory();
+        if (!Directory.Exists(_directory))
+        {
+            Directory.CreateDirectory(_directory);
+            return;
+        }
+
+        var dropped = _directory + DroppedSuffix + Guid.NewGuid().ToString("N");
+        Directory.Move(_directory, dropped);
+        Directory.CreateDirectory(_directory);
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                Directory.Delete(dropped, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the next start's Reset.
+            }
+        });
+    }
+
+    private void ClearMemory()
+    {
+        _head.Clear();
+        _slices.Clear();
+        _sliceNumbers.Clear();
+        _loadedBelow = long.MinValue;
+        _bufferedBytes = 0;
+        Count = 0;
     }
 
     public void Add(in DelayedEntry entry)
@@ -199,9 +240,6 @@ public sealed class DueTimeIndex
 
         return before - remaining;
     }
-
-    /// <summary>Drops every entry (no exchange holds a scheduled message any more): deletes the slice files.</summary>
-    public void Clear() => Reset();
 
     private long SliceOf(long dueAt) => dueAt / _options.SliceMillis;
 
