@@ -18,6 +18,7 @@ public sealed record DelayedOptions
           --body B              body bytes, at least 16 (16)
           --timeout S           longest wait for the window's messages after the last publish (60)
           --data-dir DIR        the broker's data directory, whose journal and index sizes are reported (optional)
+          --keep 1              leave the exchange and what is scheduled on it (to restart the broker on it)
         """;
 
     public string Host { get; init; } = "127.0.0.1";
@@ -39,6 +40,8 @@ public sealed record DelayedOptions
     public int TimeoutSeconds { get; init; } = 60;
 
     public string? DataDir { get; init; }
+
+    public bool Keep { get; init; }
 
     public static DelayedOptions? Parse(ReadOnlySpan<string> args, out string? error)
     {
@@ -71,6 +74,7 @@ public sealed record DelayedOptions
                 "--delay" => options with { DelayMillis = (int)number },
                 "--body" => options with { BodySize = (int)Math.Max(16, number) },
                 "--timeout" => options with { TimeoutSeconds = (int)number },
+                "--keep" => options with { Keep = number != 0 },
                 _ => null!,
             };
             if (options is null)

@@ -97,15 +97,23 @@ public sealed class DelayedScenario(DelayedOptions options, TextWriter output)
             Report("window_published", expected);
             Report("window_received", received);
             Report("window_early", early);
-            Report("lateness_p50_ms", lateness.GetValueAtPercentile(50) / 1000.0);
-            Report("lateness_p99_ms", lateness.GetValueAtPercentile(99) / 1000.0);
-            Report("lateness_p999_ms", lateness.GetValueAtPercentile(99.9) / 1000.0);
-            Report("lateness_max_ms", lateness.GetMaxValue() / 1000.0);
+            if (lateness.TotalCount > 0)
+            {
+                Report("lateness_p50_ms", lateness.GetValueAtPercentile(50) / 1000.0);
+                Report("lateness_p99_ms", lateness.GetValueAtPercentile(99) / 1000.0);
+                Report("lateness_p999_ms", lateness.GetValueAtPercentile(99.9) / 1000.0);
+                Report("lateness_max_ms", lateness.GetMaxValue() / 1000.0);
+            }
         }
 
         Report("rss_peak_window_mib", Mib(Volatile.Read(ref _peakRssKib)));
 
         // 3. Deleting the exchange drops the bulk.
+        if (options.Keep)
+        {
+            return received == expected && early == 0 ? 0 : 1;
+        }
+
         clock.Restart();
         await setup.ExchangeDeleteAsync(Exchange, cancellationToken: cancellationToken);
         Report("delete_seconds", clock.Elapsed.TotalSeconds);
