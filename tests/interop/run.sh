@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the pika interop tests (RabbitMQ tutorials 1-6, then the feature checks) against Courier.
+# Runs the pika interop tests (RabbitMQ tutorials 1-6, and the feature checks in test_*.py) against Courier.
 #
 #   tests/interop/run.sh                         build Courier, start it on a free
 #                                                loopback port, run the tests, stop it

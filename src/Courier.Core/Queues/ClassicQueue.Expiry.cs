@@ -21,17 +21,18 @@ public sealed partial class ClassicQueue
 
     // True once any message here may expire: until then the delivery path does no expiry work.
     private bool _expiring;
-    private Timer? _expiryTimer;
+    private ITimer? _expiryTimer;
     private long _expiryArmedFor;
     private long _restoredAt;
 
-    private Timer? _idleTimer;
+    private ITimer? _idleTimer;
     private long _lastUsed;
 
-    private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private long NowMs() => Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The deadline of a message arriving now (0: none).</summary>
-    private long ExpiryOf(Messages.Message message) => ExpiryFrom(NowMs(), message);
+    private long ExpiryOf(Messages.Message message) =>
+        Arguments.MessageTtl is null && message.Properties.ExpiryMilliseconds is null ? 0 : ExpiryFrom(NowMs(), message);
 
     private long ExpiryFrom(long arrived, Messages.Message message)
     {
@@ -105,8 +106,8 @@ public sealed partial class ClassicQueue
         }
 
         _expiryArmedFor = due;
-        _expiryTimer ??= new Timer(static state => ((ClassicQueue)state!).OnExpiryTimer(), this, Timeout.Infinite, Timeout.Infinite);
-        _expiryTimer.Change(Math.Max(0, due - NowMs()), Timeout.Infinite);
+        _expiryTimer ??= Clock.CreateTimer(static state => ((ClassicQueue)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _expiryTimer.Change(TimeSpan.FromMilliseconds(Math.Max(0, due - NowMs())), Timeout.InfiniteTimeSpan);
     }
 
     private void OnExpiryTimer()
@@ -156,7 +157,7 @@ public sealed partial class ClassicQueue
         }
 
         _lastUsed = NowMs();
-        _idleTimer = new Timer(static state => ((ClassicQueue)state!).OnIdleTimer(), this, expires, Timeout.Infinite);
+        _idleTimer = Clock.CreateTimer(static state => ((ClassicQueue)state!).OnIdleTimer(), this, TimeSpan.FromMilliseconds(expires), Timeout.InfiniteTimeSpan);
     }
 
     private void OnIdleTimer()
@@ -172,7 +173,7 @@ public sealed partial class ClassicQueue
             var idle = NowMs() - _lastUsed;
             if (_consumers.Count > 0 || idle < expires)
             {
-                _idleTimer?.Change(_consumers.Count > 0 ? expires : expires - idle, Timeout.Infinite);
+                _idleTimer?.Change(TimeSpan.FromMilliseconds(_consumers.Count > 0 ? expires : expires - idle), Timeout.InfiniteTimeSpan);
                 return;
             }
         }

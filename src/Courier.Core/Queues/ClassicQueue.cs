@@ -39,6 +39,9 @@ public sealed partial class ClassicQueue : IQueue
     private static long s_lockOrder;
     private readonly long _lockOrder = Interlocked.Increment(ref s_lockOrder);
     private int _nextConsumer;
+
+    // True once consumers of different priorities have been seen: dispatch then looks for groups.
+    private bool _consumerPriorities;
     private long _nextSequence;
     private int _unsettled;
 
@@ -59,16 +62,18 @@ public sealed partial class ClassicQueue : IQueue
 
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources)
-        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources, arguments: null, host: null)
+        : this(name, virtualHost, definition, exclusiveOwner, storeId, store, resources, arguments: null, host: null, clock: null)
     {
     }
 
     /// <param name="arguments">The declare arguments, parsed and validated; null parses <paramref name="definition"/>'s.</param>
     /// <param name="host">Where dead letters are published and who deletes an expired queue; null: messages are dropped instead, and the queue never expires.</param>
+    /// <param name="clock">The clock of message and queue expiry; null: the system's.</param>
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources,
-        QueueArguments? arguments, IQueueHost? host)
+        QueueArguments? arguments, IQueueHost? host, TimeProvider? clock = null)
     {
+        Clock = clock ?? TimeProvider.System;
         Resources = resources;
         Name = name;
         VirtualHost = virtualHost;
@@ -86,6 +91,9 @@ public sealed partial class ClassicQueue : IQueue
 
     /// <summary>Where dead letters go and who deletes the queue when it expires.</summary>
     public IQueueHost? Host { get; }
+
+    /// <summary>The clock message TTLs and <c>x-expires</c> run on.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>A total order over queues, for taking several queues' locks without deadlock (compaction).</summary>
     long IJournalHolder.LockOrder => _lockOrder;
@@ -188,7 +196,7 @@ public sealed partial class ClassicQueue : IQueue
                 accepted = false;
                 if (Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
-                    AddDeadLocked(new QueuedMessage(message, 0), DeathReason.MaxLength);
+                    DeadLetterRefusedLocked(message);
                 }
             }
             else
@@ -202,6 +210,14 @@ public sealed partial class ClassicQueue : IQueue
 
         PublishDeadLetters(dead);
         return accepted;
+    }
+
+    /// <summary>Dead-letters a message this queue refused; its bytes count until the letter is out, like any queued message's.</summary>
+    private void DeadLetterRefusedLocked(Message message)
+    {
+        var refused = new QueuedMessage(message, 0);
+        Resources?.AddMessageBytes(refused.MemoryBytes);
+        AddDeadLocked(refused, DeathReason.MaxLength);
     }
 
     private void EnqueueTransientLocked(Message message)
@@ -245,13 +261,12 @@ public sealed partial class ClassicQueue : IQueue
                 // counted memory), after the dead letter is published when there is one.
                 var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
                 gone.PageOut();
+                RecordSettled(gone);
                 if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
                 {
-                    AddDeadLocked(gone, DeathReason.MaxLength);
-                }
-                else
-                {
-                    RecordSettled(gone);
+                    // The publisher is nacked, so nothing was promised: the copy dead-lettered is
+                    // the one in memory, and the journal's reference is released at once.
+                    DeadLetterRefusedLocked(message);
                 }
 
                 accepted = !refused;
@@ -562,7 +577,7 @@ public sealed partial class ClassicQueue : IQueue
         while (groupStart < count)
         {
             var priority = _consumers[groupStart].Priority;
-            var groupEnd = groupStart + 1;
+            var groupEnd = _consumerPriorities ? groupStart + 1 : count;
             while (groupEnd < count && _consumers[groupEnd].Priority == priority)
             {
                 groupEnd++;
@@ -602,6 +617,7 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         _consumers.Insert(at, consumer);
+        _consumerPriorities |= _consumers[0].Priority != _consumers[^1].Priority;
         if (_nextConsumer >= at && at < _consumers.Count - 1)
         {
             _nextConsumer++;

@@ -56,7 +56,7 @@ public sealed record QueueArguments
     public long? DeliveryLimit { get; init; }
 
     /// <summary>True when the queue needs none of the per-message work these arguments cost.</summary>
-    public bool IsPlain => this == None;
+    public bool IsPlain => ReferenceEquals(this, None);
 
     /// <summary>
     /// Parses and validates <paramref name="arguments"/>.
