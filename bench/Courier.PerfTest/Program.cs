@@ -1,5 +1,19 @@
+using Courier.PerfTest.Delayed;
 using Courier.PerfTest.Load;
 using Courier.PerfTest.Options;
+
+if (args.Length > 0 && args[0] == "delayed")
+{
+    var delayed = DelayedOptions.Parse(args.AsSpan(1), out string? delayedError);
+    if (delayed is null)
+    {
+        Console.Error.WriteLine($"courier-perftest delayed: {delayedError}");
+        Console.Error.WriteLine(DelayedOptions.Usage);
+        return 2;
+    }
+
+    return await new DelayedScenario(delayed, Console.Out).RunAsync(CancellationToken.None);
+}
 
 if (args.Length > 0 && args[0] is "--help" or "-?")
 {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Courier.Core.Delayed;
 using Courier.Core.Queues;
 using Courier.Core.Resources;
 using Courier.Core.Security;
@@ -56,6 +57,9 @@ public sealed class Broker
 
     /// <summary>The clock of time-based behaviour in the model (de-duplication TTLs).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The scheduler of delayed exchanges; null for a node without a store (which then refuses them).</summary>
+    public DelayedDelivery? Delayed { get; init; }
 
     /// <summary>The journal persistent messages on durable queues go to; null for a memory-only broker.</summary>
     public IMessageStore? Store { get; }
@@ -204,6 +208,7 @@ public sealed class Broker
             }
         }
 
+        Delayed?.Recover(_virtualHosts.Values);
         _restored = true;
         SaveDefinitions();
     }

@@ -22,6 +22,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     private readonly SegmentLog _journal;
     private readonly GroupCommitter? _ownCommitter;
     private long _lastMessageId;
+    private IJournalRecordOwner? _recordOwner;
 
     /// <summary>A store with a committer of its own (and <paramref name="replication"/> as its replication stage).</summary>
     public JournalMessageStore(IJournalDevice device, JournalOptions options, ILogger logger, IReplicationStage? replication = null)
@@ -41,6 +42,20 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     public SegmentLog Journal => _journal;
 
     /// <summary>
+    /// Gives the records of another kind in this journal (the delayed store's) to
+    /// <paramref name="owner"/> during <see cref="Recover"/>. Call before it.
+    /// </summary>
+    public void AddRecordOwner(IJournalRecordOwner owner)
+    {
+        if (_recordOwner is not null)
+        {
+            throw new InvalidOperationException("the journal already has an owner for its other records");
+        }
+
+        _recordOwner = owner;
+    }
+
+    /// <summary>
     /// Scans the journal and returns, per queue store id, the messages that queue still held, in
     /// their original order; then starts the committer. Call once, before any append.
     /// </summary>
@@ -50,6 +65,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         // millions of messages must fit in memory alongside the queues it rebuilds.
         var messages = new Dictionary<long, LiveMessage>();
         var delivered = new Dictionary<(int Queue, long Message), int>();
+        _recordOwner?.BeginRecovery();
         var stats = _journal.Recover((type, payload, location) =>
         {
             switch (type)
@@ -118,6 +134,10 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
                         break;
                     }
+
+                default:
+                    _recordOwner?.Replay(type, payload, location);
+                    break;
             }
         });
 
@@ -150,6 +170,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             list.Sort(static (a, b) => a.MessageId.CompareTo(b.MessageId));
         }
 
+        _recordOwner?.AddReferences(references);
         _journal.RestoreReferences(references);
         _journal.Start();
         return new StoreRecovery(byQueue, messageCount, stats);

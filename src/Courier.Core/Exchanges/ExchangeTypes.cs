@@ -1,3 +1,5 @@
+using Courier.Core.Delayed;
+
 namespace Courier.Core.Exchanges;
 
 /// <summary>The exchange type names clients declare, and the factory that makes each.</summary>
@@ -11,7 +13,10 @@ public static class ExchangeTypes
     /// <summary>The rabbitmq-message-deduplication plugin's type (<see cref="DeduplicationExchange"/>).</summary>
     public const string Deduplication = "x-message-deduplication";
 
-    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers or Deduplication;
+    /// <summary>The delayed-message plugin's type: routes as its <c>x-delayed-type</c> when each message is due.</summary>
+    public const string DelayedMessage = "x-delayed-message";
+
+    public static bool IsKnown(string type) => type is Direct or Fanout or Topic or Headers or Deduplication or DelayedMessage;
 
     /// <summary>
     /// Makes an exchange of the definition's type; <paramref name="broker"/> gives the types that
@@ -24,6 +29,7 @@ public static class ExchangeTypes
         Topic => new TopicExchange(name, definition),
         Headers => new HeadersExchange(name, definition),
         Deduplication => new DeduplicationExchange(name, definition, virtualHost, broker?.Time ?? TimeProvider.System, broker?.DeduplicationLogs),
+        DelayedMessage => new DelayedExchange(name, definition),
         _ => throw new ArgumentException($"unknown exchange type '{definition.Type}'", nameof(definition)),
     };
 }

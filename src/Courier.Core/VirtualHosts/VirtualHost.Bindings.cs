@@ -1,3 +1,4 @@
+using Courier.Core.Delayed;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
@@ -97,6 +98,10 @@ public sealed partial class VirtualHost
         }
 
         MarkChangedIf(exchange.Durable);
+        if (exchange is DelayedExchange delayed)
+        {
+            delayed.Scheduler?.Detach(delayed);
+        }
 
         // Outgoing bindings: forget this exchange as a source in the reverse index.
         foreach (var binding in exchange.GetBindings())

@@ -1,3 +1,4 @@
+using Courier.Core.Delayed;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
@@ -31,8 +32,28 @@ public sealed partial class VirtualHost
     /// durable queues is first appended to the journal, once, with a reference per such queue.
     /// Returns the journal position the publisher must wait for before confirming (0: none).
     /// </summary>
+    /// <remarks>
+    /// A message with a positive <c>x-delay</c> published to a delayed exchange is scheduled instead
+    /// of routed (the position is then that of its record in the delayed store), and the result
+    /// holds no queue: as with RabbitMQ's plugin, a mandatory publisher gets it back as unroutable.
+    /// </remarks>
     /// <exception cref="StoreFailedException">The message had to be stored and the store has failed.</exception>
     public long Publish(Exchange exchange, Message message, RoutingResult result)
+    {
+        if (exchange is DelayedExchange delayed && DelayHeader.TryGetDelay(message, out var delay))
+        {
+            result.Clear();
+            var scheduler = delayed.Scheduler ?? throw new BrokerException(BrokerError.NotImplemented, "delayed delivery needs the node's store");
+            return scheduler.Schedule(delayed, message, delay);
+        }
+
+        return RouteAndEnqueue(exchange, message, result);
+    }
+
+    /// <summary>Routes a delayed message that is due through its exchange's bindings, as <see cref="Publish"/> routes any message.</summary>
+    internal long PublishDue(DelayedExchange exchange, Message message, RoutingResult result) => RouteAndEnqueue(exchange, message, result);
+
+    private long RouteAndEnqueue(Exchange exchange, Message message, RoutingResult result)
     {
         Route(exchange, message, result);
         return Enqueue(message, result);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using Courier.Core.Delayed;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
@@ -106,6 +107,12 @@ public sealed partial class VirtualHost
             }
 
             var exchange = ExchangeTypes.Create(name, definition, Name, _broker);
+            if (exchange is DelayedExchange delayed)
+            {
+                var scheduler = _broker?.Delayed ?? throw new BrokerException(BrokerError.NotImplemented, $"exchange type '{ExchangeTypes.DelayedMessage}' needs a node with a store");
+                scheduler.Attach(this, delayed);
+            }
+
             _exchanges[name] = exchange;
             MarkChangedIf(exchange.Durable);
             SaveDefinitionsIfChangedLocked();

@@ -1,11 +1,13 @@
 using System.Net;
 using Courier.Amqp091.Connections;
 using Courier.Core;
+using Courier.Core.Delayed;
 using Courier.Core.Resources;
 using Courier.Core.Storage;
 using Courier.Storage;
 using Courier.Storage.Deduplication;
 using Courier.Storage.Definitions;
+using Courier.Storage.Delayed;
 using Courier.Storage.Devices;
 using Courier.Storage.Directories;
 using Courier.Storage.Journal;
@@ -146,6 +148,7 @@ public sealed class CourierHost : IAsyncDisposable
             limits,
             services.GetRequiredService<TimeProvider>(),
             () => new DriveInfo(FirstExisting(dataDir)).AvailableFreeSpace));
+        builder.Services.AddSingleton(services => new DelayedMessageStore(services.GetRequiredService<JournalMessageStore>(), Path.Combine(dataDir, "delayed")));
         builder.Services.AddSingleton(services => new Broker(
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
@@ -155,6 +158,7 @@ public sealed class CourierHost : IAsyncDisposable
             DeduplicationLogs = new FileDeduplicationLogStore(dataDir),
             Time = services.GetRequiredService<TimeProvider>(),
             Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
+            Delayed = new DelayedDelivery(services.GetRequiredService<DelayedMessageStore>(), services.GetRequiredService<TimeProvider>()),
         });
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);
@@ -217,6 +221,7 @@ public sealed class CourierHost : IAsyncDisposable
 
         // Recover before listening: clients see the broker only as it was when it stopped.
         StoreRecovery? recovery = _store.Recover();
+        Broker.Delayed!.RoutingFailed += e => ServerLog.DelayedRoutingFailed(logger, e);
         Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
         ServerLog.Recovered(
             logger,
@@ -225,8 +230,11 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Segments,
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
+        ServerLog.DelayedRecovered(logger, Broker.Delayed.Scheduled);
         _app.Lifetime.ApplicationStopped.Register(() =>
         {
+            // The scheduler appends to the journal: it stops first.
+            Broker.Delayed.Dispose();
             _store.Dispose();
             ReleaseDataDirectory();
         });

@@ -17,6 +17,12 @@ internal static partial class ServerLog
     [LoggerMessage(10005, LogLevel.Warning, "Journal compaction failed; the segments it was working on stay until the next run")]
     public static partial void CompactionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(10006, LogLevel.Error, "Routing a due delayed message failed; it stays scheduled and is tried again")]
+    public static partial void DelayedRoutingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10007, LogLevel.Information, "{Scheduled} delayed messages scheduled")]
+    public static partial void DelayedRecovered(ILogger logger, long scheduled);
+
     [LoggerMessage(10010, LogLevel.Warning, "{Message}")]
     public static partial void BrokerWarning(ILogger logger, string message);
 

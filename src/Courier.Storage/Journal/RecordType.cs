@@ -29,4 +29,19 @@ public enum RecordType : byte
 
     /// <summary>A transient message paged out to free memory, laid out as <see cref="NeutralMessage"/>; skipped by recovery.</summary>
     NeutralPagedMessage = 6,
+
+    /// <summary>A delayed exchange's key and name (the delayed store's catalog); held until <see cref="DelayedExchangeForgotten"/>.</summary>
+    DelayedExchange = 7,
+
+    /// <summary>A delayed exchange was deleted: its key and every message scheduled under it are dropped.</summary>
+    DelayedExchangeForgotten = 8,
+
+    /// <summary>A persistent message scheduled on a delayed exchange, with its due time, in the neutral encoding.</summary>
+    DelayedMessage = 9,
+
+    /// <summary>A transient delayed message, kept on disk only to spare memory; skipped by recovery.</summary>
+    DelayedTransientMessage = 10,
+
+    /// <summary>A delayed message was routed when due: it is removed from the delayed store.</summary>
+    DelayedRouted = 11,
 }

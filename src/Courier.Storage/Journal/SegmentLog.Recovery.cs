@@ -156,9 +156,9 @@ public sealed partial class SegmentLog
 
     private static void TrackReplayedRecord(Segment segment, RecordType type, ReadOnlySpan<byte> payload)
     {
-        // A settle or delivered record's payload starts with the segment of the message it refers
-        // to; the dependency keeps this segment until that one is gone.
-        if (type is not (RecordType.Settle or RecordType.Delivered) || payload.Length < 4)
+        // A settle, delivered, routed or forgotten record's payload starts with the segment of the
+        // record it refers to; the dependency keeps this segment until that one is gone.
+        if (type is not (RecordType.Settle or RecordType.Delivered or RecordType.DelayedRouted or RecordType.DelayedExchangeForgotten) || payload.Length < 4)
         {
             return;
         }

@@ -15,6 +15,9 @@ internal sealed record Delivery(
     byte[] Body)
 {
     public string Text => Encoding.UTF8.GetString(Body);
+
+    /// <summary>When the consumer saw it, on <see cref="System.Diagnostics.Stopwatch"/>'s clock (delay tests compare it with publish times).</summary>
+    public long ReceivedAt { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
 }
 
 /// <summary>A consumer that records its deliveries, and whether the broker cancelled it, for tests to wait on.</summary>
@@ -77,9 +80,9 @@ internal sealed class RecordingConsumer(IChannel channel) : AsyncDefaultBasicCon
     }
 
     /// <summary>Waits until at least <paramref name="count"/> deliveries have arrived; returns all so far.</summary>
-    public async Task<IReadOnlyList<Delivery>> WaitForAsync(int count)
+    public async Task<IReadOnlyList<Delivery>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        await Wait.UntilAsync(() => Count >= count, $"{count} deliveries");
+        await Wait.UntilAsync(() => Count >= count, $"{count} deliveries", timeout);
         return Deliveries;
     }
 }
