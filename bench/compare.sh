@@ -15,6 +15,8 @@
 # client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
 # COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
 # space-separated subset of the scenario names below; write such a partial run with --out elsewhere).
+# ttl_dlx (TTL expiry and dead-lettering under load) is not in the default list: run it with
+# COMPARE_SCENARIOS=ttl_dlx COMPARE_MQTT_SCENARIOS= bench/compare.sh --out /tmp/ttl.md.
 #
 # The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto; both are installed
 # with apt-get when absent. Every broker runs as a child of this script on free loopback ports with
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
         --baseline) BASELINE=$2; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -365,6 +367,15 @@ scenario_backlog() {
         -C "$BACKLOG" --queue-pattern "cmp-backlog-$2-%d"
     perftest backlog-drain "$1" "$2" --consume-only -y 1 --durable --prefetch 1000 --multi-ack-every 100 \
         --expect "$BACKLOG" --queue-pattern "cmp-backlog-$2-%d"
+}
+
+scenario_ttl_dlx() {
+    # Nobody consumes the queue published to: with x-message-ttl=0 each message expires on arrival
+    # and is dead-lettered through the default exchange into a second durable queue, which the
+    # consumer drains; what it receives went through expiry and dead-lettering.
+    COUNT_FSYNCS=1 perftest ttl-dlx "$1" "$2" -x 1 -y 1 --durable --persistent -s 256 -c 1000 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-ttl-$2-%d" \
+        --queue-args x-message-ttl=0 --dead-letter-queue "cmp-ttl-$2-expired"
 }
 
 scenario_mqtt_qos0() {

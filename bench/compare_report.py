@@ -25,6 +25,8 @@ SCENARIOS = [
     ("queues-50x50", "50 producers → 50 durable queues → 50 consumers, persistent 256 B, confirms (window 1000)"),
     ("backlog-publish", "Backlog: publish {backlog} persistent 256 B with nobody consuming (confirms, window 1000)"),
     ("backlog-drain", "Backlog: then drain it with one consumer (manual ack, prefetch 1000)"),
+    ("ttl-dlx", "TTL 0 and dead-lettering: persistent 256 B, confirms (window 1000) into a durable queue nobody consumes, "
+                "expired into a second durable queue drained by 1 consumer (manual ack)"),
     ("idle-connections", "{idle} idle connections, one channel each, on a freshly started broker"),
     ("mqtt-qos0-1to1", "MQTT QoS 0, 256 B, 1 → 1"),
     ("mqtt-qos1-1to1", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1"),
@@ -68,6 +70,7 @@ THROUGHPUT = [SENT, RECEIVED, P50, P99, P999, CPU, PEAK, TOOL]
 METRICS = {
     "durable-confirm": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "queues-50x50": THROUGHPUT + [FSYNCS, PER_FSYNC],
+    "ttl-dlx": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "backlog-publish": [SENT, CPU, PEAK, TOOL],
     "backlog-drain": [RECEIVED, CPU, PEAK, TOOL],
     "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],

@@ -7,7 +7,8 @@ namespace Courier.PerfTest.Amqp;
 
 /// <summary>
 /// AMQP 0-9-1 through RabbitMQ.Client. Producer i publishes to queue i mod N through the default
-/// exchange, or to the fanout exchange bound to every queue; consumer i consumes queue i mod N.
+/// exchange, or to the fanout exchange bound to every queue; consumer i consumes queue i mod N,
+/// or the dead-letter queue when there is one.
 /// </summary>
 public sealed class AmqpTransport : ILoadTransport
 {
@@ -34,6 +35,38 @@ public sealed class AmqpTransport : ILoadTransport
 
     public string QueueName(int index) => _options.QueuePattern.Replace("%d", (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
+    /// <summary>What consumer <paramref name="id"/> reads: the dead-letter queue when there is one, else queue <c>id mod N</c>.</summary>
+    public string ConsumeQueue(int id) => _options.DeadLetterQueue ?? QueueName(id % _options.Queues);
+
+    /// <summary>
+    /// Arguments of the queues published to: <c>--queue-args</c>, and with a dead-letter queue the
+    /// two that send their dead letters there through the default exchange. Null when there are none.
+    /// </summary>
+    public Dictionary<string, object?>? WorkQueueArguments()
+    {
+        if (_options.QueueArguments is null && _options.DeadLetterQueue is null)
+        {
+            return null;
+        }
+
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (_options.QueueArguments is { } given)
+        {
+            foreach (var (key, value) in given)
+            {
+                arguments[key] = value;
+            }
+        }
+
+        if (_options.DeadLetterQueue is { } deadLetterQueue)
+        {
+            arguments["x-dead-letter-exchange"] = "";
+            arguments["x-dead-letter-routing-key"] = deadLetterQueue;
+        }
+
+        return arguments;
+    }
+
     /// <summary>Where producer <paramref name="id"/> publishes: the fanout exchange, or its queue through the default exchange.</summary>
     public (string Exchange, string RoutingKey) PublishTarget(int id) =>
         _options.Fanout ? (_options.Exchange, "") : ("", QueueName(id % _options.Queues));
@@ -48,9 +81,17 @@ public sealed class AmqpTransport : ILoadTransport
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
+        // The dead-letter queue first, so nothing that expires at once is dropped for want of it.
+        if (_options.DeadLetterQueue is { } deadLetterQueue)
+        {
+            await channel.QueueDeclareAsync(deadLetterQueue, _options.DurableQueues, exclusive: false, autoDelete: false,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var arguments = WorkQueueArguments();
         for (int q = 0; q < _options.Queues; q++)
         {
-            await channel.QueueDeclareAsync(QueueName(q), _options.DurableQueues, exclusive: false, autoDelete: false,
+            await channel.QueueDeclareAsync(QueueName(q), _options.DurableQueues, exclusive: false, autoDelete: false, arguments,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             if (_options.Fanout)
             {
@@ -71,6 +112,11 @@ public sealed class AmqpTransport : ILoadTransport
             await channel.QueueDeleteAsync(QueueName(q), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
+        if (_options.DeadLetterQueue is { } deadLetterQueue)
+        {
+            await channel.QueueDeleteAsync(deadLetterQueue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         if (_options.Fanout)
         {
             await channel.ExchangeDeleteAsync(_options.Exchange, ifUnused: false, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -88,7 +134,7 @@ public sealed class AmqpTransport : ILoadTransport
     }
 
     public async Task<ILoadConsumer> CreateConsumerAsync(int id, DeliverySink sink, CancellationToken cancellationToken) =>
-        await AmqpConsumer.CreateAsync(_factory, id, QueueName(id % _options.Queues), _options.AutoAck, _options.Prefetch,
+        await AmqpConsumer.CreateAsync(_factory, id, ConsumeQueue(id), _options.AutoAck, _options.Prefetch,
             _options.MultiAckEvery, sink, cancellationToken).ConfigureAwait(false);
 
     public async Task<IAsyncDisposable> OpenIdleConnectionAsync(int id, CancellationToken cancellationToken)

@@ -56,6 +56,18 @@ public sealed record RunSummary
             w.WriteNumber("consumers", o.Mode == RunMode.PublishOnly ? 0 : o.Consumers);
             w.WriteNumber("queues", o.Queues);
             w.WriteString("queue_pattern", o.QueuePattern);
+            if (o.QueueArguments is { } arguments)
+            {
+                w.WriteStartObject("queue_args");
+                foreach (var (key, value) in arguments)
+                {
+                    WriteArgument(w, key, value);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteString("dead_letter_queue", o.DeadLetterQueue);
             w.WriteNumber("size", Math.Max(o.MessageSize, Messages.MessageStamp.Size));
             w.WriteBoolean("persistent", o.Persistent);
             w.WriteBoolean("durable", o.DurableQueues);
@@ -148,6 +160,25 @@ public sealed record RunSummary
         else
         {
             w.WriteNull("latency_max_us");
+        }
+    }
+
+    private static void WriteArgument(Utf8JsonWriter w, string name, object value)
+    {
+        switch (value)
+        {
+            case int i:
+                w.WriteNumber(name, i);
+                break;
+            case long l:
+                w.WriteNumber(name, l);
+                break;
+            case bool b:
+                w.WriteBoolean(name, b);
+                break;
+            default:
+                w.WriteString(name, value.ToString());
+                break;
         }
     }
 

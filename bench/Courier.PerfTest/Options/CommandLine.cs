@@ -33,6 +33,11 @@ public static class CommandLine
               --multi-ack-every N   manual ack with multiple=true every N deliveries (default 100)
               --fanout              publish to a fanout exchange bound to every queue
               --exchange NAME       fanout exchange name (default perftest-fanout)
+              --queue-args K=V,...  arguments of every queue declared, integers sent as integers, true/false as
+                                    booleans (e.g. x-message-ttl=0,x-max-length=1000)
+              --dead-letter-queue Q declare the queues with x-dead-letter-exchange="" and x-dead-letter-routing-key=Q,
+                                    declare Q too (durable with --durable), and consume from Q only
+                                    (with --queue-args x-message-ttl=0 every message arrives by way of expiry)
               --idle-connections N  open N extra connections, one channel each, and report RSS per connection
               --broker-pid PID      report the broker's VmRSS and CPU time from /proc
 
@@ -94,6 +99,8 @@ public static class CommandLine
                     "--multi-ack-every" => o with { MultiAckEvery = Int() },
                     "--fanout" => o with { Fanout = true },
                     "--exchange" => o with { Exchange = Next() },
+                    "--queue-args" => o with { QueueArguments = QueueArguments.Parse(Next()) },
+                    "--dead-letter-queue" => o with { DeadLetterQueue = Next() },
                     "--idle-connections" => o with { IdleConnections = Int() },
                     "--broker-pid" => o with { BrokerPid = Int() },
                     "--rate" or "-r" => o with { ProducerRate = Double() },
@@ -151,6 +158,17 @@ public static class CommandLine
         if (o.IsMqtt && o.Persistent)
         {
             return "--persistent has no meaning over MQTT; use --qos 1";
+        }
+
+        if (o.IsMqtt && (o.QueueArguments is not null || o.DeadLetterQueue is not null))
+        {
+            return "--queue-args and --dead-letter-queue need AMQP";
+        }
+
+        if (o.DeadLetterQueue is not null && o.QueueArguments is { } arguments
+            && (arguments.ContainsKey("x-dead-letter-exchange") || arguments.ContainsKey("x-dead-letter-routing-key")))
+        {
+            return "--dead-letter-queue sets x-dead-letter-exchange and x-dead-letter-routing-key itself; leave them out of --queue-args";
         }
 
         return null;

@@ -94,6 +94,15 @@ public sealed record PerfTestOptions
     /// <summary>Hard bound on the whole run, in seconds, whatever else is set.</summary>
     public double MaxRunSeconds { get; init; } = 900;
 
+    /// <summary>Arguments of every queue the run declares (<c>--queue-args</c>); null declares them without.</summary>
+    public IReadOnlyDictionary<string, object>? QueueArguments { get; init; }
+
+    /// <summary>
+    /// When set, the queues published to dead-letter into this queue through the default exchange,
+    /// and consumers read only this one: what they receive went through expiry or rejection first.
+    /// </summary>
+    public string? DeadLetterQueue { get; init; }
+
     public int IdleConnections { get; init; }
 
     /// <summary>Broker process whose resident memory (VmRSS) and CPU time are reported.</summary>

@@ -38,7 +38,7 @@ public sealed class WireTransport : ILoadTransport
     }
 
     public async Task<ILoadConsumer> CreateConsumerAsync(int id, DeliverySink sink, CancellationToken cancellationToken) =>
-        await WireConsumer.CreateAsync(_uri, id, _reference.QueueName(id % _options.Queues), _options.AutoAck, _options.Prefetch,
+        await WireConsumer.CreateAsync(_uri, id, _reference.ConsumeQueue(id), _options.AutoAck, _options.Prefetch,
             _options.MultiAckEvery, sink, cancellationToken).ConfigureAwait(false);
 
     public Task<IAsyncDisposable> OpenIdleConnectionAsync(int id, CancellationToken cancellationToken) =>
