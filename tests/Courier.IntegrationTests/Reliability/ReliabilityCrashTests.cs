@@ -16,15 +16,21 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
 {
     private const int Count = 400;
 
+    /// <summary>A durable fanout "dlx" with the durable queue "dead" bound to it.</summary>
+    private static async Task DeclareDurableDeadLetterTargetAsync(IChannel channel)
+    {
+        await channel.ExchangeDeclareAsync("dlx", ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync("dead", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync("dead", "dlx", string.Empty);
+    }
+
     [Fact]
     public async Task A_persistent_message_dead_lettered_while_the_node_is_killed_is_in_the_source_or_the_target()
     {
         await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
         var connection = await broker.ConnectAsync();
         var channel = await connection.CreateChannelAsync(Confirming);
-        await channel.ExchangeDeclareAsync("dlx", ExchangeType.Fanout, durable: true, autoDelete: false);
-        await channel.QueueDeclareAsync("dead", durable: true, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync("dead", "dlx", string.Empty);
+        await DeclareDurableDeadLetterTargetAsync(channel);
         await channel.QueueDeclareAsync("work", durable: true, exclusive: false, autoDelete: false, Args(("x-dead-letter-exchange", "dlx")));
         for (var i = 0; i < Count; i++)
         {
@@ -93,9 +99,7 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
         var connection = await broker.ConnectAsync();
         var channel = await connection.CreateChannelAsync(Confirming);
-        await channel.ExchangeDeclareAsync("dlx", ExchangeType.Fanout, durable: true, autoDelete: false);
-        await channel.QueueDeclareAsync("dead", durable: true, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync("dead", "dlx", string.Empty);
+        await DeclareDurableDeadLetterTargetAsync(channel);
         await channel.QueueDeclareAsync("poison", durable: true, exclusive: false, autoDelete: false, Args(("x-delivery-limit", 2), ("x-dead-letter-exchange", "dlx")));
         await channel.PublishTextAsync(string.Empty, "poison", "p", new BasicProperties { Persistent = true });
 
