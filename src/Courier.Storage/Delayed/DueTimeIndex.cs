@@ -54,9 +54,17 @@ public sealed class DueTimeIndex
     public void Reset()
     {
         ClearMemory();
-        foreach (var dropped in Directory.EnumerateDirectories(Path.GetDirectoryName(_directory)!, Path.GetFileName(_directory) + DroppedSuffix + "*"))
+        foreach (var dropped in Directory.GetDirectories(Path.GetDirectoryName(_directory)!, Path.GetFileName(_directory) + DroppedSuffix + "*"))
         {
-            Directory.Delete(dropped, recursive: true);
+            try
+            {
+                Directory.Delete(dropped, recursive: true);
+            }
+            catch (IOException)
+            {
+                // The background deletion of an earlier Clear got there first, or is part way
+                // through: it finishes the job (a leftover is deleted at the next start).
+            }
         }
 
         if (Directory.Exists(_directory))
