@@ -1,6 +1,5 @@
 using Courier.Core.Deduplication;
 using Courier.Core.Messages;
-using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
 
@@ -43,16 +42,11 @@ public sealed partial class ClassicQueue
         }
     }
 
-    private void HoldRestoredKeysLocked(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
+    private void HoldRestoredKeysLocked(Message[] restored)
     {
-        if (HeldKeys is null)
+        foreach (var message in restored)
         {
-            return;
-        }
-
-        foreach (var recovered in messages)
-        {
-            HoldKeyLocked(store.Load(recovered.Ref));
+            HoldKeyLocked(message);
         }
     }
 }

@@ -14,11 +14,11 @@ public sealed partial class ClassicQueue
     /// <summary>True when a reject-publish queue must refuse <paramref name="message"/>.</summary>
     private bool RefusesLocked(Messages.Message message) =>
         Arguments.Overflow != OverflowBehaviour.DropHead
-        && ((Arguments.MaxLength is { } max && _ready.Count + _paged.Count >= max)
+        && ((Arguments.MaxLength is { } max && ReadyCountLocked >= max)
             || (Arguments.MaxLengthBytes is { } maxBytes && _readyBytes + message.Body.Length > maxBytes));
 
     private bool OverLimitLocked() =>
-        (Arguments.MaxLength is { } max && _ready.Count + _paged.Count > max)
+        (Arguments.MaxLength is { } max && ReadyCountLocked > max)
         || (Arguments.MaxLengthBytes is { } maxBytes && _readyBytes > maxBytes);
 
     /// <summary>Drops from the head while a drop-head queue is over a limit.</summary>

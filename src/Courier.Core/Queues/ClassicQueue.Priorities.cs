@@ -46,19 +46,6 @@ public sealed partial class ClassicQueue
         _ready.Enqueue(queued, queued.Sequence);
     }
 
-    private static Message[] LoadRestored(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
-    {
-        var references = new MessageRef[messages.Count];
-        for (var i = 0; i < references.Length; i++)
-        {
-            references[i] = messages[i].Ref;
-        }
-
-        var loaded = new Message[references.Length];
-        store.Load(references, loaded);
-        return loaded;
-    }
-
     private void RestorePriorityLocked(IMessageStore store, IReadOnlyList<RecoveredMessage> messages, Message[] loaded, long expiresAt)
     {
         for (var i = 0; i < messages.Count; i++)
@@ -67,9 +54,8 @@ public sealed partial class ClassicQueue
             var queued = new QueuedMessage(loaded[i], store, recovered.Ref, NextSequenceLocked(loaded[i]), recovered.Delivered, pagedTransient: false)
             {
                 ExpiresAt = expiresAt,
-                DeliveryCount = recovered.Delivered ? Math.Max(1, recovered.DeliveryCount) : 0,
+                DeliveryCount = recovered.Deliveries,
             };
-            _restoredEnd = _nextSequence;
             ResolveRestoredExpiryLocked(queued);
             Resources?.AddMessageBytes(queued.MemoryBytes);
             _ready.Enqueue(queued, queued.Sequence);

@@ -183,31 +183,12 @@ public sealed partial class ClassicQueue : IQueue
     public bool Enqueue(Message message)
     {
         List<DeadLetter>? dead;
-        bool accepted;
+        Admission admission;
         lock (_gate)
         {
-            if (_deleted)
+            admission = AdmitLocked(message);
+            if (admission == Admission.Accepted)
             {
-                return true;
-            }
-
-            if (IsDuplicateLocked(message))
-            {
-                return false;
-            }
-
-            if (!Arguments.IsPlain && RefusesLocked(message))
-            {
-                accepted = false;
-                if (Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
-                {
-                    DeadLetterRefusedLocked(message);
-                }
-            }
-            else
-            {
-                accepted = true;
-                HoldKeyLocked(message);
                 EnqueueTransientLocked(message);
             }
 
@@ -215,7 +196,44 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         AfterLock(dead);
-        return accepted;
+        return admission is Admission.Accepted or Admission.Deleted;
+    }
+
+    /// <summary>
+    /// Whether the queue takes a message: not once deleted (the message is dropped, and the
+    /// publisher is not told, as before deletion), not a duplicate of one it holds, not over a
+    /// reject-publish limit (that one is dead-lettered under <c>reject-publish-dlx</c>). A message
+    /// accepted holds its de-duplication key. A queue without arguments checks only deletion.
+    /// </summary>
+    private Admission AdmitLocked(Message message)
+    {
+        if (_deleted)
+        {
+            return Admission.Deleted;
+        }
+
+        if (Arguments.IsPlain)
+        {
+            return Admission.Accepted;
+        }
+
+        if (IsDuplicateLocked(message))
+        {
+            return Admission.Duplicate;
+        }
+
+        if (RefusesLocked(message))
+        {
+            if (Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
+            {
+                DeadLetterRefusedLocked(message);
+            }
+
+            return Admission.Refused;
+        }
+
+        HoldKeyLocked(message);
+        return Admission.Accepted;
     }
 
     /// <summary>Dead-letters a message this queue refused; its bytes count until the letter is out, like any queued message's.</summary>
@@ -228,77 +246,57 @@ public sealed partial class ClassicQueue : IQueue
 
     private void EnqueueTransientLocked(Message message)
     {
+        var queued = new QueuedMessage(message, NextSequenceLocked(message)) { ExpiresAt = ExpiryOf(message) };
+
+        // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
+        if (IsPriorityQueue)
         {
-            var queued = new QueuedMessage(message, NextSequenceLocked(message)) { ExpiresAt = ExpiryOf(message) };
-
-            // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-            if (IsPriorityQueue)
-            {
-                EnqueuePriorityLocked(queued);
-            }
-            else if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
-            {
-                _paged.Enqueue(PagedEntryOf(queued, transient: true));
-            }
-            else
-            {
-                Resources?.AddMessageBytes(queued.MemoryBytes);
-                _ready.Enqueue(queued, queued.Sequence);
-            }
-
-            _readyBytes += queued.Size;
-            DispatchLocked();
-            ApplyLimitsLocked();
+            EnqueuePriorityLocked(queued);
         }
+        else if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+        {
+            _paged.Enqueue(PagedEntryOf(queued, transient: true));
+        }
+        else
+        {
+            Resources?.AddMessageBytes(queued.MemoryBytes);
+            _ready.Enqueue(queued, queued.Sequence);
+        }
+
+        _readyBytes += queued.Size;
+        DispatchLocked();
+        ApplyLimitsLocked();
     }
 
     /// <summary>Adds a message the journal already holds for this queue; false when a length limit refused it.</summary>
     public bool Enqueue(Message message, StoredMessage stored)
     {
         List<DeadLetter>? dead;
-        bool accepted;
+        Admission admission;
         lock (_gate)
         {
-            if (!_deleted && IsDuplicateLocked(message))
+            admission = AdmitLocked(message);
+            if (admission == Admission.Accepted)
             {
-                // Refused as a duplicate: only the journal's reference goes; the key stays with
-                // the message that holds it.
-                var duplicate = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
-                duplicate.PageOut();
-                RecordSettled(duplicate, holdsKey: false);
-                return false;
-            }
-
-            var refused = !_deleted && !Arguments.IsPlain && RefusesLocked(message);
-            if (_deleted || refused)
-            {
-                // Deleted between routing and enqueue, or refused: the journal's reference is
-                // released (through RecordSettled, which tolerates a failed store; the entry never
-                // counted memory), after the dead letter is published when there is one.
-                var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
-                gone.PageOut();
-                RecordSettled(gone, holdsKey: false);
-                if (refused && Arguments.Overflow == OverflowBehaviour.RejectPublishDlx)
-                {
-                    // The publisher is nacked, so nothing was promised: the copy dead-lettered is
-                    // the one in memory, and the journal's reference is released at once.
-                    DeadLetterRefusedLocked(message);
-                }
-
-                accepted = !refused;
+                EnqueueStoredLocked(message, stored);
             }
             else
             {
-                accepted = true;
-                HoldKeyLocked(message);
-                EnqueueStoredLocked(message, stored);
+                // Deleted between routing and enqueue, a duplicate, or refused: the journal's
+                // reference is released at once (through RecordSettled, which tolerates a failed
+                // store; the entry never counted memory, and holds no key: a duplicate's key stays
+                // with the message that holds it). The publisher of a refused message is nacked,
+                // so nothing was promised: a dead letter of it is the copy in memory.
+                var gone = new QueuedMessage(message, 0, stored, (Store ?? Pager)!);
+                gone.PageOut();
+                RecordSettled(gone, holdsKey: false);
             }
 
             dead = TakeDeadLocked();
         }
 
         AfterLock(dead);
-        return accepted;
+        return admission is Admission.Accepted or Admission.Deleted;
     }
 
     private void EnqueueStoredLocked(Message message, StoredMessage stored)
@@ -332,28 +330,31 @@ public sealed partial class ClassicQueue : IQueue
     {
         List<DeadLetter>? dead;
 
-        // A priority queue keeps its messages in memory: read them (their priority decides their
-        // place) before taking the lock.
-        var loaded = IsPriorityQueue ? LoadRestored(store, messages) : null;
+        // A priority queue keeps its messages in memory (their priority decides their place), and a
+        // de-duplicating one needs their keys: read them once, before taking the lock.
+        var loaded = IsPriorityQueue || Arguments.Deduplicate ? LoadRestored(store, messages) : null;
         lock (_gate)
         {
             // Expiry counts again from the restart: the journal does not keep when a message arrived.
             var expiresAt = RestoredExpiryLocked();
-            HoldRestoredKeysLocked(store, messages);
+            _restoredEnd = _nextSequence + messages.Count;
             if (loaded is not null)
             {
-                RestorePriorityLocked(store, messages, loaded, expiresAt);
+                HoldRestoredKeysLocked(loaded);
+            }
+
+            if (IsPriorityQueue)
+            {
+                RestorePriorityLocked(store, messages, loaded!, expiresAt);
                 messages = [];
             }
 
             foreach (var recovered in messages)
             {
-                var deliveries = recovered.Delivered ? Math.Max(1, recovered.DeliveryCount) : 0;
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, deliveries, Transient: false, recovered.Ref.Length, expiresAt));
+                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Deliveries, Transient: false, recovered.Ref.Length, expiresAt));
                 _readyBytes += recovered.Ref.Length;
             }
 
-            _restoredEnd = _nextSequence;
             ApplyLimitsLocked();
             RequestReadAheadLocked();
             dead = TakeDeadLocked();
@@ -519,4 +520,27 @@ public sealed partial class ClassicQueue : IQueue
     }
 
     public override string ToString() => $"queue '{Name}' in vhost '{VirtualHost}'";
+
+    /// <summary>What <see cref="AdmitLocked"/> decided about a message.</summary>
+    private enum Admission
+    {
+        Accepted,
+        Deleted,
+        Duplicate,
+        Refused,
+    }
+
+    /// <summary>Reads restored messages back, in one batch, outside the lock.</summary>
+    private static Message[] LoadRestored(IMessageStore store, IReadOnlyList<RecoveredMessage> messages)
+    {
+        var references = new MessageRef[messages.Count];
+        for (var i = 0; i < references.Length; i++)
+        {
+            references[i] = messages[i].Ref;
+        }
+
+        var loaded = new Message[references.Length];
+        store.Load(references, loaded);
+        return loaded;
+    }
 }

@@ -6,6 +6,9 @@ namespace Courier.Core.Storage;
 /// </summary>
 public readonly record struct RecoveredMessage(MessageRef Ref, bool Delivered, int DeliveryCount = 0)
 {
+    /// <summary>How many deliveries the message had: at least 1 once <see cref="Delivered"/>, 0 before.</summary>
+    public int Deliveries => Delivered ? Math.Max(1, DeliveryCount) : 0;
+
     /// <summary>The store's id of the message (<see cref="MessageRef.Id"/>).</summary>
     public long MessageId => Ref.Id;
 }
