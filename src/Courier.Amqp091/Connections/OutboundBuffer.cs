@@ -24,11 +24,11 @@ internal sealed class OutboundBuffer
     private readonly AsyncSignal _signal = new();
     private readonly int _highWatermark;
     // Small to start with: an idle connection should cost little memory. Grown buffers are
-    // replaced after a burst (see ShrinkIfLarge) for the same reason.
+    // given back to the pool after a burst (PooledBufferWriter.Shrink) for the same reason.
     private const int InitialCapacity = 1024;
     private const int RetainedCapacity = 256 * 1024;
-    private ArrayBufferWriter<byte> _filling = new(InitialCapacity);
-    private ArrayBufferWriter<byte> _draining = new(InitialCapacity);
+    private PooledBufferWriter _filling = new(InitialCapacity);
+    private PooledBufferWriter _draining = new(InitialCapacity);
     private bool _signalled;
     private bool _completed;
     private long _lastWriteTimestamp;
@@ -163,10 +163,7 @@ internal sealed class OutboundBuffer
             {
                 output.Write(_draining.WrittenSpan);
                 _draining.ResetWrittenCount();
-                if (_draining.Capacity > RetainedCapacity)
-                {
-                    _draining = new ArrayBufferWriter<byte>(InitialCapacity);
-                }
+                _draining.Shrink(RetainedCapacity, InitialCapacity);
 
                 var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _lastWriteTimestamp, time.GetTimestamp());
