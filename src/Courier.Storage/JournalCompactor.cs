@@ -49,8 +49,8 @@ internal sealed class JournalCompactor(JournalMessageStore store, int segment) :
         var moved = new Dictionary<long, MessageRef>(held.Count);
         foreach (var message in held)
         {
-            var body = store.Load(message.Ref, out var paged);
-            var copy = store.Relocate(body, message.Ref, paged ? [0] : [.. message.Holders], paged);
+            var body = store.Load(message.Ref, out var paged, out var arrived);
+            var copy = store.Relocate(body, message.Ref, paged ? [0] : [.. message.Holders], paged, arrived);
             if (!paged)
             {
                 foreach (var (queueId, deliveryCount) in message.DeliveredTo)

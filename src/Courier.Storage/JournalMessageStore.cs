@@ -21,6 +21,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 {
     private readonly SegmentLog _journal;
     private readonly GroupCommitter? _ownCommitter;
+    private readonly TimeProvider _time;
     private long _lastMessageId;
     private IJournalRecordOwner? _recordOwner;
 
@@ -29,12 +30,14 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     {
         _ownCommitter = new GroupCommitter(options, replication);
         _journal = new SegmentLog("messages", device, options, _ownCommitter, logger);
+        _time = options.Time;
     }
 
     /// <summary>A store whose log is committed by <paramref name="committer"/>, with whatever other logs it commits.</summary>
     public JournalMessageStore(IJournalDevice device, JournalOptions options, GroupCommitter committer, ILogger logger)
     {
         _journal = new SegmentLog("messages", device, options, committer, logger);
+        _time = options.Time;
     }
 
     public bool IsFailed => _journal.IsFailed;
@@ -72,6 +75,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
             {
                 case RecordType.Message:
                 case RecordType.NeutralMessage:
+                case RecordType.StampedMessage:
                     {
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload);
                         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
@@ -86,7 +90,8 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                             }
                         }
 
-                        messages[id] = new LiveMessage(location, first, more, count);
+                        var arrived = type == RecordType.StampedMessage ? BinaryPrimitives.ReadInt64LittleEndian(payload[(10 + (4 * count))..]) : 0;
+                        messages[id] = new LiveMessage(location, first, more, count, arrived);
                         _lastMessageId = Math.Max(_lastMessageId, id);
                         break;
                     }
@@ -155,7 +160,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                 }
 
                 var deliveries = delivered.Count > 0 ? delivered.GetValueOrDefault((queue, id)) : 0;
-                list.Add(new RecoveredMessage(entry.Location.ToRef(id), deliveries > 0, deliveries));
+                list.Add(new RecoveredMessage(entry.Location.ToRef(id), deliveries > 0, deliveries, entry.Arrived));
             }
 
             var (count, bytes) = references.GetValueOrDefault(entry.Location.Segment);
@@ -179,9 +184,9 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     /// <exception cref="ArgumentException">The message cannot be stored (an exchange name or routing key over
     /// <see cref="Message.MaxAddressBytes"/>); nothing was appended.</exception>
     public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
-        Append(RecordType.NeutralMessage, message, queueIds, id: 0);
+        Append(RecordType.StampedMessage, message, queueIds, id: 0, _time.GetUtcNow().ToUnixTimeMilliseconds());
 
-    public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0);
+    public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0, arrived: 0);
 
     /// <summary>Queue references the messages of <paramref name="segment"/> still hold.</summary>
     public int ReferencesIn(int segment) => _journal.ReferencesIn(segment);
@@ -189,28 +194,31 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     public int Compact(IMessageHolders holders) => JournalCompactor.Compact(this, holders);
 
     /// <summary>
-    /// Copies a message forward (compaction) under the same id, held by <paramref name="queueIds"/>,
-    /// and releases its references where <paramref name="from"/> points. Returns the copy.
+    /// Copies a message forward (compaction) under the same id and arrival time, held by
+    /// <paramref name="queueIds"/>, and releases its references where <paramref name="from"/>
+    /// points. Returns the copy. <paramref name="arrived"/> 0 (a format-2 record) stays unknown.
     /// </summary>
-    public StoredMessage Relocate(Message message, MessageRef from, ReadOnlySpan<int> queueIds, bool paged)
+    public StoredMessage Relocate(Message message, MessageRef from, ReadOnlySpan<int> queueIds, bool paged, long arrived)
     {
         // Same id: on replay the copy, found later, replaces the original and its holders.
-        var copy = Append(paged ? RecordType.NeutralPagedMessage : RecordType.NeutralMessage, message, queueIds, from.Id);
+        var type = paged ? RecordType.NeutralPagedMessage : arrived > 0 ? RecordType.StampedMessage : RecordType.NeutralMessage;
+        var copy = Append(type, message, queueIds, from.Id, arrived);
         var location = StoredLocation.Of(from);
         _journal.Release(location.Segment, queueIds.Length, (long)location.Length * queueIds.Length);
         return copy;
     }
 
-    private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds, long id)
+    private StoredMessage Append(RecordType type, Message message, ReadOnlySpan<int> queueIds, long id, long arrived)
     {
         // Measured (and so validated) before an id is taken or anything is appended.
-        var length = 8 + 2 + (4 * queueIds.Length) + StoredMessageCodec.Measure(message);
+        var stamped = type == RecordType.StampedMessage;
+        var length = 8 + 2 + (4 * queueIds.Length) + (stamped ? 8 : 0) + StoredMessageCodec.Measure(message);
         if (id == 0)
         {
             id = Interlocked.Increment(ref _lastMessageId);
         }
 
-        var state = new MessageRecordState(id, message, queueIds);
+        var state = new MessageRecordState(id, message, queueIds, stamped ? arrived : null);
         // A paged transient message is on disk only to free memory: nobody waits for it to be
         // durable, so it rides with the next commit like a settle (reads before then are served
         // from the journal's buffers).
@@ -229,6 +237,12 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         {
             BinaryPrimitives.WriteInt32LittleEndian(destination[position..], queue);
             position += 4;
+        }
+
+        if (state.Arrived is { } arrived)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(destination[position..], arrived);
+            position += 8;
         }
 
         StoredMessageCodec.Write(destination, ref position, message);
@@ -271,7 +285,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public void WhenDurable(long sequence, IDurabilityWaiter waiter) => _journal.WhenDurable(sequence, waiter);
 
-    public Message Load(MessageRef message) => Load(message, out _);
+    public Message Load(MessageRef message) => Load(message, out _, out _);
 
     /// <summary>
     /// Reads messages back in order; records of one segment lying close together in its file
@@ -331,7 +345,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
                     throw new InvalidDataException($"record at {location} is unreadable");
                 }
 
-                into[i] = Decode(record, RecordFraming.TypeOf(record), messages[i], out _);
+                into[i] = Decode(record, RecordFraming.TypeOf(record), messages[i], out _, out _);
             }
 
             return true;
@@ -342,18 +356,18 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         }
     }
 
-    /// <summary>Reads a stored message back, and whether its record is a paged transient message's.</summary>
-    internal Message Load(MessageRef message, out bool paged)
+    /// <summary>Reads a stored message back, whether its record is a paged transient message's, and when it arrived (0: unknown).</summary>
+    internal Message Load(MessageRef message, out bool paged, out long arrived)
     {
         var record = _journal.ReadRecord(StoredLocation.Of(message), out var type);
-        return Decode(record, type, message, out paged);
+        return Decode(record, type, message, out paged, out arrived);
     }
 
     /// <summary>The message in a whole, checked record.</summary>
-    private static Message Decode(ReadOnlySpan<byte> record, RecordType type, MessageRef message, out bool paged)
+    private static Message Decode(ReadOnlySpan<byte> record, RecordType type, MessageRef message, out bool paged, out long arrived)
     {
         var payload = record[SegmentLog.HeaderSize..];
-        if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage)
+        if (type is not (RecordType.Message or RecordType.PagedMessage or RecordType.NeutralMessage or RecordType.NeutralPagedMessage or RecordType.StampedMessage)
             || BinaryPrimitives.ReadInt64LittleEndian(payload) != message.Id)
         {
             throw new InvalidDataException($"the record at {StoredLocation.Of(message)} is not message {message.Id}");
@@ -363,7 +377,14 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
         int queues = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
         var position = 10 + (4 * queues);
-        return type is RecordType.NeutralMessage or RecordType.NeutralPagedMessage
+        arrived = 0;
+        if (type == RecordType.StampedMessage)
+        {
+            arrived = BinaryPrimitives.ReadInt64LittleEndian(payload[position..]);
+            position += 8;
+        }
+
+        return type is RecordType.NeutralMessage or RecordType.NeutralPagedMessage or RecordType.StampedMessage
             ? StoredMessageCodec.Read(payload, ref position)
             : LegacyAmqpMessageReader.Read(payload, ref position);
     }
@@ -376,8 +397,10 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     /// <summary>What a message record is written from; a ref struct so the queue ids need no copy.</summary>
-    private readonly ref struct MessageRecordState(long id, Message message, ReadOnlySpan<int> queues)
+    private readonly ref struct MessageRecordState(long id, Message message, ReadOnlySpan<int> queues, long? arrived)
     {
+        public long? Arrived { get; } = arrived;
+
         public long Id { get; } = id;
 
         public Message Message { get; } = message;
@@ -386,7 +409,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     }
 
     /// <summary>A message seen during recovery and the queues still holding it (the first inline).</summary>
-    private readonly record struct LiveMessage(StoredLocation Location, int First, int[]? More, int Count)
+    private readonly record struct LiveMessage(StoredLocation Location, int First, int[]? More, int Count, long Arrived)
     {
         public int QueueAt(int index)
         {

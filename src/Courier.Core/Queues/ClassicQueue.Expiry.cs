@@ -9,10 +9,14 @@ namespace Courier.Core.Queues;
 /// queue's TTL and its own), expired messages are removed from the head (a timer drops them when
 /// nobody consumes), and an expired message is never delivered: the head is checked before every
 /// delivery and get, so one behind a longer-lived head is dropped when it reaches the head, not
-/// delivered. A message with TTL 0 reaches only a consumer ready to take it at once.</para>
-/// <para>Deadlines are wall-clock milliseconds. The journal does not keep when a message arrived,
-/// so after a restart the TTLs of restored messages count from the restart (RabbitMQ keeps the
-/// original deadline); docs/amqp.md says so.</para>
+/// delivered. A message with TTL 0 reaches only a consumer ready to take it at once: after the
+/// enqueue's dispatch, a head due now is dropped in the same step (<see cref="DropDueHeadLocked"/>),
+/// so no get or later consumer sees it.</para>
+/// <para>Deadlines are wall-clock milliseconds. The journal keeps when it took each message, so after
+/// a restart a restored message's deadline counts from its original arrival, as RabbitMQ's does
+/// (from the restart only for a message a format-2 journal holds, which did not record it). A
+/// restored entry carries its arrival, negated, in place of a deadline until it is read
+/// (<see cref="UnresolvedExpiry"/>): its own expiration is in the message, not in the entry.</para>
 /// </remarks>
 public sealed partial class ClassicQueue
 {
@@ -20,10 +24,6 @@ public sealed partial class ClassicQueue
     private bool _expiring;
     private ITimer? _expiryTimer;
     private long _expiryArmedFor;
-    private long _restoredAt;
-
-    // Messages restored at startup have arrivals below this; their own expiration is applied when they are read.
-    private long _restoredEnd;
 
     private ITimer? _idleTimer;
     private long _lastUsed;
@@ -51,45 +51,59 @@ public sealed partial class ClassicQueue
         return arrived + milliseconds;
     }
 
-    /// <summary>
-    /// The deadline restored messages start with, from the queue's TTL (their own expiration is
-    /// applied when each is read, by <see cref="ResolveRestoredExpiryLocked"/>).
-    /// </summary>
+    /// <summary>The time restored messages whose arrival the journal did not record count from: now.</summary>
     private long RestoredExpiryLocked()
     {
-        _restoredAt = NowMs();
         _expiring |= Arguments.MessageTtl is not null;
-        return Arguments.MessageTtl is { } ttl ? _restoredAt + ttl : 0;
+        return NowMs();
     }
 
-    /// <summary>A restored message was read: its own expiration, counted from the restart, may come sooner.</summary>
+    /// <summary>A restored entry's expiry before it is read: its arrival, negated (arrivals are after 1970).</summary>
+    private static long UnresolvedExpiry(long arrived) => -Math.Max(1, arrived);
+
+    /// <summary>
+    /// The deadline of a backlog entry as far as it is known without reading the message: a restored
+    /// entry's from the queue's TTL and its arrival (its own expiration is applied when it is read).
+    /// </summary>
+    private long DeadlineOf(in PagedEntry entry) =>
+        entry.ExpiresAt >= 0 ? entry.ExpiresAt
+        : Arguments.MessageTtl is { } ttl ? -entry.ExpiresAt + ttl
+        : 0;
+
+    /// <summary>A restored message was read: its deadline is the shorter of the queue's TTL and its own, from its arrival.</summary>
     private void ResolveRestoredExpiryLocked(QueuedMessage queued)
     {
-        if (ArrivalOf(queued.Sequence) >= _restoredEnd || queued.Message.Properties.ExpiryMilliseconds is not { } own)
+        if (queued.ExpiresAt < 0)
         {
-            return;
+            queued.ExpiresAt = ExpiryFrom(-queued.ExpiresAt, queued.Message);
         }
-
-        var at = _restoredAt + own;
-        if (queued.ExpiresAt == 0 || at < queued.ExpiresAt)
-        {
-            queued.ExpiresAt = at;
-        }
-
-        _expiring = true;
     }
 
     private static bool IsExpired(long expiresAt, long now) => expiresAt != 0 && now > expiresAt;
 
     /// <summary>Removes expired messages from the head (dead-lettering them); true if it removed any.</summary>
-    private bool DropExpiredHeadLocked()
+    private bool DropExpiredHeadLocked() => DropExpiredHeadLocked(dueNow: false);
+
+    /// <summary>
+    /// After an enqueue's dispatch: also drops a head whose deadline is now (a TTL of 0 nobody took
+    /// at once, as RabbitMQ drops it), rather than on the next millisecond's tick.
+    /// </summary>
+    private void DropDueHeadLocked()
+    {
+        if (_expiring)
+        {
+            DropExpiredHeadLocked(dueNow: true);
+        }
+    }
+
+    private bool DropExpiredHeadLocked(bool dueNow)
     {
         if (!_expiring)
         {
             return false;
         }
 
-        var now = NowMs();
+        var now = NowMs() + (dueNow ? 1 : 0);
         var dropped = false;
         while (TryPeekHeadLocked(out var expiresAt) && IsExpired(expiresAt, now))
         {

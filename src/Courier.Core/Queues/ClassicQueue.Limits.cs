@@ -44,8 +44,9 @@ public sealed partial class ClassicQueue
 
     /// <summary>
     /// The queue's head as the drop paths (expiry, drop-head) see it: the head of the ready set, or,
-    /// with nothing in memory and nothing being read ahead, the front of the journal-only backlog.
-    /// False when there is none, or the head is in a batch being read (it is dropped when it is back).
+    /// with nothing being read ahead, the front of the journal-only backlog when the ready set is
+    /// empty or (in a priority queue) the front comes first. False when there is none, or the head
+    /// is in a batch being read (it is dropped when it is back).
     /// </summary>
     private bool TryPeekHeadLocked(out long expiresAt)
     {
@@ -55,9 +56,9 @@ public sealed partial class ClassicQueue
             return true;
         }
 
-        if (_ready.Count == 0 && !HasClaimedLocked && _paged.TryPeek(out var front))
+        if (!HasClaimedLocked && _paged.TryPeek(out var front) && (_ready.Count == 0 || front.Sequence < _ready.Peek().Sequence))
         {
-            expiresAt = front.ExpiresAt;
+            expiresAt = DeadlineOf(front);
             return true;
         }
 

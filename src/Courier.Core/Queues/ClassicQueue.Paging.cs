@@ -54,8 +54,7 @@ public sealed partial class ClassicQueue
         lock (_gate)
         {
             // With a batch out, the ready set's tail is older than the batch: it cannot move behind it.
-            // A priority queue is never paged (see ClassicQueue.Priorities).
-            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null || _claimedCount > 0 || IsPriorityQueue)
+            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null || _claimedCount > 0)
             {
                 return 0;
             }
@@ -67,7 +66,8 @@ public sealed partial class ClassicQueue
             }
 
             // Page from the tail forwards, so what moves is always a tail of the order (it goes in
-            // front of the paged backlog) even if a transient message cannot be written out.
+            // front of the paged backlog, of each priority's) even if a transient message cannot be
+            // written out.
             var keep = inOrder.Count;
             while (keep > KeptInMemoryWhilePaging)
             {
@@ -121,10 +121,17 @@ public sealed partial class ClassicQueue
     /// <summary>
     /// The head of the ready set may be delivered: nothing is claimed, or the head comes before the
     /// claimed batch (a requeued message). Messages enqueued while a batch is out wait behind it in
-    /// the ready set, in memory, instead of being paged only because a batch was out.
+    /// the ready set, in memory, instead of being paged only because a batch was out. In a priority
+    /// queue the head must also come before the backlog's front, which may be of a higher priority.
     /// </summary>
     private bool HeadDeliverableLocked =>
-        _ready.Count > 0 && (!HasClaimedLocked || _ready.Peek().Sequence < _claimed![0].Sequence);
+        _ready.Count > 0
+        && (!HasClaimedLocked || _ready.Peek().Sequence < _claimed![0].Sequence)
+        && (!IsPriorityQueue || !PagedFrontFirstLocked);
+
+    /// <summary>The backlog's front comes before the ready set's head (only ever in a priority queue).</summary>
+    private bool PagedFrontFirstLocked =>
+        _paged.TryPeek(out var front) && (_ready.Count == 0 || front.Sequence < _ready.Peek().Sequence);
 
     /// <summary>Ready messages, counting those behind the head and those being read ahead (unless purged meanwhile).</summary>
     private int ReadyCountLocked => _ready.Count + (int)_paged.Count + (_claimedDropped ? 0 : _claimedCount);
@@ -153,7 +160,7 @@ public sealed partial class ClassicQueue
     private void RequestReadAheadLocked()
     {
         if (!_readingAhead && _consumers.Count > 0 && !_deleted
-            && (HasClaimedLocked || (_paged.Count > 0 && _ready.Count < KeptInMemoryWhilePaging / 2)))
+            && (HasClaimedLocked || (_paged.Count > 0 && (_ready.Count < KeptInMemoryWhilePaging / 2 || (IsPriorityQueue && PagedFrontFirstLocked)))))
         {
             _readAheadWanted = true;
         }
@@ -359,7 +366,7 @@ public sealed partial class ClassicQueue
     private IMessageStore StoreOf(in PagedEntry entry) => (entry.Transient ? Pager ?? Store : Store ?? Pager)!;
 
     private QueuedMessage Materialize(in PagedEntry entry) =>
-        new(StoreOf(entry), entry.Ref, entry.Sequence, entry.Delivered, entry.Transient, entry.Size) { ExpiresAt = entry.ExpiresAt, DeliveryCount = entry.Deliveries };
+        new(StoreOf(entry), entry.Ref, entry.Sequence, entry.Delivered, entry.Transient, entry.Size) { ExpiresAt = DeadlineOf(entry), DeliveryCount = entry.Deliveries };
 
     /// <summary>A queued message paged out to the journal, as the backlog keeps it.</summary>
     private static PagedEntry PagedEntryOf(QueuedMessage queued, bool transient) =>
@@ -368,7 +375,9 @@ public sealed partial class ClassicQueue
     /// <summary>
     /// A ready message only the journal holds: 48 bytes in memory. <see cref="Size"/> is the body's
     /// length, or for a message restored after a restart its record's (an upper bound);
-    /// <see cref="Deliveries"/> how often it was delivered before.
+    /// <see cref="Deliveries"/> how often it was delivered before; <see cref="ExpiresAt"/> its
+    /// deadline (0: none), or for a restored entry not read yet its arrival, negated
+    /// (<see cref="DeadlineOf"/>).
     /// </summary>
     private readonly record struct PagedEntry(long Sequence, MessageRef Ref, int Deliveries, bool Transient, int Size, long ExpiresAt)
     {

@@ -12,18 +12,15 @@ namespace Courier.Core.Queues;
 /// The priority is folded into the message's place in the queue's order
 /// (<see cref="QueuedMessage.Sequence"/>: the inverted priority in the top bits, arrival below), so
 /// the ready set orders by priority then arrival, and a requeued message goes back to its place
-/// among its own priority. A priority queue keeps every ready message in memory, in that ordered
-/// set: the journal-only backlog behind the head is ordered by arrival alone, so it is not used
-/// (persistent messages are in the journal all the same; a priority queue is not paged under
-/// memory pressure, which the memory alarm bounds by blocking publishers). After a restart the
-/// restored messages are read before the queue takes its lock, to learn their priorities.
+/// among its own priority. The journal-only backlog keeps one FIFO per priority
+/// (<see cref="PagedBacklog"/>), so a priority queue pages like any other; its head is then the
+/// first of the ready set's head and the backlog's front, and a backlog front that comes first is
+/// read ahead before anything behind it is delivered. After a restart the restored messages'
+/// priorities are read, in batches, before the queue takes its lock.
 /// </remarks>
 public sealed partial class ClassicQueue
 {
     private const int PriorityShift = 54;
-
-    /// <summary>The arrival part of a place in the queue's order (without the priority folded in).</summary>
-    private static long ArrivalOf(long sequence) => sequence & ((1L << PriorityShift) - 1);
 
     private bool IsPriorityQueue => Arguments.MaxPriority is > 0;
 
@@ -40,26 +37,49 @@ public sealed partial class ClassicQueue
         return ((long)(max - priority) << PriorityShift) | arrival;
     }
 
-    private void EnqueuePriorityLocked(QueuedMessage queued)
+    /// <summary>The next place in the queue's order for a message of priority <paramref name="priority"/>.</summary>
+    private long NextSequenceLocked(byte priority)
     {
-        Resources?.AddMessageBytes(queued.MemoryBytes);
-        _ready.Enqueue(queued, queued.Sequence);
+        var max = Arguments.MaxPriority ?? 0;
+        return ((long)(max - Math.Min(priority, max)) << PriorityShift) | _nextSequence++;
     }
 
-    private void RestorePriorityLocked(IMessageStore store, IReadOnlyList<RecoveredMessage> messages, Message[] loaded, long expiresAt)
+    /// <summary>
+    /// The priorities of messages restored at startup, read outside the lock: from
+    /// <paramref name="loaded"/> when the messages were read already, else in batches, so a
+    /// backlog of millions is never in memory at once.
+    /// </summary>
+    private static byte[] RestoredPriorities(IMessageStore store, IReadOnlyList<RecoveredMessage> messages, Message[]? loaded)
     {
-        for (var i = 0; i < messages.Count; i++)
+        var priorities = new byte[messages.Count];
+        if (loaded is not null)
         {
-            var recovered = messages[i];
-            var queued = new QueuedMessage(loaded[i], store, recovered.Ref, NextSequenceLocked(loaded[i]), recovered.Delivered, pagedTransient: false)
+            for (var i = 0; i < loaded.Length; i++)
             {
-                ExpiresAt = expiresAt,
-                DeliveryCount = recovered.Deliveries,
-            };
-            ResolveRestoredExpiryLocked(queued);
-            Resources?.AddMessageBytes(queued.MemoryBytes);
-            _ready.Enqueue(queued, queued.Sequence);
-            _readyBytes += queued.Size;
+                priorities[i] = loaded[i].Properties.Priority ?? 0;
+            }
+
+            return priorities;
         }
+
+        const int Batch = 4096;
+        var references = new MessageRef[Math.Min(Batch, messages.Count)];
+        var batch = new Message[references.Length];
+        for (var start = 0; start < messages.Count; start += Batch)
+        {
+            var count = Math.Min(Batch, messages.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                references[i] = messages[start + i].Ref;
+            }
+
+            store.Load(references.AsSpan(0, count), batch.AsSpan(0, count));
+            for (var i = 0; i < count; i++)
+            {
+                priorities[start + i] = batch[i].Properties.Priority ?? 0;
+            }
+        }
+
+        return priorities;
     }
 }

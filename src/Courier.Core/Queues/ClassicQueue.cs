@@ -31,8 +31,9 @@ public sealed partial class ClassicQueue : IQueue
 
     // Behind the head (_ready), a backlog of messages only the journal holds, in queue order, as
     // small structs: tens of bytes each instead of an object per message. Everything here comes
-    // after everything in _ready (requeued messages always go back to _ready, being older).
-    private readonly ChunkedQueue<PagedEntry> _paged = new();
+    // after everything of its priority in _ready (requeued messages always go back to _ready,
+    // being older); without priorities, after everything in _ready.
+    private readonly PagedBacklog _paged;
 
     // Stored messages out with consumers, so compaction can find every holder of a message.
     private readonly HashSet<QueuedMessage> _out = new(ReferenceEqualityComparer.Instance);
@@ -82,6 +83,7 @@ public sealed partial class ClassicQueue : IQueue
         StoreId = store is null ? 0 : storeId;
         Store = StoreId == 0 ? null : store;
         Arguments = arguments ?? QueueArguments.Parse(definition.Arguments, $"queue '{name}' in vhost '{virtualHost}'");
+        _paged = new PagedBacklog(1 + (Arguments.MaxPriority ?? 0));
         Host = host;
         StartExpiryTimer();
     }
@@ -249,11 +251,7 @@ public sealed partial class ClassicQueue : IQueue
         var queued = new QueuedMessage(message, NextSequenceLocked(message)) { ExpiresAt = ExpiryOf(message) };
 
         // Behind a paged backlog a message must be paged too, or it would overtake the backlog.
-        if (IsPriorityQueue)
-        {
-            EnqueuePriorityLocked(queued);
-        }
-        else if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
+        if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
         {
             _paged.Enqueue(PagedEntryOf(queued, transient: true));
         }
@@ -265,6 +263,7 @@ public sealed partial class ClassicQueue : IQueue
 
         _readyBytes += queued.Size;
         DispatchLocked();
+        DropDueHeadLocked();
         ApplyLimitsLocked();
     }
 
@@ -305,11 +304,7 @@ public sealed partial class ClassicQueue : IQueue
         // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
         var sequence = NextSequenceLocked(message);
         var expiresAt = ExpiryOf(message);
-        if (IsPriorityQueue)
-        {
-            EnqueuePriorityLocked(new QueuedMessage(message, sequence, stored, Store!) { ExpiresAt = expiresAt });
-        }
-        else if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
+        if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
         {
             _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Deliveries: 0, Transient: false, message.Body.Length, expiresAt));
         }
@@ -322,6 +317,7 @@ public sealed partial class ClassicQueue : IQueue
 
         _readyBytes += message.Body.Length;
         DispatchLocked();
+        DropDueHeadLocked();
         ApplyLimitsLocked();
     }
 
@@ -330,31 +326,29 @@ public sealed partial class ClassicQueue : IQueue
     {
         List<DeadLetter>? dead;
 
-        // A priority queue keeps its messages in memory (their priority decides their place), and a
-        // de-duplicating one needs their keys: read them once, before taking the lock.
-        var loaded = IsPriorityQueue || Arguments.Deduplicate ? LoadRestored(store, messages) : null;
+        // A de-duplicating queue needs the messages' keys, a priority queue their priorities (which
+        // decide their places): read them before taking the lock.
+        var loaded = Arguments.Deduplicate ? LoadRestored(store, messages) : null;
+        var priorities = IsPriorityQueue ? RestoredPriorities(store, messages, loaded) : null;
         lock (_gate)
         {
-            // Expiry counts again from the restart: the journal does not keep when a message arrived.
-            var expiresAt = RestoredExpiryLocked();
-            _restoredEnd = _nextSequence + messages.Count;
+            var restoredAt = RestoredExpiryLocked();
             if (loaded is not null)
             {
                 HoldRestoredKeysLocked(loaded);
             }
 
-            if (IsPriorityQueue)
+            for (var i = 0; i < messages.Count; i++)
             {
-                RestorePriorityLocked(store, messages, loaded!, expiresAt);
-                messages = [];
-            }
-
-            foreach (var recovered in messages)
-            {
-                _paged.Enqueue(new PagedEntry(_nextSequence++, recovered.Ref, recovered.Deliveries, Transient: false, recovered.Ref.Length, expiresAt));
+                var recovered = messages[i];
+                var sequence = priorities is null ? _nextSequence++ : NextSequenceLocked(priorities[i]);
+                var arrived = recovered.ArrivedAt > 0 ? recovered.ArrivedAt : restoredAt;
+                _paged.Enqueue(new PagedEntry(sequence, recovered.Ref, recovered.Deliveries, Transient: false, recovered.Ref.Length, UnresolvedExpiry(arrived)));
                 _readyBytes += recovered.Ref.Length;
             }
 
+            // What expired while the node was down leaves at once (the timer takes the rest).
+            DropExpiredHeadLocked();
             ApplyLimitsLocked();
             RequestReadAheadLocked();
             dead = TakeDeadLocked();

@@ -85,6 +85,7 @@ public sealed partial class VirtualHost
     /// </summary>
     internal void Restore(VirtualHostRecord record, IMessageStore? store, IReadOnlyDictionary<int, List<RecoveredMessage>> recovered)
     {
+        var restoring = new List<(IQueue Queue, List<RecoveredMessage> Messages)>();
         lock (_definitions)
         {
             foreach (var e in record.Exchanges)
@@ -129,7 +130,7 @@ public sealed partial class VirtualHost
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))
                 {
-                    queue.Restore(store, messages);
+                    restoring.Add((queue, messages));
                 }
             }
 
@@ -150,6 +151,13 @@ public sealed partial class VirtualHost
             }
 
             _definitionsChanged = false;
+        }
+
+        // Messages last, with every exchange and binding in place: restoring may dead-letter what
+        // expired while the node was down, or what is over a length limit.
+        foreach (var (queue, messages) in restoring)
+        {
+            queue.Restore(store!, messages);
         }
     }
 

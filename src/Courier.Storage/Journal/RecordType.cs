@@ -23,7 +23,8 @@ public enum RecordType : byte
 
     /// <summary>
     /// A persistent message with the ids of the durable queues it was routed to, in Courier's own
-    /// neutral encoding; the body is written once.
+    /// neutral encoding; the body is written once. Written by format 2; still read, never written:
+    /// see <see cref="StampedMessage"/>.
     /// </summary>
     NeutralMessage = 5,
 
@@ -44,4 +45,11 @@ public enum RecordType : byte
 
     /// <summary>A delayed message was routed when due: it is removed from the delayed store.</summary>
     DelayedRouted = 11,
+
+    /// <summary>
+    /// A persistent message as <see cref="NeutralMessage"/>, with the time the store took it (Unix
+    /// milliseconds) after the queue ids, so message TTLs count from the original arrival after a
+    /// restart (format 3).
+    /// </summary>
+    StampedMessage = 12,
 }

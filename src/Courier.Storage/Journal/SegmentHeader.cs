@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Courier.Storage.Journal;
 
 /// <summary>
-/// The header every segment file starts with (format 2): magic, format version, the store id of
+/// The header every segment file starts with (formats 2 and 3): magic, format version, the store id of
 /// the data directory, the epoch, and the sequence number of the first record the segment holds
 /// (or would hold), which is how the next sequence number survives the deletion of every segment
 /// that held a record. Checked field by field at start: a segment is never read on a guess.
@@ -12,8 +12,16 @@ public readonly record struct SegmentHeader(Guid StoreId, long FirstSequence, in
 {
     public const int Size = 48;
 
-    /// <summary>The journal format this build writes and reads (1 was the headerless format of 3b12d1b and before).</summary>
-    public const ushort CurrentVersion = 2;
+    /// <summary>
+    /// The journal format this build writes (1 was the headerless format of 3b12d1b and before,
+    /// upgraded in place; 2 had no arrival time in message records; 3 adds
+    /// <see cref="RecordType.StampedMessage"/>). Segments of <see cref="OldestVersion"/> up to this
+    /// are read as they are: a later format only adds record types.
+    /// </summary>
+    public const ushort CurrentVersion = 3;
+
+    /// <summary>The oldest format with segment headers, read without an upgrade.</summary>
+    public const ushort OldestVersion = 2;
 
     private static ReadOnlySpan<byte> Magic => "CourierJ"u8;
 
@@ -44,7 +52,7 @@ public readonly record struct SegmentHeader(Guid StoreId, long FirstSequence, in
             throw StoreFormatException.Newer(what, version);
         }
 
-        if (version != CurrentVersion || BinaryPrimitives.ReadUInt16LittleEndian(source[10..]) != Size
+        if (version < OldestVersion || BinaryPrimitives.ReadUInt16LittleEndian(source[10..]) != Size
             || Crc32C.Compute(source[..44]) != BinaryPrimitives.ReadUInt32LittleEndian(source[44..]))
         {
             throw new StoreFormatException($"{what} has a damaged header (checksum or layout mismatch); refusing to start rather than misread it");

@@ -39,7 +39,7 @@ public readonly record struct StoreIdentity(Guid StoreId)
             throw StoreFormatException.Newer(what, version);
         }
 
-        if (source.Length != Size || version != SegmentHeader.CurrentVersion
+        if (source.Length != Size || version < SegmentHeader.OldestVersion
             || Crc32C.Compute(source[..28]) != BinaryPrimitives.ReadUInt32LittleEndian(source[28..]))
         {
             throw new StoreFormatException($"{what} is damaged (checksum or layout mismatch); refusing to start rather than misread the journal");

@@ -2,6 +2,7 @@ using System.Text;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
 using Courier.Core.Resources;
+using Courier.Core.Storage;
 using Courier.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -70,5 +71,47 @@ public class QueueExpiryPagedTests
 
         Assert.Equal(10, queue.MessageCount);
         Assert.Equal(Enumerable.Range(0, Backlog - 10).Select(i => $"m{i}"), host.Dead.Select(d => d.Body));
+    }
+
+    private static RecoveredMessage Stored(InMemoryMessageStore store, string body, long arrivedAt, long? expiration = null)
+    {
+        var message = new Message("", "q", new MessageProperties { Persistence = DeliveryPersistence.Persistent, ExpiryMilliseconds = expiration }, Encoding.UTF8.GetBytes(body));
+        return new RecoveredMessage(store.AppendMessage(message, [1]).Ref, Delivered: false, ArrivedAt: arrivedAt);
+    }
+
+    [Fact]
+    public void After_a_restart_the_queue_ttl_counts_from_each_message_s_original_arrival()
+    {
+        var (queue, store, host, clock) = DurableQueue(new QueueArguments { MessageTtl = 1_000, DeadLetterExchange = "dlx" });
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        queue.Restore(store, [Stored(store, "gone", now - 2_000), Stored(store, "young", now - 400), Stored(store, "format-2", 0)]);
+
+        var sink = new RecordingSink(credit: 0);
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: true, exclusive: false, owner: TestSessions.New()));
+        Assert.Equal([("gone", DeathReason.Expired)], host.Dead);
+        Assert.Equal(2, queue.MessageCount);
+
+        // "young" arrived 400 ms before the restart: 600 ms are left. The one whose record had no
+        // arrival time counts from the restart: 1,000 ms.
+        clock.Advance(TimeSpan.FromMilliseconds(601));
+        Assert.Equal([("gone", DeathReason.Expired), ("young", DeathReason.Expired)], host.Dead);
+        sink.Credit = 10;
+        queue.Dispatch();
+        Assert.Equal(["format-2"], sink.Bodies);
+    }
+
+    [Fact]
+    public void After_a_restart_a_message_s_own_expiration_counts_from_its_arrival_too()
+    {
+        var (queue, store, host, clock) = DurableQueue(new QueueArguments { DeadLetterExchange = "dlx" });
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        queue.Restore(store, [Stored(store, "late", now - 1_500, expiration: 1_000), Stored(store, "kept", now - 1_500), Stored(store, "soon", now - 100, expiration: 1_000)]);
+
+        var sink = new RecordingSink();
+        queue.AddConsumer(new QueueConsumer("c", sink, autoSettle: false, exclusive: false, owner: TestSessions.New()));
+
+        Assert.Equal([("late", DeathReason.Expired)], host.Dead);
+        Assert.Equal(["kept", "soon"], sink.Bodies);
+        Assert.All(sink.Delivered, m => Assert.True(m.ExpiresAt >= 0));
     }
 }

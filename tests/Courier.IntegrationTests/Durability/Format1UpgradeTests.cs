@@ -104,16 +104,16 @@ public sealed class Format1UpgradeTests : IDisposable
         {
         }
 
-        // The store.id of format 3, which this build does not know.
+        // The store.id of format 4, which this build does not know.
         var id = Path.Combine(dataDir, "journal", "store.id");
         var bytes = File.ReadAllBytes(id);
-        bytes[8] = 3;
+        bytes[8] = 4;
         File.WriteAllBytes(id, bytes);
 
         var (exitCode, error) = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", "127.0.0.1", "--amqp-port", "0");
         Assert.Equal(1, exitCode);
         Assert.StartsWith("courier: ", error);
-        Assert.Contains("newer Courier (journal format 3", error);
+        Assert.Contains("newer Courier (journal format 4", error);
         Assert.DoesNotContain('\n', error);
     }
 

@@ -24,6 +24,24 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         await channel.QueueBindAsync("dead", "dlx", string.Empty);
     }
 
+    /// <summary>
+    /// Kills the node (SIGKILL) under <paramref name="connection"/>, waits until the client sees it
+    /// die, runs <paramref name="whileDown"/>, starts the node again and connects to it.
+    /// </summary>
+    private static async Task<IConnection> KillAndRestartAsync(BrokerProcess broker, IConnection connection, Func<Task>? whileDown = null)
+    {
+        await broker.KillAsync();
+        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
+        await connection.DisposeAsync();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
+        await broker.RestartAsync();
+        return await broker.ConnectAsync();
+    }
+
     [Fact]
     public async Task A_persistent_message_dead_lettered_while_the_node_is_killed_is_in_the_source_or_the_target()
     {
@@ -49,12 +67,7 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         };
         await consumerChannel.BasicConsumeAsync("work", autoAck: false, consumer);
         await Wait.UntilAsync(() => Volatile.Read(ref rejected) >= Count / 2, "half the messages are rejected");
-        await broker.KillAsync();
-        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
-        await connection.DisposeAsync();
-
-        await broker.RestartAsync();
-        await using var after = await broker.ConnectAsync();
+        await using var after = await KillAndRestartAsync(broker, connection);
         await using var check = await after.CreateChannelAsync();
         var inWork = await check.DrainAsync("work");
         var inDead = new List<string>();
@@ -81,11 +94,7 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
             await channel.PublishTextAsync(string.Empty, "prio", text, new BasicProperties { Persistent = true, Priority = (byte)priority });
         }
 
-        await broker.KillAsync();
-        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
-        await connection.DisposeAsync();
-        await broker.RestartAsync();
-        await using var after = await broker.ConnectAsync();
+        await using var after = await KillAndRestartAsync(broker, connection);
         await using var check = await after.CreateChannelAsync();
 
         // x-max-length 5 dropped the head (b3, the highest) when f0 arrived; the rest come back by priority.
@@ -112,12 +121,7 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         }
 
         await channel.PublishTextAsync(string.Empty, "dead", "barrier", new BasicProperties { Persistent = true });
-        await broker.KillAsync();
-        await Wait.UntilAsync(() => !connection.IsOpen, "the client sees the node die");
-        await connection.DisposeAsync();
-
-        await broker.RestartAsync();
-        await using var after = await broker.ConnectAsync();
+        await using var after = await KillAndRestartAsync(broker, connection);
         await using var check = await after.CreateChannelAsync();
         Assert.Equal("barrier", (await check.WaitForMessageAsync("dead", "the barrier")).Text());
 
@@ -128,5 +132,63 @@ public sealed class ReliabilityCrashTests(ITestOutputHelper output)
         var letter = await check.WaitForMessageAsync("dead", "the poison message dead-lettered after the restart");
         Assert.Equal("p", letter.Text());
         Assert.Equal("delivery_limit", Assert.Single(letter.BasicProperties.Deaths()).Str("reason"));
+    }
+
+    [Fact]
+    public async Task A_message_ttl_counts_from_the_original_arrival_across_a_kill()
+    {
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
+        var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync(Confirming);
+        await DeclareDurableDeadLetterTargetAsync(channel);
+        await channel.QueueDeclareAsync("short", durable: true, exclusive: false, autoDelete: false, Args(("x-message-ttl", 1500), ("x-dead-letter-exchange", "dlx")));
+        await channel.QueueDeclareAsync("long", durable: true, exclusive: false, autoDelete: false, Args(("x-message-ttl", 600_000)));
+        var published = DateTimeOffset.UtcNow;
+        await channel.PublishTextAsync(string.Empty, "short", "queue-ttl", new BasicProperties { Persistent = true });
+        await channel.PublishTextAsync(string.Empty, "long", "own-expiration", new BasicProperties { Persistent = true, Expiration = "1500" });
+        await channel.PublishTextAsync(string.Empty, "long", "kept", new BasicProperties { Persistent = true });
+        // Both deadlines pass while the node is down.
+        await using var after = await KillAndRestartAsync(
+            broker, connection, () => Wait.UntilAsync(() => DateTimeOffset.UtcNow - published > TimeSpan.FromMilliseconds(1600), "the TTLs run out"));
+        await using var check = await after.CreateChannelAsync();
+
+        var letter = await check.WaitForMessageAsync("dead", "the expired message dead-lettered at start");
+        Assert.Equal("queue-ttl", letter.Text());
+        Assert.Equal("expired", Assert.Single(letter.BasicProperties.Deaths()).Str("reason"));
+        Assert.Empty(await check.DrainAsync("short"));
+        Assert.Equal(["kept"], await check.DrainAsync("long"));
+    }
+
+    [Fact]
+    public async Task A_priority_queue_backlog_past_the_in_memory_head_comes_back_in_priority_order_after_a_kill()
+    {
+        // More than the 1,024 ready messages a queue keeps in memory: the rest is paged, per priority.
+        const int Total = 3_000;
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine);
+        var connection = await broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync(Confirming);
+        await channel.QueueDeclareAsync("backlog", durable: true, exclusive: false, autoDelete: false, Args(("x-max-priority", 4)));
+        var random = new Random(3);
+        var priorities = new byte[Total];
+        for (var i = 0; i < Total; i++)
+        {
+            priorities[i] = (byte)random.Next(0, 5);
+            await channel.PublishTextAsync(string.Empty, "backlog", $"{priorities[i]}:{i}", new BasicProperties { Persistent = true, Priority = priorities[i] });
+        }
+
+        // Before the kill, a consumer takes the first ten: the highest priorities, oldest first.
+        var expected = Enumerable.Range(0, Total).OrderByDescending(i => priorities[i]).ThenBy(i => i).Select(i => $"{priorities[i]}:{i}").ToList();
+        var first = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var taken = await channel.WaitForMessageAsync("backlog", $"message {i}", autoAck: true);
+            first.Add(taken.Text());
+        }
+
+        Assert.Equal(expected.Take(10), first);
+        await channel.PublishTextAsync(string.Empty, "backlog", "barrier", new BasicProperties { Persistent = true, Priority = 0 });
+        await using var after = await KillAndRestartAsync(broker, connection);
+        await using var check = await after.CreateChannelAsync();
+        Assert.Equal([.. expected.Skip(10), "barrier"], await check.DrainAsync("backlog"));
     }
 }

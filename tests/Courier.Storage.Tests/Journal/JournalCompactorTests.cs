@@ -17,10 +17,14 @@ public sealed class JournalCompactorTests
     {
         var device = new MemoryJournalDevice();
         long keptId;
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long filled;
         using (var store = Open(device, CommitPolicy.Always, out _, segmentSize: 4096))
         {
             var (kept, dead) = FillFirstSegment(store);
             keptId = kept.MessageId;
+            filled = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await Eventually.True(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > filled, "the clock moves past the appends");
             var holders = new FixedHolders([new Held(kept.Ref, [1, 2], DeliveredTo: [1])]);
 
             Assert.Equal(1, store.Compact(holders));
@@ -39,6 +43,10 @@ public sealed class JournalCompactorTests
         using var reopened = Open(device, CommitPolicy.Always, out var recovery, segmentSize: 4096);
         Assert.Equal([(keptId, true)], recovery.Queues[1].Select(m => (m.MessageId, m.Delivered)));
         Assert.Equal([(keptId, false)], recovery.Queues[2].Select(m => (m.MessageId, m.Delivered)));
+
+        // The copy keeps the time the store first took the message, not the time of the copy.
+        Assert.InRange(recovery.Queues[1][0].ArrivedAt, before, filled);
+        Assert.Equal(recovery.Queues[1][0].ArrivedAt, recovery.Queues[2][0].ArrivedAt);
         SampleMessages.AssertSameMessage(SampleMessages.Plain(0, bodySize: 100), reopened.Load(recovery.Queues[1][0].Ref));
     }
 

@@ -1,6 +1,7 @@
 using Courier.Core.Messages;
 using Courier.Storage.Journal;
 using Courier.Storage.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Courier.Storage.Tests.Journal;
 
@@ -95,5 +96,24 @@ public abstract partial class JournalStoreContract
         Assert.True(FieldTable.TableEquals(
             new Dictionary<string, object?> { ["amqp.expiration"] = "060000", ["amqp.cluster-id"] = "c1" },
             loaded.Annotations.More));
+    }
+
+    [Fact]
+    public async Task A_persistent_message_comes_back_with_the_time_the_store_took_it()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        Start(new JournalOptions { Time = clock });
+        var first = Store.AppendMessage(SampleMessages.Plain(1), [1, 2]);
+        clock.Advance(TimeSpan.FromSeconds(90));
+        var second = Store.AppendMessage(SampleMessages.Plain(2), [1]);
+        await AwaitDurable(second.CommitSequence);
+
+        var recovery = Restart();
+
+        var start = DateTimeOffset.UnixEpoch.AddDays(20_000).ToUnixTimeMilliseconds();
+        Assert.Equal([start, start + 90_000], recovery.Queues[1].Select(m => m.ArrivedAt));
+        Assert.Equal([start], recovery.Queues[2].Select(m => m.ArrivedAt));
+        Assert.Equal(first.MessageId, recovery.Queues[2][0].MessageId);
+        SampleMessages.AssertSameMessage(SampleMessages.Plain(2), Store.Load(recovery.Queues[1][1].Ref));
     }
 }

@@ -51,7 +51,7 @@ public sealed class SequenceNumberTests
             }
 
             var keep = stored[0];
-            var copy = store.Relocate(store.Load(keep.Ref), keep.Ref, [1], paged: false);
+            var copy = store.Relocate(store.Load(keep.Ref), keep.Ref, [1], paged: false, arrived: 0);
             highest = Math.Max(highest, copy.CommitSequence);
             await AwaitDurable(store, highest);
 

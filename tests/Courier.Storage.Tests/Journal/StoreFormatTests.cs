@@ -24,7 +24,7 @@ public sealed class StoreFormatTests : IDisposable
     }
 
     [Theory]
-    [InlineData(8, 3)] // segment header: format version
+    [InlineData(8, 4)] // segment header: format version
     [InlineData(8, 0xffff)]
     public async Task A_segment_from_a_newer_format_is_refused_with_one_line_saying_so(int offset, int version)
     {
@@ -83,6 +83,54 @@ public sealed class StoreFormatTests : IDisposable
         var refused = Assert.Throws<StoreFormatException>(() => Open(device, CommitPolicy.Always, out _, segmentSize: 256));
         Assert.Contains("damaged", refused.Message);
         Assert.DoesNotContain('\n', refused.Message);
+    }
+
+    [Fact]
+    public async Task A_format_2_directory_is_read_as_it_is_and_its_messages_have_no_arrival_time()
+    {
+        // A directory a format-2 build wrote: version 2 in store.id and the segment header, and a
+        // persistent message as a type-5 record (no arrival time).
+        var device = new MemoryJournalDevice();
+        var message = SampleMessages.Plain(5, bodySize: 30);
+        using (var store = Open(device, CommitPolicy.Always, out _))
+        {
+            var payload = new byte[8 + 2 + 4 + Courier.Storage.Format.StoredMessageCodec.Measure(message)];
+            BinaryPrimitives.WriteInt64LittleEndian(payload, 77);
+            BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(8), 1);
+            BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(10), 1);
+            var position = 14;
+            Courier.Storage.Format.StoredMessageCodec.Write(payload, ref position, message);
+            var (_, sequence) = store.Journal.Append(RecordType.NeutralMessage, payload.Length, payload, static (destination, bytes) => bytes.CopyTo(destination), addReferences: 1);
+            await AwaitDurable(store, sequence);
+        }
+
+        var identity = device.ReadIdentity()!.ToArray();
+        BinaryPrimitives.WriteUInt16LittleEndian(identity.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(identity.AsSpan(28), Crc32C.Compute(identity.AsSpan(0, 28)));
+        device.WriteIdentity(identity);
+        var header = new byte[SegmentHeader.Size];
+        using (var segment = device.Open(1))
+        {
+            segment.Read(0, header);
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(44), Crc32C.Compute(header.AsSpan(0, 44)));
+        device.Corrupt(1, 0, header);
+
+        using (var reopened = Open(device, CommitPolicy.Always, out var recovery))
+        {
+            var recovered = Assert.Single(recovery.Queues[1]);
+            Assert.Equal(77, recovered.MessageId);
+            Assert.Equal(0, recovered.ArrivedAt);
+            SampleMessages.AssertSameMessage(message, reopened.Load(recovered.Ref));
+            await AwaitDurable(reopened, reopened.AppendMessage(SampleMessages.Plain(6), [1]).CommitSequence);
+        }
+
+        using var again = Open(device, CommitPolicy.Always, out var second);
+        Assert.Equal([77L, 78L], second.Queues[1].Select(m => m.MessageId));
+        Assert.Equal(0, second.Queues[1][0].ArrivedAt);
+        Assert.True(second.Queues[1][1].ArrivedAt > 0, "a message this build wrote has its arrival time");
     }
 
     [Fact]

@@ -1,14 +1,14 @@
 using System.Buffers;
-using Courier.Core.Concurrency;
+using Courier.Core.Buffers;
 
-namespace Courier.Core.Tests.Concurrency;
+namespace Courier.Core.Tests.Buffers;
 
-public sealed class PooledBufferWriterTests
+public sealed class GrowableBufferWriterTests
 {
     [Fact]
     public void Growing_keeps_every_byte_written_in_order()
     {
-        var writer = new PooledBufferWriter(16);
+        var writer = new GrowableBufferWriter(16);
         var expected = new List<byte>();
         var random = new Random(7);
         for (var i = 0; i < 2_000; i++)
@@ -35,29 +35,27 @@ public sealed class PooledBufferWriterTests
     }
 
     [Fact]
-    public void Shrink_gives_a_large_array_back_only_when_empty()
+    public void Release_swaps_a_large_array_for_a_small_one_and_keeps_what_is_written()
     {
-        var writer = new PooledBufferWriter(1024);
+        var writer = new GrowableBufferWriter(1024);
         writer.Write(new byte[300_000]);
-        var grown = writer.Capacity;
-        Assert.True(grown >= 300_000);
-
-        writer.Shrink(retainedCapacity: 256 * 1024, initialCapacity: 1024);
-        Assert.Equal(grown, writer.Capacity);
+        Assert.True(writer.Capacity >= 300_000);
 
         writer.ResetWrittenCount();
-        writer.Shrink(retainedCapacity: 256 * 1024, initialCapacity: 1024);
-        Assert.True(writer.Capacity < 256 * 1024);
-        Assert.Equal(0, writer.WrittenCount);
-
         writer.Write([1, 2, 3]);
+        writer.Release(1024);
+        Assert.True(writer.Capacity < 256 * 1024);
         Assert.Equal(new byte[] { 1, 2, 3 }, writer.WrittenSpan.ToArray());
+
+        writer.Write(new byte[5_000]);
+        Assert.Equal(5_003, writer.WrittenCount);
+        Assert.Equal(new byte[] { 1, 2, 3 }, writer.WrittenSpan[..3].ToArray());
     }
 
     [Fact]
     public void Advancing_past_the_span_is_refused()
     {
-        var writer = new PooledBufferWriter(8);
+        var writer = new GrowableBufferWriter(8);
         var length = writer.GetSpan(8).Length;
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.Advance(length + 1));
         Assert.Equal(0, writer.WrittenCount);
