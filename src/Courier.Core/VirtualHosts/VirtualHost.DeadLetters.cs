@@ -1,3 +1,4 @@
+using Courier.Core.Delayed;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
 
@@ -11,6 +12,15 @@ public sealed partial class VirtualHost : IQueueHost
         if (!_exchanges.TryGetValue(letter.Exchange, out var exchange))
         {
             // As RabbitMQ: a dead-letter exchange that does not exist drops the message.
+            return;
+        }
+
+        // A delayed dead-letter exchange holds the letter back by its x-delay, as it would any
+        // publish (the plugin's exchange sees dead letters as publishes). Its record follows the
+        // source's in the journal, so the settle of the source is never durable before it.
+        if (exchange is DelayedExchange { Scheduler: { } scheduler } delayed && DelayHeader.TryGetDelay(letter, out var delay))
+        {
+            scheduler.Schedule(delayed, letter, delay);
             return;
         }
 

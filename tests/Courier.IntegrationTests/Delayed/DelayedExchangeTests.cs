@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Courier.IntegrationTests.Infrastructure;
 using Courier.IntegrationTests.Model;
+using Courier.IntegrationTests.Reliability;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -234,5 +235,34 @@ public sealed class DelayedExchangeTests
 
         Assert.Equal(0u, await channel.MessageCountAsync(queue));
         Assert.Equal(1, broker.Host.Broker.Delayed!.Scheduled);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_sent_to_a_delayed_exchange_is_held_back_by_its_delay()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("retry", "x-delayed-message", arguments: DelayedType("direct"));
+        var target = await channel.DeclareBoundQueueAsync("retry", "again");
+        await channel.QueueDeclareAsync("work", durable: false, exclusive: false, autoDelete: false, new Dictionary<string, object?>
+        {
+            ["x-dead-letter-exchange"] = "retry",
+            ["x-dead-letter-routing-key"] = "again",
+        });
+        await channel.PublishTextAsync(string.Empty, "work", "retried", Delay(300));
+        var consumer = new RecordingConsumer(channel);
+        await channel.BasicConsumeAsync(target, autoAck: true, consumer);
+
+        var taken = await channel.BasicGetAsync("work", autoAck: false);
+        Assert.NotNull(taken);
+        var rejectedAt = Stopwatch.GetTimestamp();
+        await channel.BasicRejectAsync(taken.DeliveryTag, requeue: false);
+
+        var delivery = Assert.Single(await consumer.WaitForAsync(1));
+        Assert.Equal("retried", delivery.Text);
+        var waited = Stopwatch.GetElapsedTime(rejectedAt, delivery.ReceivedAt);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(300), $"the dead letter arrived {waited.TotalMilliseconds} ms after the reject, before its 300 ms delay");
+        Assert.Equal("rejected", Assert.Single(delivery.Properties.Deaths()).Str("reason"));
     }
 }
