@@ -13,6 +13,7 @@
 # 50000), COMPARE_IDLE_CONNECTIONS (default 2000, quick 200), COMPARE_MQTT_FANOUT_RATE (publishes/s
 # for the MQTT 1->100 scenarios, default 1000), COMPARE_AMQP_CLIENT (the load generator's AMQP
 # client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
+# COMPARE_MQTT_CLIENT (the same for MQTT: lean, the default, or mqttnet),
 # COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
 # space-separated subset of the scenario names below; write such a partial run with --out elsewhere).
 # ttl_dlx (TTL expiry and dead-lettering under load) is not in the default list: run it with
@@ -56,6 +57,9 @@ MQTT_FANOUT_RATE=${COMPARE_MQTT_FANOUT_RATE:-1000}
 # The lean client costs the generator a fraction of a core where RabbitMQ.Client needed all of one
 # on this 2-core machine (docs/benchmarks.md, "The load generator").
 AMQP_CLIENT=${COMPARE_AMQP_CLIENT:-lean}
+# The same for MQTT: lean, the default, or mqttnet (MQTTnet 5, whose subscriber falls behind above
+# a few thousand QoS 1 messages a second here).
+MQTT_CLIENT=${COMPARE_MQTT_CLIENT:-lean}
 # Every perftest run is bounded: its own --max-run, and timeout(1) a little beyond that.
 MAX_RUN=$((DURATION * 4 + 240))
 
@@ -271,7 +275,7 @@ target() { # broker -> perftest arguments
         courier) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
         baseline) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID" ;;
         rabbitmq) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
-        mosquitto) echo "--mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
+        mosquitto) echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
     esac
 }
 
@@ -480,6 +484,7 @@ cat > "$WORK/machine.json" <<EOF
   "idle": $IDLE,
   "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
   "amqp_client": "$AMQP_CLIENT",
+  "mqtt_client": "$MQTT_CLIENT",
   "peer": "$PEER",
   "baseline": "${BASELINE_REV:-}",
   "disk": "$DISK_RATES",

@@ -42,6 +42,10 @@ public sealed class MqttTransport : ILoadTransport
 
     public string Target { get; }
 
+    public string Host => _host;
+
+    public int Port => _port;
+
     public MqttQualityOfServiceLevel Qos => _options.Qos == 1 ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce;
 
     public int CopiesOf(int producerId) => _subscribersPerTopic[producerId % _subscribersPerTopic.Length];

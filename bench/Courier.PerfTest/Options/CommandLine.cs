@@ -13,8 +13,10 @@ public static class CommandLine
 
         Target
           --uri URI                 amqp://user:pass@host:port[/vhost] (default amqp://guest:guest@127.0.0.1:5672)
-          --client rabbitmq|lean    AMQP producers and consumers: RabbitMQ.Client 7.x (default), or the
-                                    generator's own blocking client, which costs less CPU per message
+          --client rabbitmq|mqttnet|lean
+                                    producers' and consumers' client: the reference one (RabbitMQ.Client
+                                    7.x for AMQP, MQTTnet for MQTT; the default), or the generator's own
+                                    blocking client, which costs less CPU per message
           --mqtt HOST:PORT          speak MQTT 3.1.1 to this broker instead of AMQP
           --qos 0|1                 MQTT quality of service (default 0)
 
@@ -80,9 +82,9 @@ public static class CommandLine
                     "--uri" or "-h" => o with { Uri = Next() },
                     "--client" => o with { Client = Next() switch
                     {
-                        "rabbitmq" => AmqpClient.RabbitMqClient,
+                        "rabbitmq" or "mqttnet" => AmqpClient.RabbitMqClient,
                         "lean" => AmqpClient.Lean,
-                        var other => throw new FormatException($"--client must be rabbitmq or lean, not {other}"),
+                        var other => throw new FormatException($"--client must be rabbitmq, mqttnet or lean, not {other}"),
                     } },
                     "--mqtt" => o with { MqttEndpoint = Next() },
                     "--qos" => o with { Qos = Int() },

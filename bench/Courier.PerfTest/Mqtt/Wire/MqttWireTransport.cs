@@ -1,0 +1,42 @@
+using Courier.PerfTest.Load;
+using Courier.PerfTest.Measurement;
+using Courier.PerfTest.Options;
+
+namespace Courier.PerfTest.Mqtt.Wire;
+
+/// <summary>
+/// MQTT 3.1.1 with the lean client for producers and consumers (MQTTnet's subscriber falls behind
+/// a broker that delivers more than a few thousand QoS 1 messages a second on this machine). Topic
+/// names and idle connections are <see cref="MqttTransport"/>'s.
+/// </summary>
+public sealed class MqttWireTransport : ILoadTransport
+{
+    private readonly PerfTestOptions _options;
+    private readonly MqttTransport _reference;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
+    public MqttWireTransport(PerfTestOptions options)
+    {
+        _options = options;
+        _reference = new MqttTransport(options);
+    }
+
+    public string Target => _reference.Target;
+
+    public int CopiesOf(int producerId) => _reference.CopiesOf(producerId);
+
+    public Task DeclareTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task DeleteTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<ILoadProducer> CreateProducerAsync(int id, ProducerCounters counters, RatePacer pacer, CancellationToken cancellationToken) =>
+        await MqttWireProducer.CreateAsync(_reference.Host, _reference.Port, $"perftest-{_runId}-p{id}", id, _reference.TopicOf(id), _options.Qos,
+            _options.MessageSize, Math.Max(1, _options.ConfirmWindow), counters, pacer, cancellationToken).ConfigureAwait(false);
+
+    public async Task<ILoadConsumer> CreateConsumerAsync(int id, DeliverySink sink, CancellationToken cancellationToken) =>
+        await MqttWireConsumer.CreateAsync(_reference.Host, _reference.Port, $"perftest-{_runId}-c{id}", id, _reference.TopicOf(id), _options.Qos,
+            sink, cancellationToken).ConfigureAwait(false);
+
+    public Task<IAsyncDisposable> OpenIdleConnectionAsync(int id, CancellationToken cancellationToken) =>
+        _reference.OpenIdleConnectionAsync(id, cancellationToken);
+}
