@@ -127,7 +127,7 @@ public sealed partial class ClassicQueue
     private bool HeadDeliverableLocked =>
         _ready.Count > 0
         && (!HasClaimedLocked || _ready.Peek().Sequence < _claimed![0].Sequence)
-        && (!IsPriorityQueue || !PagedFrontFirstLocked);
+        && (_paged.Count == 0 || !IsPriorityQueue || !PagedFrontFirstLocked);
 
     /// <summary>The backlog's front comes before the ready set's head (only ever in a priority queue).</summary>
     private bool PagedFrontFirstLocked =>
