@@ -102,7 +102,7 @@ internal ref struct MqttBodyReader
     public byte[] ReadBinary() => ReadSpan(ReadUInt16()).ToArray();
 
     /// <summary>Throws unless the body has been read to its last byte.</summary>
-    public readonly void ExpectEnd(string packet)
+    public readonly void ExpectEnd(MqttPacketType packet)
     {
         if (!IsAtEnd)
         {

@@ -73,7 +73,7 @@ internal static class MqttConnectDecoder
 
         var userName = hasUserName ? body.ReadString() : null;
         var password = hasPassword ? body.ReadBinary() : null;
-        body.ExpectEnd("CONNECT");
+        body.ExpectEnd(MqttPacketType.Connect);
         return new MqttConnect
         {
             ProtocolVersion = version,

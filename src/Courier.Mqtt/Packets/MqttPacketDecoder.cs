@@ -17,10 +17,8 @@ internal static class MqttPacketDecoder
             MqttPacketType.Connect => MqttConnectDecoder.Decode(ref body),
             MqttPacketType.ConnAck => DecodeConnAck(ref body, v5),
             MqttPacketType.Publish => DecodePublish(ref body, first, v5),
-            MqttPacketType.PubAck => DecodePublishResponse(ref body, v5, new MqttPubAck { PacketId = body.ReadPacketId() }),
-            MqttPacketType.PubRec => DecodePublishResponse(ref body, v5, new MqttPubRec { PacketId = body.ReadPacketId() }),
-            MqttPacketType.PubRel => DecodePublishResponse(ref body, v5, new MqttPubRel { PacketId = body.ReadPacketId() }),
-            MqttPacketType.PubComp => DecodePublishResponse(ref body, v5, new MqttPubComp { PacketId = body.ReadPacketId() }),
+            MqttPacketType.PubAck or MqttPacketType.PubRec or MqttPacketType.PubRel or MqttPacketType.PubComp
+                => DecodePublishResponse(ref body, v5, (MqttPacketType)(first >> 4)),
             MqttPacketType.Subscribe => DecodeSubscribe(ref body, v5),
             MqttPacketType.SubAck => DecodeSubAck(ref body, v5),
             MqttPacketType.Unsubscribe => DecodeUnsubscribe(ref body, v5),
@@ -34,7 +32,7 @@ internal static class MqttPacketDecoder
 
     private static MqttPacket Empty(ref MqttBodyReader body, MqttPacket packet)
     {
-        body.ExpectEnd(packet.Type.ToString());
+        body.ExpectEnd(packet.Type);
         return packet;
     }
 
@@ -48,7 +46,7 @@ internal static class MqttPacketDecoder
 
         var reason = body.ReadByte();
         var properties = v5 ? MqttPropertyCodec.Read(ref body, MqttPropertyScope.ConnAck) : null;
-        body.ExpectEnd("CONNACK");
+        body.ExpectEnd(MqttPacketType.ConnAck);
         return new MqttConnAck { SessionPresent = flags == 1, ReasonCode = reason, Properties = properties };
     }
 
@@ -82,17 +80,25 @@ internal static class MqttPacketDecoder
     }
 
     /// <summary>In 5.0 the reason code and properties are each omitted when the body ends before them (3.4.2.1).</summary>
-    private static MqttPublishResponse DecodePublishResponse(ref MqttBodyReader body, bool v5, MqttPublishResponse packet)
+    private static MqttPublishResponse DecodePublishResponse(ref MqttBodyReader body, bool v5, MqttPacketType type)
     {
+        var packetId = body.ReadPacketId();
+        byte reason = MqttReasonCode.Success;
+        MqttProperties? properties = null;
         if (v5 && !body.IsAtEnd)
         {
-            var reason = body.ReadByte();
-            var properties = body.IsAtEnd ? null : MqttPropertyCodec.Read(ref body, MqttPropertyScope.PublishResponse);
-            packet = packet with { ReasonCode = reason, Properties = properties };
+            reason = body.ReadByte();
+            properties = body.IsAtEnd ? null : MqttPropertyCodec.Read(ref body, MqttPropertyScope.PublishResponse);
         }
 
-        body.ExpectEnd(packet.Type.ToString());
-        return packet;
+        body.ExpectEnd(type);
+        return type switch
+        {
+            MqttPacketType.PubAck => new MqttPubAck { PacketId = packetId, ReasonCode = reason, Properties = properties },
+            MqttPacketType.PubRec => new MqttPubRec { PacketId = packetId, ReasonCode = reason, Properties = properties },
+            MqttPacketType.PubRel => new MqttPubRel { PacketId = packetId, ReasonCode = reason, Properties = properties },
+            _ => new MqttPubComp { PacketId = packetId, ReasonCode = reason, Properties = properties },
+        };
     }
 
     private static MqttSubscribe DecodeSubscribe(ref MqttBodyReader body, bool v5)
@@ -189,7 +195,7 @@ internal static class MqttPacketDecoder
         var packetId = body.ReadPacketId();
         if (!v5)
         {
-            body.ExpectEnd("UNSUBACK");
+            body.ExpectEnd(MqttPacketType.UnsubAck);
             return new MqttUnsubAck { PacketId = packetId };
         }
 
@@ -211,11 +217,11 @@ internal static class MqttPacketDecoder
     {
         if (!v5 || body.IsAtEnd)
         {
-            body.ExpectEnd("DISCONNECT");
+            body.ExpectEnd(MqttPacketType.Disconnect);
             return MqttDisconnect.Normal;
         }
 
-        var (reason, properties) = ReadReasonAndProperties(ref body, MqttPropertyScope.Disconnect);
+        var (reason, properties) = ReadReasonAndProperties(ref body, MqttPacketType.Disconnect, MqttPropertyScope.Disconnect);
         return new MqttDisconnect { ReasonCode = reason, Properties = properties };
     }
 
@@ -226,16 +232,16 @@ internal static class MqttPacketDecoder
             return new MqttAuth();
         }
 
-        var (reason, properties) = ReadReasonAndProperties(ref body, MqttPropertyScope.Auth);
+        var (reason, properties) = ReadReasonAndProperties(ref body, MqttPacketType.Auth, MqttPropertyScope.Auth);
         return new MqttAuth { ReasonCode = reason, Properties = properties };
     }
 
     /// <summary>DISCONNECT and AUTH: a reason code, then properties unless the body ends first.</summary>
-    private static (byte Reason, MqttProperties? Properties) ReadReasonAndProperties(ref MqttBodyReader body, MqttPropertyScope scope)
+    private static (byte Reason, MqttProperties? Properties) ReadReasonAndProperties(ref MqttBodyReader body, MqttPacketType type, MqttPropertyScope scope)
     {
         var reason = body.ReadByte();
         var properties = body.IsAtEnd ? null : MqttPropertyCodec.Read(ref body, scope);
-        body.ExpectEnd(scope.ToString());
+        body.ExpectEnd(type);
         return (reason, properties);
     }
 }
