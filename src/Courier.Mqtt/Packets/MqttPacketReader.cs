@@ -28,9 +28,11 @@ public static class MqttPacketReader
     /// <param name="maximumPacketSize">The largest whole packet accepted; a larger one is refused with reason 0x95 from its fixed header alone.</param>
     /// <param name="packet">The packet, when the method returns true.</param>
     /// <exception cref="MqttProtocolException">The input is not a valid packet, or is too large.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maximumPacketSize"/> is not positive (a caller's bug, never input).</exception>
     public static bool TryRead(
         ref ReadOnlySequence<byte> buffer, MqttProtocolVersion version, int maximumPacketSize, [NotNullWhen(true)] out MqttPacket? packet)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumPacketSize);
         packet = null;
         if (buffer.IsEmpty)
         {
