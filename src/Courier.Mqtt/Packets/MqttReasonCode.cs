@@ -1,0 +1,22 @@
+namespace Courier.Mqtt.Packets;
+
+/// <summary>
+/// The MQTT 5.0 reason codes the codec itself raises, and the success code its packets default to.
+/// Everything else (not authorized, quota exceeded, ...) belongs to the session layer.
+/// </summary>
+public static class MqttReasonCode
+{
+    public const byte Success = 0x00;
+
+    /// <summary>The packet cannot be parsed as the spec describes it.</summary>
+    public const byte MalformedPacket = 0x81;
+
+    /// <summary>The packet parsed, but holds data the protocol does not allow.</summary>
+    public const byte ProtocolError = 0x82;
+
+    /// <summary>CONNECT with a protocol name or level Courier does not speak.</summary>
+    public const byte UnsupportedProtocolVersion = 0x84;
+
+    /// <summary>The packet is larger than the connection's maximum packet size.</summary>
+    public const byte PacketTooLarge = 0x95;
+}
