@@ -137,15 +137,18 @@ wait_port() { # port seconds pid
 # ---- Courier -----------------------------------------------------------------------------------
 
 # launch_courier DLL NAME: starts one Courier build on a free loopback port with its own data
-# directory; sets LAUNCHED_PID and LAUNCHED_PORT.
+# directory; sets LAUNCHED_PID, LAUNCHED_PORT and LAUNCHED_MQTT_PORT (its MQTT listener, also free,
+# so it never collides with Mosquitto or anything else on 1883).
 launch_courier() {
     local dll=$1 name=$2
     LAUNCHED_PORT=$(free_port)
+    LAUNCHED_MQTT_PORT=$(free_port)
     rm -rf "$WORK/$name"
     mkdir -p "$WORK/$name"
     # Started from its own directory so no courier.json of the caller's is picked up.
     (cd "$WORK/$name" && exec dotnet "$dll" \
-        --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" --data-dir "$WORK/$name/data") \
+        --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" \
+        --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" --data-dir "$WORK/$name/data") \
         >> "$WORK/$name.log" 2>&1 &
     LAUNCHED_PID=$!
     if ! wait_port "$LAUNCHED_PORT" 60 "$LAUNCHED_PID"; then

@@ -14,6 +14,8 @@ public sealed class ConfigurationTests : IDisposable
         await using var host = CourierHost.Create([]);
         Assert.Equal("./data", host.Options.DataDir);
         Assert.Equal(5672, host.Options.Amqp.Port);
+        Assert.Equal(1883, host.Options.Mqtt.Port);
+        Assert.True(host.Options.Mqtt.AllowAnonymous);
         Assert.Equal("guest", host.Options.Broker.DefaultUser);
         Assert.Equal(["guest"], host.Options.Broker.LoopbackUsers);
     }
@@ -26,6 +28,17 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(5999, host.Options.Amqp.Port);
         Assert.Equal("127.0.0.1", host.Options.Amqp.Address);
         Assert.Equal(10, host.Options.Amqp.Heartbeat);
+    }
+
+    [Fact]
+    public async Task Command_line_flags_set_the_mqtt_listener()
+    {
+        await using var host = CourierHost.Create(["--mqtt-port", "1999", "--mqtt-address", "127.0.0.1", "--mqtt-allow-anonymous", "false", "--mqtt-max-packet-size", "65536", "--mqtt-prefetch", "5"]);
+        Assert.Equal(1999, host.Options.Mqtt.Port);
+        Assert.Equal("127.0.0.1", host.Options.Mqtt.Address);
+        Assert.False(host.Options.Mqtt.AllowAnonymous);
+        Assert.Equal(65536, host.Options.Mqtt.MaxPacketSize);
+        Assert.Equal(5, host.Options.Mqtt.Prefetch);
     }
 
     [Fact]
@@ -74,9 +87,10 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public async Task Port_zero_binds_a_free_port_and_reports_it()
     {
-        await using var host = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--data-dir", Path.Combine(_dir, "data")]);
+        await using var host = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--data-dir", Path.Combine(_dir, "data")]);
         await host.StartAsync();
         Assert.NotEqual(0, host.AmqpEndPoint.Port);
+        Assert.NotEqual(0, host.MqttEndPoint.Port);
         Assert.True(Directory.Exists(Path.Combine(_dir, "data")));
         await host.StopAsync();
     }

@@ -60,7 +60,10 @@ else
     DATA_DIR="$(mktemp -d)"
     BROKER_LOG="$(mktemp)"
     echo "run.sh: starting $COURIER_DLL on 127.0.0.1:$COURIER_AMQP_PORT (data dir $DATA_DIR)"
+    COURIER_MQTT_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    export COURIER_MQTT_PORT
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
+        --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi

@@ -1,5 +1,6 @@
 using System.Net;
 using Courier.Amqp091.Connections;
+using Courier.Mqtt.Server;
 using Courier.Core;
 using Courier.Core.Delayed;
 using Courier.Core.Resources;
@@ -37,6 +38,11 @@ public sealed class CourierHost : IAsyncDisposable
         ["--amqp-frame-max"] = "Amqp:FrameMax",
         ["--amqp-channel-max"] = "Amqp:ChannelMax",
         ["--amqp-heartbeat"] = "Amqp:Heartbeat",
+        ["--mqtt-address"] = "Mqtt:Address",
+        ["--mqtt-port"] = "Mqtt:Port",
+        ["--mqtt-allow-anonymous"] = "Mqtt:AllowAnonymous",
+        ["--mqtt-max-packet-size"] = "Mqtt:MaxPacketSize",
+        ["--mqtt-prefetch"] = "Mqtt:Prefetch",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
@@ -67,6 +73,9 @@ public sealed class CourierHost : IAsyncDisposable
 
     /// <summary>The address the AMQP listener is bound to (with the real port once started).</summary>
     public IPEndPoint AmqpEndPoint => EndPointOf(AmqpConnectionHandler.ProtocolName);
+
+    /// <summary>The address the MQTT listener is bound to (with the real port once started).</summary>
+    public IPEndPoint MqttEndPoint => EndPointOf(MqttConnectionHandler.ProtocolName);
 
     /// <summary>The address a protocol's listener is bound to (with the real port once started), by protocol name, e.g. <c>amqp</c>.</summary>
     public IPEndPoint EndPointOf(string protocol)

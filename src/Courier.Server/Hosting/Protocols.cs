@@ -1,4 +1,5 @@
 using Courier.Amqp091.Connections;
+using Courier.Mqtt.Server;
 
 namespace Courier.Server.Hosting;
 
@@ -14,6 +15,13 @@ internal static class Protocols
             HeartbeatSeconds = options.Amqp.Heartbeat,
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
             ProductVersion = CourierHost.Version,
+        });
+        listeners.Add<MqttConnectionHandler, MqttOptions>(MqttConnectionHandler.ProtocolName, "MQTT 3.1/3.1.1/5.0", options.Mqtt, new MqttOptions
+        {
+            AllowAnonymous = options.Mqtt.AllowAnonymous,
+            MaximumPacketSize = options.Mqtt.MaxPacketSize,
+            MaximumInFlight = options.Mqtt.Prefetch,
+            FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
     }
 }

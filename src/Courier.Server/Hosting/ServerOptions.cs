@@ -12,6 +12,8 @@ public sealed class ServerOptions
 
     public AmqpListenerOptions Amqp { get; set; } = new();
 
+    public MqttListenerOptions Mqtt { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();
@@ -57,6 +59,20 @@ public sealed class AmqpListenerOptions : ListenerSettings
     /// behind (queue flow); it resumes earlier when the queue drains to half.
     /// </summary>
     public int FlowPauseMilliseconds { get; set; } = 100;
+}
+
+public sealed class MqttListenerOptions : ListenerSettings
+{
+    public override int Port { get; set; } = 1883;
+
+    /// <summary>A CONNECT without a username logs in as the default user (as RabbitMQ's plugin does); false refuses it.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+
+    /// <summary>The largest packet a client may send, fixed header included; default 256 MiB.</summary>
+    public int MaxPacketSize { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Unacknowledged QoS 1 deliveries per connection (lowered to the client's MQTT 5 Receive Maximum).</summary>
+    public ushort Prefetch { get; set; } = 64;
 }
 
 public sealed class BrokerSettings

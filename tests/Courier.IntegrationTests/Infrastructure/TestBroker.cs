@@ -25,6 +25,8 @@ public sealed class TestBroker : IAsyncDisposable
 
     public int AmqpPort => Host.AmqpEndPoint.Port;
 
+    public int MqttPort => Host.MqttEndPoint.Port;
+
     /// <summary>Set when a test provokes server-side errors on purpose.</summary>
     public bool ErrorsExpected { get; set; }
 
@@ -38,7 +40,7 @@ public sealed class TestBroker : IAsyncDisposable
         var dataDir = Path.Combine(Path.GetTempPath(), "courier-test-" + Guid.NewGuid().ToString("N"));
         var logs = new CollectingLoggerProvider();
         var host = CourierHost.Create(
-            ["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--data-dir", dataDir, .. args],
+            ["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--data-dir", dataDir, .. args],
             logging =>
             {
                 logging.ClearProviders();

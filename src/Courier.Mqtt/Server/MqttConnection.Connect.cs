@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using System.Text;
+using Courier.Core.Sessions;
+using Courier.Mqtt.Packets;
+
+namespace Courier.Mqtt.Server;
+
+/// <summary>CONNECT: client identifier rules, authentication and vhost, keep-alive, take-over, CONNACK.</summary>
+internal sealed partial class MqttConnection
+{
+    private MqttWill? _will;
+    private bool _disconnectedCleanly;
+
+    private async Task OnConnectAsync(MqttConnect connect)
+    {
+        _version = connect.ProtocolVersion;
+        Outbound.Version = _version;
+        var properties = connect.Properties;
+
+        var clientId = connect.ClientId;
+        var assigned = false;
+        if (clientId.Length == 0)
+        {
+            // 3.1.1 MQTT-3.1.3-8: an empty id needs clean session; 3.1 requires an id at all.
+            if (_version == MqttProtocolVersion.V310 || (!connect.CleanStart && !IsV5))
+            {
+                Refuse(MqttServerReason.V3IdentifierRejected, MqttServerReason.ClientIdentifierNotValid, "an empty client id needs clean session 1");
+                return;
+            }
+
+            clientId = "courier-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            assigned = IsV5;
+        }
+
+        // Persistent sessions are not built yet: refused, never silently made clean (docs/mqtt.md).
+        if (!IsV5 && !connect.CleanStart)
+        {
+            Refuse(MqttServerReason.V3ServerUnavailable, 0, "persistent sessions (clean session 0) are not supported yet");
+            return;
+        }
+
+        if (IsV5 && properties?.SessionExpiryInterval is > 0)
+        {
+            Refuse(0, MqttServerReason.ImplementationSpecificError, "persistent sessions (session expiry interval > 0) are not supported yet");
+            return;
+        }
+
+        if (properties?.AuthenticationMethod is { } method)
+        {
+            Refuse(0, MqttServerReason.BadAuthenticationMethod, $"enhanced authentication method '{method}' is not supported");
+            return;
+        }
+
+        if (!Authenticate(connect))
+        {
+            return;
+        }
+
+        _keepAlive = connect.KeepAlive;
+        _maxInFlight = Math.Min(_options.MaximumInFlight, properties?.ReceiveMaximum ?? ushort.MaxValue);
+
+        ClientId = clientId;
+        _will = connect.Will;
+        Session = new ClientSession(MqttConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);
+        _registered = true;
+        if (_registry.Register(VirtualHost.Name, clientId, this) is { } previous)
+        {
+            // Its subscription queues carry this client id: wait (bounded) until it has released them.
+            previous.TakeOver();
+            try
+            {
+                await previous.Ended.WaitAsync(_options.TakeOverTimeout, _lifetime.Token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // It is stuck; this connection goes on, and a declare that collides fails on its own.
+            }
+        }
+
+        Outbound.Write(new MqttConnAck
+        {
+            ReasonCode = 0,
+            Properties = IsV5 ? ConnAckProperties(assigned ? clientId : null) : null,
+        });
+        _connected = true;
+        MqttLog.Opened(_logger, Name, clientId, VersionName(_version), User!.Name, VirtualHost.Name);
+    }
+
+    /// <summary>Checks the username and password, or admits an anonymous client as the default user; picks the vhost.</summary>
+    private bool Authenticate(MqttConnect connect)
+    {
+        string userName;
+        string password;
+        var virtualHostName = Broker.Options.DefaultVirtualHost;
+        if (connect.UserName is null)
+        {
+            if (!_options.AllowAnonymous)
+            {
+                Refuse(MqttServerReason.V3NotAuthorized, MqttServerReason.NotAuthorized, "anonymous connections are not allowed");
+                return false;
+            }
+
+            userName = Broker.Options.DefaultUser;
+            password = Broker.Options.DefaultPassword;
+        }
+        else
+        {
+            // "vhost:user" selects the vhost, as RabbitMQ's plugin reads it.
+            userName = connect.UserName;
+            var colon = userName.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                virtualHostName = userName[..colon];
+                userName = userName[(colon + 1)..];
+            }
+
+            password = connect.Password is null ? string.Empty : Encoding.UTF8.GetString(connect.Password);
+        }
+
+        var user = Broker.Authenticate(userName, password, RemoteEndPoint);
+        if (user is null)
+        {
+            Refuse(MqttServerReason.V3BadUserNameOrPassword, MqttServerReason.BadUserNameOrPassword, $"login refused for user '{userName}'");
+            return false;
+        }
+
+        if (!Broker.TryGetVirtualHost(virtualHostName, out var virtualHost) || !Broker.MayAccess(user, virtualHost))
+        {
+            Refuse(MqttServerReason.V3NotAuthorized, MqttServerReason.NotAuthorized, $"access to vhost '{virtualHostName}' refused for user '{userName}'");
+            return false;
+        }
+
+        User = user;
+        VirtualHost = virtualHost;
+        return true;
+    }
+
+    private MqttProperties ConnAckProperties(string? assignedClientId) => new()
+    {
+        AssignedClientIdentifier = assignedClientId,
+        MaximumPacketSize = (uint)_options.MaximumPacketSize,
+        RetainAvailable = false,
+        SharedSubscriptionAvailable = false,
+        SubscriptionIdentifiersAvailable = false,
+        TopicAliasMaximum = null,
+        ReceiveMaximum = ushort.MaxValue,
+    };
+
+    /// <summary>Answers CONNACK with a failure (the 3.1.1 return code or the 5.0 reason code and a reason string) and closes.</summary>
+    private void Refuse(byte v3Code, byte v5Code, string message)
+    {
+        var code = IsV5 ? v5Code : v3Code;
+        MqttLog.Refused(_logger, Name, code, message);
+        Outbound.Write(new MqttConnAck
+        {
+            ReasonCode = code,
+            Properties = IsV5 ? new MqttProperties { ReasonString = message } : null,
+        });
+        _finished = true;
+    }
+
+    private static string VersionName(MqttProtocolVersion version) => version switch
+    {
+        MqttProtocolVersion.V310 => "3.1",
+        MqttProtocolVersion.V311 => "3.1.1",
+        _ => "5.0",
+    };
+}

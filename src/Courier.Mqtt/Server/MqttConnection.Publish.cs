@@ -1,0 +1,289 @@
+using Courier.Core;
+using Courier.Core.Exchanges;
+using Courier.Core.Messages;
+using Courier.Core.Queues;
+using Courier.Core.Security;
+using Courier.Core.Storage;
+using Courier.Core.VirtualHosts;
+using Courier.Mqtt.Packets;
+
+namespace Courier.Mqtt.Server;
+
+/// <summary>
+/// Inbound PUBLISH: the message routed on <c>amq.topic</c>, QoS 1 acknowledged (PUBACK) and QoS 2
+/// received (PUBREC) once durable, in order, as AMQP confirms are; QoS 2's PUBREL and PUBCOMP; wills.
+/// </summary>
+/// <remarks>
+/// The reader adds acknowledgements; the store's committer reports durability on its own thread.
+/// <see cref="_ackGate"/> guards the pending list and orders what is written.
+/// </remarks>
+internal sealed partial class MqttConnection : IDurabilityWaiter
+{
+    /// <summary>Position of a publish the broker could not take: it is refused (v5) or the connection closes (3.1.1).</summary>
+    private const long FailedPosition = -1;
+
+    private readonly RoutingResult _routing = new();
+    private readonly Lock _ackGate = new();
+    private readonly Queue<(MqttPublishResponse Response, long Position)> _unacknowledged = new();
+    // QoS 2 packet ids received and not yet released: a resend of one is acknowledged, not routed again.
+    private readonly HashSet<ushort> _awaitingRelease = [];
+    private Exchange? _topicExchange;
+    private IQueue? _flowLimitedBy;
+    private volatile bool _readPaused;
+    private long _durable;
+    private long _highestPending;
+    private long _waitingFor;
+    private bool _storeFailed;
+
+    private void OnPublish(MqttPublish publish)
+    {
+        if (publish.Properties?.TopicAlias is not null || publish.Topic.Length == 0)
+        {
+            throw new MqttProtocolException(MqttServerReason.TopicAliasInvalid, "topic aliases are not supported (Topic Alias Maximum is 0)");
+        }
+
+        if (publish.QoS == MqttQos.ExactlyOnce && _awaitingRelease.Contains(publish.PacketId))
+        {
+            Track(new MqttPubRec { PacketId = publish.PacketId }, 0);
+            return;
+        }
+
+        if (publish.Payload.Length > Broker.Options.MaxMessageSize)
+        {
+            throw new MqttProtocolException(MqttReasonCode.PacketTooLarge, $"payload of {publish.Payload.Length} bytes is larger than the broker's max message size {Broker.Options.MaxMessageSize}");
+        }
+
+        var exchange = TopicExchange();
+        if (exchange is null)
+        {
+            if (publish.QoS == MqttQos.AtMostOnce || !IsV5)
+            {
+                throw BrokerException.AccessRefused($"write access to exchange '{MqttTopicMapping.Exchange}' in vhost '{VirtualHost!.Name}' refused for user '{User!.Name}'");
+            }
+
+            Track(Response(publish, MqttServerReason.NotAuthorized), FailedPosition);
+            return;
+        }
+
+        var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain);
+        var (position, reason) = Route(exchange, message);
+        if (publish.QoS == MqttQos.AtMostOnce)
+        {
+            return;
+        }
+
+        if (publish.QoS == MqttQos.ExactlyOnce && position != FailedPosition)
+        {
+            _awaitingRelease.Add(publish.PacketId);
+        }
+
+        Track(Response(publish, IsV5 ? reason : (byte)0), position);
+    }
+
+    private static MqttPublishResponse Response(MqttPublish publish, byte reason) => publish.QoS == MqttQos.ExactlyOnce
+        ? new MqttPubRec { PacketId = publish.PacketId, ReasonCode = reason }
+        : new MqttPubAck { PacketId = publish.PacketId, ReasonCode = reason };
+
+    /// <summary>The vhost's <c>amq.topic</c> once this connection may write to it (checked once, as AMQP channels cache it); null when it may not.</summary>
+    private Exchange? TopicExchange()
+    {
+        if (_topicExchange is null)
+        {
+            try
+            {
+                Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "exchange", MqttTopicMapping.Exchange);
+            }
+            catch (BrokerException e) when (e.Error == BrokerError.AccessRefused)
+            {
+                return null;
+            }
+
+            _topicExchange = VirtualHost!.GetExchange(MqttTopicMapping.Exchange);
+        }
+
+        return _topicExchange;
+    }
+
+    /// <summary>The neutral message for an MQTT publish: persistent from QoS 1 up, as RabbitMQ makes it.</summary>
+    private static Message ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain)
+    {
+        var properties = new MessageProperties
+        {
+            Persistence = qos == MqttQos.AtMostOnce ? DeliveryPersistence.Transient : DeliveryPersistence.Persistent,
+        };
+        var annotations = new MessageAnnotations { PublishedBy = PublishingProtocol.Mqtt, Qos = (byte)qos, Retain = retain };
+        return new Message(MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), properties, payload, annotations);
+    }
+
+    /// <summary>Routes and enqueues one message; returns the journal position its acknowledgement waits for, and the v5 reason code.</summary>
+    private (long Position, byte Reason) Route(Exchange exchange, Message message)
+    {
+        long position;
+        var reason = MqttReasonCode.Success;
+        try
+        {
+            position = VirtualHost!.Publish(exchange, message, _routing);
+        }
+        catch (StoreFailedException)
+        {
+            // Never acknowledge what could not be saved.
+            position = FailedPosition;
+            reason = MqttServerReason.UnspecifiedError;
+        }
+
+        if (_routing.Refused)
+        {
+            position = FailedPosition;
+            reason = MqttServerReason.QuotaExceeded;
+        }
+        else if (!_routing.IsRouted && reason == MqttReasonCode.Success)
+        {
+            reason = MqttServerReason.NoMatchingSubscribers;
+        }
+
+        foreach (var queue in _routing.Queues)
+        {
+            if (queue.IsFlowLimited)
+            {
+                _flowLimitedBy ??= queue;
+                break;
+            }
+        }
+
+        _routing.Clear();
+        return (position, reason);
+    }
+
+    private void OnPubRel(MqttPubRel release)
+    {
+        var known = _awaitingRelease.Remove(release.PacketId);
+        Track(new MqttPubComp { PacketId = release.PacketId, ReasonCode = known || !IsV5 ? MqttReasonCode.Success : MqttServerReason.PacketIdentifierNotFound }, 0);
+    }
+
+    private void Track(MqttPublishResponse response, long position)
+    {
+        lock (_ackGate)
+        {
+            _unacknowledged.Enqueue((response, position));
+            if (position > _highestPending)
+            {
+                _highestPending = position;
+            }
+        }
+    }
+
+    /// <summary>End of a read batch: acknowledge what is durable, and ask the store to report the rest.</summary>
+    private void FlushAcknowledgements()
+    {
+        long waitFor;
+        lock (_ackGate)
+        {
+            if (_unacknowledged.Count == 0)
+            {
+                return;
+            }
+
+            WriteAcknowledgementsLocked();
+            waitFor = _highestPending > _durable && _highestPending > _waitingFor ? _highestPending : 0;
+            if (waitFor != 0)
+            {
+                _waitingFor = waitFor;
+            }
+        }
+
+        if (waitFor != 0)
+        {
+            Broker.Store?.WhenDurable(waitFor, this);
+        }
+    }
+
+    public void OnDurable(long sequence)
+    {
+        lock (_ackGate)
+        {
+            if (sequence > _durable)
+            {
+                _durable = sequence;
+            }
+
+            WriteAcknowledgementsLocked();
+        }
+    }
+
+    public void OnStoreFailed()
+    {
+        lock (_ackGate)
+        {
+            _storeFailed = true;
+            WriteAcknowledgementsLocked();
+        }
+    }
+
+    private void WriteAcknowledgementsLocked()
+    {
+        while (_unacknowledged.TryPeek(out var pending))
+        {
+            var failed = pending.Position == FailedPosition || (_storeFailed && pending.Position > _durable);
+            if (!failed && pending.Position > _durable)
+            {
+                break;
+            }
+
+            _unacknowledged.Dequeue();
+            if (!failed)
+            {
+                Outbound.Write(pending.Response);
+            }
+            else if (IsV5)
+            {
+                var code = pending.Response.ReasonCode >= MqttServerReason.UnspecifiedError ? pending.Response.ReasonCode : MqttServerReason.UnspecifiedError;
+                Outbound.Write(pending.Response with { ReasonCode = code });
+            }
+            else
+            {
+                // 3.1.1 has no negative acknowledgement: the client learns by losing its connection.
+                _unacknowledged.Clear();
+                Abort();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads nothing until <paramref name="until"/> completes or the flow pause limit passes; keep-alive does not count meanwhile.</summary>
+    private async Task PauseReadingAsync(Task until)
+    {
+        _readPaused = true;
+        try
+        {
+            await until.WaitAsync(_options.FlowPauseLimit, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A trickle, not a deadlock: the next buffer is read and the pause comes again.
+        }
+        finally
+        {
+            _readPaused = false;
+            Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>The will, published when the connection ends without DISCONNECT (or with 0x04).</summary>
+    private void PublishWill()
+    {
+        if (_will is not { } will || TopicExchange() is not { } exchange)
+        {
+            return;
+        }
+
+        _will = null;
+        try
+        {
+            Route(exchange, ToMessage(will.Topic, will.Payload, will.QoS, will.Retain));
+        }
+        catch (BrokerException)
+        {
+            // A will is best effort: the client that set it is gone and can be told nothing.
+        }
+    }
+}

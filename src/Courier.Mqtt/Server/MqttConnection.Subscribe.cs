@@ -1,0 +1,276 @@
+using Courier.Core;
+using Courier.Core.Queues;
+using Courier.Core.Security;
+using Courier.Mqtt.Packets;
+
+namespace Courier.Mqtt.Server;
+
+/// <summary>
+/// SUBSCRIBE and UNSUBSCRIBE as bindings of the connection's subscription queues, and deliveries
+/// out of those queues as PUBLISH, QoS 1 ones settled by the client's PUBACK.
+/// </summary>
+/// <remarks>
+/// Two exclusive queues at most, one per granted QoS, as RabbitMQ's plugin had them: a filter
+/// granted QoS 0 is bound to the QoS 0 queue (consumed with automatic settlement), one granted QoS 1
+/// to the QoS 1 queue (settled by PUBACK, at most <see cref="_maxInFlight"/> out at a time). Queues
+/// deliver on their own threads: <see cref="_deliveryGate"/> guards the filters, the in-flight
+/// deliveries and the packet ids, and orders the PUBLISH packets written.
+/// </remarks>
+internal sealed partial class MqttConnection
+{
+    private readonly Lock _deliveryGate = new();
+    private readonly Dictionary<string, MqttQos> _subscriptions = new(StringComparer.Ordinal);
+    private readonly MqttSubscriptionQueue?[] _subscriptionQueues = new MqttSubscriptionQueue?[2];
+    private readonly Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)> _inFlight = [];
+    private List<(IQueue Queue, QueuedMessage Message)> _toSettle = [];
+    private bool _settleScheduled;
+    private ushort _lastPacketId;
+    private int _maxInFlight;
+
+    private void OnSubscribe(MqttSubscribe subscribe)
+    {
+        if (subscribe.Properties?.SubscriptionIdentifiers is { Count: > 0 })
+        {
+            throw new MqttProtocolException(MqttServerReason.SubscriptionIdentifiersNotSupported, "subscription identifiers are not supported");
+        }
+
+        var codes = new byte[subscribe.Subscriptions.Count];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            codes[i] = Subscribe(subscribe.Subscriptions[i]);
+        }
+
+        Outbound.Write(new MqttSubAck { PacketId = subscribe.PacketId, ReasonCodes = codes });
+        foreach (var queue in _subscriptionQueues)
+        {
+            queue?.Queue.Dispatch();
+        }
+    }
+
+    /// <summary>Binds one filter; returns the granted QoS or a failure code.</summary>
+    private byte Subscribe(MqttSubscription subscription)
+    {
+        var failure = IsV5 ? MqttServerReason.UnspecifiedError : MqttServerReason.V3SubscribeFailure;
+        if (subscription.Filter.StartsWith(MqttTopic.SharedPrefix, StringComparison.Ordinal))
+        {
+            return IsV5 ? MqttServerReason.SharedSubscriptionsNotSupported : failure;
+        }
+
+        if (subscription.NoLocal)
+        {
+            // Never accepted and ignored: a client that asks for it is told it is not there.
+            return MqttServerReason.ImplementationSpecificError;
+        }
+
+        var granted = subscription.MaximumQoS > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : subscription.MaximumQoS;
+        var bindingKey = MqttTopicMapping.ToBindingKey(subscription.Filter);
+        try
+        {
+            var queue = SubscriptionQueue(granted);
+            Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "queue", queue.Queue.Name);
+            Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "exchange", MqttTopicMapping.Exchange);
+            VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+            MqttQos previous;
+            bool existed;
+            lock (_deliveryGate)
+            {
+                existed = _subscriptions.TryGetValue(subscription.Filter, out previous);
+                _subscriptions[subscription.Filter] = granted;
+            }
+
+            if (existed && previous != granted)
+            {
+                // Subscribing again replaces the subscription (MQTT-3.8.4-3): its old binding goes.
+                VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+            }
+
+            return (byte)granted;
+        }
+        catch (BrokerException e)
+        {
+            return e.Error == BrokerError.AccessRefused && IsV5 ? MqttServerReason.NotAuthorized : failure;
+        }
+    }
+
+    /// <summary>The subscription queue for <paramref name="qos"/>, declared and consumed on first use.</summary>
+    private MqttSubscriptionQueue SubscriptionQueue(MqttQos qos)
+    {
+        if (_subscriptionQueues[(int)qos] is { } existing)
+        {
+            return existing;
+        }
+
+        var name = $"mqtt-subscription-{ClientId}qos{(int)qos}";
+        Broker.Authorize(User!, VirtualHost!, AccessKind.Configure, "queue", name);
+        Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "queue", name);
+        var declared = VirtualHost!.DeclareQueue(name, new QueueDefinition { Exclusive = true, AutoDelete = true }, passive: false, Session!);
+        var sink = new MqttSubscriptionQueue(this, declared.Queue, qos);
+        var consumer = new QueueConsumer("mqtt-" + ClientId + "-qos" + (int)qos, sink, autoSettle: qos == MqttQos.AtMostOnce, exclusive: true, owner: Session!);
+        sink.Consumer = consumer;
+        declared.Queue.AddConsumer(consumer);
+        _subscriptionQueues[(int)qos] = sink;
+        return sink;
+    }
+
+    private void OnUnsubscribe(MqttUnsubscribe unsubscribe)
+    {
+        var codes = new byte[unsubscribe.Filters.Count];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var filter = unsubscribe.Filters[i];
+            bool existed;
+            MqttQos qos;
+            lock (_deliveryGate)
+            {
+                existed = _subscriptions.Remove(filter, out qos);
+            }
+
+            if (existed)
+            {
+                VirtualHost!.UnbindQueue(_subscriptionQueues[(int)qos]!.Queue.Name, MqttTopicMapping.Exchange, MqttTopicMapping.ToBindingKey(filter), null, Session!);
+            }
+
+            codes[i] = existed ? MqttReasonCode.Success : MqttServerReason.NoSubscriptionExisted;
+        }
+
+        Outbound.Write(new MqttUnsubAck { PacketId = unsubscribe.PacketId, ReasonCodes = IsV5 ? codes : [] });
+    }
+
+    /// <summary>
+    /// Called by a subscription queue, under its lock, on any thread: writes the delivery if the
+    /// connection can take it, or refuses with no effect.
+    /// </summary>
+    public bool TryDeliver(MqttSubscriptionQueue subscription, QueuedMessage queued)
+    {
+        lock (_deliveryGate)
+        {
+            if (!_connected || _finished || Outbound.IsCongested)
+            {
+                return false;
+            }
+
+            var message = queued.Message;
+            var qos = (MqttQos)Math.Min((int)subscription.QoS, message.Annotations.Qos ?? (message.IsPersistent ? 1 : 0));
+            if (qos == MqttQos.AtLeastOnce && _inFlight.Count >= _maxInFlight)
+            {
+                return false;
+            }
+
+            var topic = MqttTopicMapping.ToTopic(message.RoutingKey);
+            if (topic.StartsWith('$') && !AnyFilterMatchesLocked(subscription.QoS, topic))
+            {
+                // A '#' or '+' binding took a '$' topic, which MQTT keeps from leading wildcards.
+                SettleLaterLocked(subscription, queued);
+                return true;
+            }
+
+            ushort packetId = 0;
+            if (qos == MqttQos.AtLeastOnce)
+            {
+                packetId = NextPacketIdLocked();
+                _inFlight.Add(packetId, (subscription, queued));
+            }
+            else
+            {
+                SettleLaterLocked(subscription, queued);
+            }
+
+            Outbound.Write(new MqttPublish
+            {
+                Topic = topic,
+                QoS = qos,
+                PacketId = packetId,
+                Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
+                Payload = message.Body,
+            });
+            return true;
+        }
+    }
+
+    private bool AnyFilterMatchesLocked(MqttQos qos, string topic)
+    {
+        foreach (var (filter, granted) in _subscriptions)
+        {
+            if (granted == qos && MqttTopicMapping.Matches(filter, topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private ushort NextPacketIdLocked()
+    {
+        do
+        {
+            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
+        }
+        while (_inFlight.ContainsKey(_lastPacketId));
+
+        return _lastPacketId;
+    }
+
+    /// <summary>
+    /// A delivery the QoS 1 queue handed over that needs no PUBACK (sent at QoS 0, or skipped): it
+    /// is settled off the queue's lock, since a sink may not call back into its queue.
+    /// </summary>
+    private void SettleLaterLocked(MqttSubscriptionQueue subscription, QueuedMessage queued)
+    {
+        if (subscription.QoS == MqttQos.AtMostOnce)
+        {
+            return;
+        }
+
+        _toSettle.Add((subscription.Queue, queued));
+        if (!_settleScheduled)
+        {
+            _settleScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.SettleDeferred(), this, preferLocal: false);
+        }
+    }
+
+    private void SettleDeferred()
+    {
+        List<(IQueue Queue, QueuedMessage Message)> batch;
+        lock (_deliveryGate)
+        {
+            batch = _toSettle;
+            _toSettle = [];
+            _settleScheduled = false;
+        }
+
+        foreach (var (queue, message) in batch)
+        {
+            queue.Settle(message);
+        }
+
+        if (batch.Count > 0)
+        {
+            batch[0].Queue.Dispatch();
+        }
+    }
+
+    private void OnPubAck(MqttPubAck ack)
+    {
+        (MqttSubscriptionQueue Queue, QueuedMessage Message) delivery;
+        lock (_deliveryGate)
+        {
+            if (!_inFlight.Remove(ack.PacketId, out delivery))
+            {
+                return;
+            }
+        }
+
+        delivery.Queue.Queue.Settle(delivery.Message);
+        delivery.Queue.Queue.Dispatch();
+    }
+
+    private void OnOutboundDrained()
+    {
+        foreach (var queue in _subscriptionQueues)
+        {
+            queue?.Queue.Dispatch();
+        }
+    }
+}

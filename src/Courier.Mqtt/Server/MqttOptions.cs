@@ -1,0 +1,31 @@
+namespace Courier.Mqtt.Server;
+
+/// <summary>Settings of the MQTT listener's connections (docs/mqtt.md, docs/configuration.md).</summary>
+public sealed record MqttOptions
+{
+    /// <summary>
+    /// The largest packet a client may send, fixed header included (the MQTT 5.0 Maximum Packet
+    /// Size the CONNACK announces). 256 MiB, RabbitMQ's <c>max_packet_size_authenticated</c>: MQTT's
+    /// own limit is one byte less than 256 MiB + 5, so by default only the protocol limits a packet.
+    /// The message size limit of the broker applies to the payload on top.
+    /// </summary>
+    public int MaximumPacketSize { get; init; } = 256 * 1024 * 1024;
+
+    /// <summary>A CONNECT without a username logs in as the broker's default user (RabbitMQ's plugin does the same).</summary>
+    public bool AllowAnonymous { get; init; } = true;
+
+    /// <summary>Unacknowledged QoS 1 deliveries per connection, lowered to the client's v5 Receive Maximum (RabbitMQ's <c>mqtt.prefetch</c> is 10).</summary>
+    public ushort MaximumInFlight { get; init; } = 64;
+
+    /// <summary>How long a client has to send CONNECT after the socket opens.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a new connection waits for the one it takes over (same client id) to end.</summary>
+    public TimeSpan TakeOverTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bytes waiting for the socket past which subscriptions stop taking deliveries.</summary>
+    public int OutboundHighWatermark { get; init; } = 1024 * 1024;
+
+    /// <summary>Longest pause of a publishing connection whose queue's consumers are behind.</summary>
+    public TimeSpan FlowPauseLimit { get; init; } = TimeSpan.FromMilliseconds(100);
+}
