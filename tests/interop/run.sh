@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs the pika interop tests (RabbitMQ tutorials 1-6, and the feature checks in test_*.py) against Courier.
+# Runs the pika and paho-mqtt interop tests (RabbitMQ tutorials 1-6, the feature checks in test_*.py
+# and the MQTT checks in test_mqtt_*.py) against Courier.
 #
 #   tests/interop/run.sh                         build Courier, start it on a free
 #                                                loopback port, run the tests, stop it
-#   COURIER_AMQP_PORT=5672 tests/interop/run.sh  use an already running broker
+#   COURIER_AMQP_PORT=5672 COURIER_MQTT_PORT=1883 tests/interop/run.sh
+#                                                use an already running broker
 #
-# Env: COURIER_HOST (default 127.0.0.1), COURIER_AMQP_PORT, COURIER_DLL,
+# Env: COURIER_HOST (default 127.0.0.1), COURIER_AMQP_PORT, COURIER_MQTT_PORT (default 1883 with
+#      an already running broker), COURIER_DLL,
 #      COURIER_SKIP_BUILD=1, COURIER_TEST_TIMEOUT (seconds per test file, default 180).
 set -euo pipefail
 
@@ -17,6 +20,10 @@ TEST_TIMEOUT="${COURIER_TEST_TIMEOUT:-180}"
 
 if ! "$PY" -c 'import pika' 2>/dev/null; then
     echo "run.sh: $PY cannot import pika; install it with: apt-get install -y python3-pika" >&2
+    exit 2
+fi
+if ! "$PY" -c 'import paho.mqtt.client' 2>/dev/null; then
+    echo "run.sh: $PY cannot import paho.mqtt; install it with: apt-get install -y python3-paho-mqtt" >&2
     exit 2
 fi
 
@@ -44,7 +51,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [[ -n "${COURIER_AMQP_PORT:-}" ]]; then
-    echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT"
+    COURIER_MQTT_PORT="${COURIER_MQTT_PORT:-1883}"
+    echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT (MQTT $COURIER_MQTT_PORT)"
 else
     COURIER_DLL="${COURIER_DLL:-$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll}"
     if [[ "${COURIER_SKIP_BUILD:-0}" != "1" ]]; then
@@ -67,7 +75,7 @@ else
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi
-export COURIER_AMQP_PORT
+export COURIER_AMQP_PORT COURIER_MQTT_PORT
 
 TESTS=("$HERE"/test_*.py)
 

@@ -138,7 +138,8 @@ internal sealed partial class MqttConnection
     private MqttProperties ConnAckProperties(string? assignedClientId) => new()
     {
         AssignedClientIdentifier = assignedClientId,
-        MaximumPacketSize = (uint)_options.MaximumPacketSize,
+        // Absent means "only the protocol's limit" (and clients such as paho refuse values past 268,435,455).
+        MaximumPacketSize = _options.MaximumPacketSize < VariableByteInteger.MaxValue ? (uint)_options.MaximumPacketSize : null,
         RetainAvailable = false,
         SharedSubscriptionAvailable = false,
         SubscriptionIdentifiersAvailable = false,
