@@ -47,11 +47,22 @@ public sealed class EmbeddingTests : IAsyncLifetime
     [Fact]
     public void The_host_lists_its_listeners_by_protocol_with_the_ports_they_were_given()
     {
-        var listener = Assert.Single(_courier.Listeners);
-        Assert.Equal("amqp", listener.Protocol);
-        Assert.Equal("AMQP 0-9-1", listener.DisplayName);
-        Assert.NotEqual(0, listener.EndPoint.Port);
-        Assert.Equal(listener.EndPoint, _courier.AmqpEndPoint);
-        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("mqtt"));
+        Assert.Collection(
+            _courier.Listeners,
+            amqp =>
+            {
+                Assert.Equal("amqp", amqp.Protocol);
+                Assert.Equal("AMQP 0-9-1", amqp.DisplayName);
+                Assert.NotEqual(0, amqp.EndPoint.Port);
+                Assert.Equal(amqp.EndPoint, _courier.AmqpEndPoint);
+            },
+            mqtt =>
+            {
+                Assert.Equal("mqtt", mqtt.Protocol);
+                Assert.Equal("MQTT 3.1/3.1.1/5.0", mqtt.DisplayName);
+                Assert.NotEqual(0, mqtt.EndPoint.Port);
+                Assert.Equal(mqtt.EndPoint, _courier.MqttEndPoint);
+            });
+        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }
 }
