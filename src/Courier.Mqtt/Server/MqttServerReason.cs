@@ -17,6 +17,7 @@ internal static class MqttServerReason
     public const byte ServerShuttingDown = 0x8B;
     public const byte BadAuthenticationMethod = 0x8C;
     public const byte SessionTakenOver = 0x8E;
+    public const byte TopicFilterInvalid = 0x8F;
     public const byte PacketIdentifierNotFound = 0x92;
     public const byte TopicAliasInvalid = 0x94;
     public const byte QuotaExceeded = 0x97;

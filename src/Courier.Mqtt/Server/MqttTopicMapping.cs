@@ -32,6 +32,41 @@ internal static class MqttTopicMapping
     });
 
     /// <summary>
+    /// True when <paramref name="filter"/> is a valid topic filter: not empty, <c>#</c> only as the
+    /// whole last level, <c>+</c> only as a whole level (MQTT 3.1.1 4.7.1, 5.0 4.7.1).
+    /// </summary>
+    public static bool IsValidFilter(string filter)
+    {
+        if (filter.Length == 0)
+        {
+            return false;
+        }
+
+        var rest = filter.AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOf('/');
+            var level = end < 0 ? rest : rest[..end];
+            if (level.Length > 1 && level.IndexOfAny('+', '#') >= 0)
+            {
+                return false;
+            }
+
+            if (level.SequenceEqual("#") && end >= 0)
+            {
+                return false;
+            }
+
+            if (end < 0)
+            {
+                return true;
+            }
+
+            rest = rest[(end + 1)..];
+        }
+    }
+
+    /// <summary>
     /// True when <paramref name="topic"/> matches <paramref name="filter"/> by MQTT's rules: <c>+</c>
     /// is one level, a trailing <c>#</c> is any number of levels (none included), and a filter that
     /// starts with a wildcard does not match a topic that starts with <c>$</c>.
