@@ -140,7 +140,6 @@ internal sealed partial class MqttConnection
         AssignedClientIdentifier = assignedClientId,
         // Absent means "only the protocol's limit" (and clients such as paho refuse values past 268,435,455).
         MaximumPacketSize = _options.MaximumPacketSize < VariableByteInteger.MaxValue ? (uint)_options.MaximumPacketSize : null,
-        RetainAvailable = false,
         SharedSubscriptionAvailable = false,
         SubscriptionIdentifiersAvailable = false,
         TopicAliasMaximum = null,

@@ -6,6 +6,7 @@ using Courier.Core.Security;
 using Courier.Core.Storage;
 using Courier.Core.VirtualHosts;
 using Courier.Mqtt.Packets;
+using Courier.Mqtt.Retained;
 
 namespace Courier.Mqtt.Server;
 
@@ -65,8 +66,12 @@ internal sealed partial class MqttConnection : IDurabilityWaiter
             return;
         }
 
-        var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain);
+        var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
         var (position, reason) = Route(exchange, message);
+        if (publish.Retain && position != FailedPosition)
+        {
+            RetainedMessages.For(VirtualHost!).Retain(publish.Topic, message);
+        }
         if (publish.QoS == MqttQos.AtMostOnce)
         {
             return;
@@ -104,15 +109,17 @@ internal sealed partial class MqttConnection : IDurabilityWaiter
         return _topicExchange;
     }
 
-    /// <summary>The neutral message for an MQTT publish: persistent from QoS 1 up, as RabbitMQ makes it.</summary>
-    private static Message ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain)
+    /// <summary>The neutral message for an MQTT publish: persistent from QoS 1 up, as RabbitMQ makes it, with the 5.0 properties mapped.</summary>
+    private static Message ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttProperties? mqtt)
     {
-        var properties = new MessageProperties
+        var annotations = new MessageAnnotations
         {
-            Persistence = qos == MqttQos.AtMostOnce ? DeliveryPersistence.Transient : DeliveryPersistence.Persistent,
+            PublishedBy = PublishingProtocol.Mqtt,
+            Qos = (byte)qos,
+            Retain = retain,
+            More = MqttMessageMapper.ToAnnotations(mqtt),
         };
-        var annotations = new MessageAnnotations { PublishedBy = PublishingProtocol.Mqtt, Qos = (byte)qos, Retain = retain };
-        return new Message(MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), properties, payload, annotations);
+        return new Message(MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), MqttMessageMapper.ToProperties(qos, mqtt), payload, annotations);
     }
 
     /// <summary>Routes and enqueues one message; returns the journal position its acknowledgement waits for, and the v5 reason code.</summary>
@@ -279,7 +286,11 @@ internal sealed partial class MqttConnection : IDurabilityWaiter
         _will = null;
         try
         {
-            Route(exchange, ToMessage(will.Topic, will.Payload, will.QoS, will.Retain));
+            var message = ToMessage(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties);
+            if (Route(exchange, message).Position != FailedPosition && will.Retain)
+            {
+                RetainedMessages.For(VirtualHost!).Retain(will.Topic, message);
+            }
         }
         catch (BrokerException)
         {

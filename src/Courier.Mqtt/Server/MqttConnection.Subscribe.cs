@@ -2,6 +2,7 @@ using Courier.Core;
 using Courier.Core.Queues;
 using Courier.Core.Security;
 using Courier.Mqtt.Packets;
+using Courier.Mqtt.Retained;
 
 namespace Courier.Mqtt.Server;
 
@@ -56,9 +57,14 @@ internal sealed partial class MqttConnection
             return IsV5 ? MqttServerReason.SharedSubscriptionsNotSupported : failure;
         }
 
-        if (subscription.NoLocal)
+        if (!MqttTopicMapping.IsValidFilter(subscription.Filter))
         {
-            // Never accepted and ignored: a client that asks for it is told it is not there.
+            return IsV5 ? MqttServerReason.TopicFilterInvalid : failure;
+        }
+
+        if (subscription.NoLocal || subscription.RetainAsPublished)
+        {
+            // Never accepted and ignored: a client that asks for either is told it is not there.
             return MqttServerReason.ImplementationSpecificError;
         }
 
@@ -84,11 +90,31 @@ internal sealed partial class MqttConnection
                 VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
             }
 
+            if (subscription.RetainHandling == MqttRetainHandling.SendOnSubscribe
+                || (subscription.RetainHandling == MqttRetainHandling.SendOnSubscribeIfNew && !existed))
+            {
+                EnqueueRetained(queue, subscription.Filter);
+            }
+
             return (byte)granted;
         }
         catch (BrokerException e)
         {
             return e.Error == BrokerError.AccessRefused && IsV5 ? MqttServerReason.NotAuthorized : failure;
+        }
+    }
+
+    /// <summary>
+    /// Puts the retained messages <paramref name="filter"/> matches into the subscription's queue,
+    /// so they go out like any delivery (credit, PUBACK), with the retain flag.
+    /// </summary>
+    private void EnqueueRetained(MqttSubscriptionQueue queue, string filter)
+    {
+        var matches = new List<(string Topic, Core.Messages.Message Message)>();
+        RetainedMessages.For(VirtualHost!).Match(filter, matches);
+        foreach (var (_, message) in matches)
+        {
+            queue.Queue.Enqueue(message);
         }
     }
 
@@ -181,7 +207,9 @@ internal sealed partial class MqttConnection
                 QoS = qos,
                 PacketId = packetId,
                 Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
+                Retain = RetainedMessages.IsRetainedDelivery(message),
                 Payload = message.Body,
+                Properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null,
             });
             return true;
         }
