@@ -5,131 +5,52 @@ namespace Courier.Amqp091.Channels;
 
 /// <summary>
 /// Publisher confirms. Each publish in confirm mode is confirmed once the journal sequence number it
-/// depends on is durable (at once for a message nothing had to store). Confirms go out in
-/// publish order, coalesced: one basic.ack (or basic.nack) with <c>multiple</c> covers every
-/// consecutive publish settled the same way.
+/// depends on is durable (at once for a message nothing had to store), through
+/// <see cref="DurableReleases{T}"/>. Confirms go out in publish order, coalesced: one basic.ack (or
+/// basic.nack) with <c>multiple</c> covers every consecutive publish settled the same way.
 /// </summary>
 /// <remarks>
-/// The reader thread adds publishes; the store's committer reports durability on its own
-/// thread. <see cref="_confirmGate"/> guards the pending list and orders the confirm frames.
+/// The reader thread adds publishes; the store's committer reports durability on its own thread.
+/// The releases' lock orders the confirm frames and guards the run being gathered here.
 /// </remarks>
-internal sealed partial class AmqpChannel : IDurabilityWaiter
+internal sealed partial class AmqpChannel : IDurableReleaseTarget<ulong>
 {
     /// <summary>Position of a publish the store refused: it is nacked.</summary>
-    private const long FailedPosition = -1;
+    private const long FailedPosition = DurableReleases<ulong>.FailedPosition;
 
-    private readonly Lock _confirmGate = new();
-    private readonly Queue<(ulong Seq, long Position)> _unconfirmed = new();
-    private long _durable;
-    private long _highestPending;
-    private long _waitingFor;
-    private bool _storeFailed;
+    private DurableReleases<ulong>? _confirms;
+    private ulong _runLast;
+    private int _runLength;
+    private bool _runAck;
 
-    private void TrackConfirm(ulong seq, long position)
-    {
-        lock (_confirmGate)
-        {
-            _unconfirmed.Enqueue((seq, position));
-            if (position > _highestPending)
-            {
-                _highestPending = position;
-            }
-        }
-    }
+    private DurableReleases<ulong> Confirms => _confirms ??= new DurableReleases<ulong>(this);
+
+    private void TrackConfirm(ulong seq, long position) => Confirms.Add(seq, position);
 
     /// <summary>End of a read batch: confirm what is settled, and ask the store to report the rest.</summary>
-    private void FlushConfirms()
+    private void FlushConfirms() => _confirms?.Flush(Broker.Store);
+
+    bool IDurableReleaseTarget<ulong>.IsOpen => _state == ChannelState.Open;
+
+    void IDurableReleaseTarget<ulong>.Release(ulong seq, bool stored)
     {
-        long waitFor;
-        lock (_confirmGate)
+        if (_runLength > 0 && stored != _runAck)
         {
-            if (_unconfirmed.Count == 0)
-            {
-                return;
-            }
-
-            WriteConfirmsLocked();
-            waitFor = _highestPending > _durable && _highestPending > _waitingFor ? _highestPending : 0;
-            if (waitFor != 0)
-            {
-                _waitingFor = waitFor;
-            }
+            WriteConfirm(_runAck, _runLast, _runLength);
+            _runLength = 0;
         }
 
-        if (waitFor != 0)
-        {
-            Broker.Store?.WhenDurable(waitFor, this);
-        }
+        _runAck = stored;
+        _runLast = seq;
+        _runLength++;
     }
 
-    public void OnDurable(long sequence)
+    void IDurableReleaseTarget<ulong>.EndOfReleases()
     {
-        lock (_confirmGate)
+        if (_runLength > 0)
         {
-            if (sequence > _durable)
-            {
-                _durable = sequence;
-            }
-
-            WriteConfirmsLocked();
-        }
-    }
-
-    public void OnStoreFailed()
-    {
-        lock (_confirmGate)
-        {
-            _storeFailed = true;
-            WriteConfirmsLocked();
-        }
-    }
-
-    private void WriteConfirmsLocked()
-    {
-        if (_state != ChannelState.Open)
-        {
-            _unconfirmed.Clear();
-            return;
-        }
-
-        ulong runLast = 0;
-        var runLength = 0;
-        var runAck = false;
-        while (_unconfirmed.TryPeek(out var pending))
-        {
-            bool ack;
-            if (pending.Position == FailedPosition)
-            {
-                ack = false;
-            }
-            else if (pending.Position <= _durable)
-            {
-                ack = true;
-            }
-            else if (_storeFailed)
-            {
-                ack = false;
-            }
-            else
-            {
-                break;
-            }
-
-            if (runLength > 0 && ack != runAck)
-            {
-                WriteConfirm(runAck, runLast, runLength);
-                runLength = 0;
-            }
-
-            _unconfirmed.Dequeue();
-            runAck = ack;
-            runLast = pending.Seq;
-            runLength++;
-        }
-
-        if (runLength > 0)
-        {
-            WriteConfirm(runAck, runLast, runLength);
+            WriteConfirm(_runAck, _runLast, _runLength);
+            _runLength = 0;
         }
     }
 

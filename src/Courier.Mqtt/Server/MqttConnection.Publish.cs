@@ -15,26 +15,21 @@ namespace Courier.Mqtt.Server;
 /// received (PUBREC) once durable, in order, as AMQP confirms are; QoS 2's PUBREL and PUBCOMP; wills.
 /// </summary>
 /// <remarks>
-/// The reader adds acknowledgements; the store's committer reports durability on its own thread.
-/// <see cref="_ackGate"/> guards the pending list and orders what is written.
+/// The reader adds acknowledgements; the store's committer reports durability on its own thread;
+/// <see cref="DurableReleases{T}"/> orders what is written, as it does AMQP's confirms.
 /// </remarks>
-internal sealed partial class MqttConnection : IDurabilityWaiter
+internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublishResponse>
 {
     /// <summary>Position of a publish the broker could not take: it is refused (v5) or the connection closes (3.1.1).</summary>
-    private const long FailedPosition = -1;
+    private const long FailedPosition = DurableReleases<MqttPublishResponse>.FailedPosition;
 
     private readonly RoutingResult _routing = new();
-    private readonly Lock _ackGate = new();
-    private readonly Queue<(MqttPublishResponse Response, long Position)> _unacknowledged = new();
     // QoS 2 packet ids received and not yet released: a resend of one is acknowledged, not routed again.
     private readonly HashSet<ushort> _awaitingRelease = [];
     private Exchange? _topicExchange;
     private IQueue? _flowLimitedBy;
     private volatile bool _readPaused;
-    private long _durable;
-    private long _highestPending;
-    private long _waitingFor;
-    private bool _storeFailed;
+    private DurableReleases<MqttPublishResponse>? _acknowledgements;
 
     private void OnPublish(MqttPublish publish)
     {
@@ -167,93 +162,34 @@ internal sealed partial class MqttConnection : IDurabilityWaiter
         Track(new MqttPubComp { PacketId = release.PacketId, ReasonCode = known || !IsV5 ? MqttReasonCode.Success : MqttServerReason.PacketIdentifierNotFound }, 0);
     }
 
-    private void Track(MqttPublishResponse response, long position)
-    {
-        lock (_ackGate)
-        {
-            _unacknowledged.Enqueue((response, position));
-            if (position > _highestPending)
-            {
-                _highestPending = position;
-            }
-        }
-    }
+    private void Track(MqttPublishResponse response, long position) =>
+        (_acknowledgements ??= new DurableReleases<MqttPublishResponse>(this)).Add(response, position);
 
     /// <summary>End of a read batch: acknowledge what is durable, and ask the store to report the rest.</summary>
-    private void FlushAcknowledgements()
+    private void FlushAcknowledgements() => _acknowledgements?.Flush(Broker.Store);
+
+    bool IDurableReleaseTarget<MqttPublishResponse>.IsOpen => !_ended.Task.IsCompleted && !_lifetime.IsCancellationRequested;
+
+    void IDurableReleaseTarget<MqttPublishResponse>.Release(MqttPublishResponse response, bool stored)
     {
-        long waitFor;
-        lock (_ackGate)
+        if (stored)
         {
-            if (_unacknowledged.Count == 0)
-            {
-                return;
-            }
-
-            WriteAcknowledgementsLocked();
-            waitFor = _highestPending > _durable && _highestPending > _waitingFor ? _highestPending : 0;
-            if (waitFor != 0)
-            {
-                _waitingFor = waitFor;
-            }
+            Outbound.Write(response);
         }
-
-        if (waitFor != 0)
+        else if (IsV5)
         {
-            Broker.Store?.WhenDurable(waitFor, this);
+            var code = response.ReasonCode >= MqttServerReason.UnspecifiedError ? response.ReasonCode : MqttServerReason.UnspecifiedError;
+            Outbound.Write(response with { ReasonCode = code });
+        }
+        else
+        {
+            // 3.1.1 has no negative acknowledgement: the client learns by losing its connection.
+            Abort();
         }
     }
 
-    public void OnDurable(long sequence)
+    void IDurableReleaseTarget<MqttPublishResponse>.EndOfReleases()
     {
-        lock (_ackGate)
-        {
-            if (sequence > _durable)
-            {
-                _durable = sequence;
-            }
-
-            WriteAcknowledgementsLocked();
-        }
-    }
-
-    public void OnStoreFailed()
-    {
-        lock (_ackGate)
-        {
-            _storeFailed = true;
-            WriteAcknowledgementsLocked();
-        }
-    }
-
-    private void WriteAcknowledgementsLocked()
-    {
-        while (_unacknowledged.TryPeek(out var pending))
-        {
-            var failed = pending.Position == FailedPosition || (_storeFailed && pending.Position > _durable);
-            if (!failed && pending.Position > _durable)
-            {
-                break;
-            }
-
-            _unacknowledged.Dequeue();
-            if (!failed)
-            {
-                Outbound.Write(pending.Response);
-            }
-            else if (IsV5)
-            {
-                var code = pending.Response.ReasonCode >= MqttServerReason.UnspecifiedError ? pending.Response.ReasonCode : MqttServerReason.UnspecifiedError;
-                Outbound.Write(pending.Response with { ReasonCode = code });
-            }
-            else
-            {
-                // 3.1.1 has no negative acknowledgement: the client learns by losing its connection.
-                _unacknowledged.Clear();
-                Abort();
-                return;
-            }
-        }
     }
 
     /// <summary>Reads nothing until <paramref name="until"/> completes or the flow pause limit passes; keep-alive does not count meanwhile.</summary>

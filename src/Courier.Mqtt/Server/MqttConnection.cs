@@ -359,12 +359,22 @@ internal sealed partial class MqttConnection : IClientSessionControl
         _finished = true;
     }
 
+    /// <summary>Closes the socket at once; any thread may call it, also after the connection has ended.</summary>
     private void Abort()
     {
-        if (!_lifetime.IsCancellationRequested)
+        if (_ended.Task.IsCompleted || _lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
         {
             _lifetime.Cancel();
             _abortTransport();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended meanwhile.
         }
     }
 
