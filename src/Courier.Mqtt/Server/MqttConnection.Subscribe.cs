@@ -11,9 +11,10 @@ namespace Courier.Mqtt.Server;
 /// out of those queues as PUBLISH, QoS 1 ones settled by the client's PUBACK.
 /// </summary>
 /// <remarks>
-/// Two exclusive queues at most, one per granted QoS, as RabbitMQ's plugin had them: a filter
+/// Three exclusive queues at most, one per granted QoS, as RabbitMQ's plugin had them: a filter
 /// granted QoS 0 is bound to the QoS 0 queue (consumed with automatic settlement), one granted QoS 1
-/// to the QoS 1 queue (settled by PUBACK, at most <see cref="_maxInFlight"/> out at a time). Queues
+/// to the QoS 1 queue (settled by PUBACK), QoS 2 to the QoS 2 queue (settled by PUBREC, the id
+/// freed by PUBCOMP); at most <see cref="_maxInFlight"/> QoS 1 and 2 deliveries are out at a time. Queues
 /// deliver on their own threads: <see cref="_deliveryGate"/> guards the filters, the in-flight
 /// deliveries and the packet ids, and orders the PUBLISH packets written.
 /// </remarks>
@@ -21,7 +22,9 @@ internal sealed partial class MqttConnection
 {
     private readonly Lock _deliveryGate = new();
     private readonly Dictionary<string, MqttQos> _subscriptions = new(StringComparer.Ordinal);
-    private readonly MqttSubscriptionQueue?[] _subscriptionQueues = new MqttSubscriptionQueue?[2];
+    private readonly MqttSubscriptionQueue?[] _subscriptionQueues = new MqttSubscriptionQueue?[3];
+    // QoS 2 deliveries whose PUBREC came (the message is settled) and whose PUBCOMP has not: their ids stay taken.
+    private readonly HashSet<ushort> _releasing = [];
     private readonly Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)> _inFlight = [];
     private List<(IQueue Queue, QueuedMessage Message)> _toSettle = [];
     private bool _settleScheduled;
@@ -68,7 +71,7 @@ internal sealed partial class MqttConnection
             return MqttServerReason.ImplementationSpecificError;
         }
 
-        var granted = subscription.MaximumQoS > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : subscription.MaximumQoS;
+        var granted = subscription.MaximumQoS;
         var bindingKey = MqttTopicMapping.ToBindingKey(subscription.Filter);
         try
         {
@@ -177,7 +180,7 @@ internal sealed partial class MqttConnection
 
             var message = queued.Message;
             var qos = (MqttQos)Math.Min((int)subscription.QoS, message.Annotations.Qos ?? (message.IsPersistent ? 1 : 0));
-            if (qos == MqttQos.AtLeastOnce && _inFlight.Count >= _maxInFlight)
+            if (qos != MqttQos.AtMostOnce && _inFlight.Count + _releasing.Count >= _maxInFlight)
             {
                 return false;
             }
@@ -191,7 +194,7 @@ internal sealed partial class MqttConnection
             }
 
             ushort packetId = 0;
-            if (qos == MqttQos.AtLeastOnce)
+            if (qos != MqttQos.AtMostOnce)
             {
                 packetId = NextPacketIdLocked();
                 _inFlight.Add(packetId, (subscription, queued));
@@ -234,7 +237,7 @@ internal sealed partial class MqttConnection
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (_inFlight.ContainsKey(_lastPacketId));
+        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId));
 
         return _lastPacketId;
     }
@@ -292,6 +295,53 @@ internal sealed partial class MqttConnection
 
         delivery.Queue.Queue.Settle(delivery.Message);
         delivery.Queue.Queue.Dispatch();
+    }
+
+    /// <summary>
+    /// PUBREC for a QoS 2 delivery: the client has it, so the queue settles it now (it is never
+    /// handed out again) and PUBREL follows; the packet id stays taken until PUBCOMP.
+    /// </summary>
+    private void OnPubRec(MqttPubRec received)
+    {
+        (MqttSubscriptionQueue Queue, QueuedMessage Message) delivery;
+        bool known;
+        lock (_deliveryGate)
+        {
+            known = _inFlight.Remove(received.PacketId, out delivery);
+            if (known && received.ReasonCode < MqttServerReason.UnspecifiedError)
+            {
+                _releasing.Add(received.PacketId);
+            }
+        }
+
+        if (known)
+        {
+            delivery.Queue.Queue.Settle(delivery.Message);
+            delivery.Queue.Queue.Dispatch();
+        }
+
+        if (received.ReasonCode < MqttServerReason.UnspecifiedError)
+        {
+            Outbound.Write(new MqttPubRel
+            {
+                PacketId = received.PacketId,
+                ReasonCode = known || !IsV5 ? MqttReasonCode.Success : MqttServerReason.PacketIdentifierNotFound,
+            });
+        }
+    }
+
+    private void OnPubComp(MqttPubComp completed)
+    {
+        bool known;
+        lock (_deliveryGate)
+        {
+            known = _releasing.Remove(completed.PacketId);
+        }
+
+        if (known)
+        {
+            OnOutboundDrained();
+        }
     }
 
     private void OnOutboundDrained()

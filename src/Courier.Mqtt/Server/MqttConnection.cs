@@ -235,6 +235,12 @@ internal sealed partial class MqttConnection : IClientSessionControl
             case MqttPubRel release:
                 OnPubRel(release);
                 return;
+            case MqttPubRec received:
+                OnPubRec(received);
+                return;
+            case MqttPubComp completed:
+                OnPubComp(completed);
+                return;
             case MqttSubscribe subscribe:
                 OnSubscribe(subscribe);
                 return;
@@ -248,8 +254,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
                 OnDisconnect(disconnect);
                 return;
             default:
-                // A second CONNECT, AUTH without an authentication method, PUBREC/PUBCOMP for QoS 2
-                // deliveries this server never sends, or a packet only a server sends.
+                // A second CONNECT, AUTH without an authentication method, or a packet only a server sends.
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"unexpected {packet.Type}");
         }
     }

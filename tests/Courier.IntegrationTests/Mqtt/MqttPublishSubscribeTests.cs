@@ -40,6 +40,35 @@ public sealed class MqttPublishSubscribeTests
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task Qos2_messages_reach_a_qos2_subscriber_once_each_in_order(MqttProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync(null, "--mqtt-prefetch", "3");
+        await using var subscriber = await MqttClients.ConnectAsync(broker, version);
+        await subscriber.SubscribeAsync("exactly/once", MqttQualityOfServiceLevel.ExactlyOnce);
+        await subscriber.SubscribeAsync("marker", MqttQualityOfServiceLevel.ExactlyOnce);
+        await using var publisher = await MqttClients.ConnectAsync(broker, version);
+        const int Count = 20;
+        for (var i = 0; i < Count; i++)
+        {
+            var result = await publisher.PublishAsync("exactly/once", i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.ExactlyOnce);
+            Assert.True(result.IsSuccess, $"publish {i} failed: {result.ReasonCode}");
+        }
+
+        await publisher.PublishAsync("marker", "end", MqttQualityOfServiceLevel.ExactlyOnce);
+        for (var i = 0; i < Count; i++)
+        {
+            var message = await subscriber.NextAsync();
+            Assert.Equal(MqttQualityOfServiceLevel.ExactlyOnce, message.QualityOfServiceLevel);
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Encoding.UTF8.GetString(message.Payload));
+        }
+
+        // The marker comes next, not a second copy of anything.
+        Assert.Equal("marker", (await subscriber.NextAsync()).Topic);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task Wildcard_filters_match_by_level_and_leading_wildcards_skip_dollar_topics(MqttProtocolVersion version)
     {
         await using var broker = await TestBroker.StartAsync();
