@@ -29,10 +29,12 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     private Exchange? _topicExchange;
     private IQueue? _flowLimitedBy;
     private volatile bool _readPaused;
+    private bool _isPublisher;
     private DurableReleases<MqttPublishResponse>? _acknowledgements;
 
     private void OnPublish(MqttPublish publish)
     {
+        _isPublisher = true;
         if (publish.Properties?.TopicAlias is not null || publish.Topic.Length == 0)
         {
             throw new MqttProtocolException(MqttServerReason.TopicAliasInvalid, "topic aliases are not supported (Topic Alias Maximum is 0)");
@@ -192,13 +194,13 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     {
     }
 
-    /// <summary>Reads nothing until <paramref name="until"/> completes or the flow pause limit passes; keep-alive does not count meanwhile.</summary>
-    private async Task PauseReadingAsync(Task until)
+    /// <summary>Reads nothing until <paramref name="until"/> completes or <paramref name="limit"/> passes; keep-alive does not count meanwhile.</summary>
+    private async Task PauseReadingAsync(Task until, TimeSpan limit)
     {
         _readPaused = true;
         try
         {
-            await until.WaitAsync(_options.FlowPauseLimit, _lifetime.Token).ConfigureAwait(false);
+            await until.WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -130,11 +130,18 @@ internal sealed partial class MqttConnection : IClientSessionControl
         var input = _transport.Input;
         while (!_finished)
         {
+            if (_isPublisher && Broker.Resources.IsBlocked)
+            {
+                // A resource alarm (memory, disk) is on: a publishing connection reads nothing until
+                // it clears, so its publishes wait in the client and the socket, as AMQP's do.
+                await PauseReadingAsync(Broker.Resources.WaitUntilClearAsync(_lifetime.Token), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            }
+
             if (_flowLimitedBy is { } queue)
             {
                 // A publish reached a queue whose consumers are behind: pause, bounded, as AMQP does.
                 _flowLimitedBy = null;
-                await PauseReadingAsync(queue.WhenFlowReleased()).ConfigureAwait(false);
+                await PauseReadingAsync(queue.WhenFlowReleased(), _options.FlowPauseLimit).ConfigureAwait(false);
             }
 
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
