@@ -186,9 +186,10 @@ internal sealed partial class MqttConnection
             }
 
             var topic = MqttTopicMapping.ToTopic(message.RoutingKey);
-            if (topic.StartsWith('$') && !AnyFilterMatchesLocked(subscription.QoS, topic))
+            if ((topic.StartsWith('$') && !AnyFilterMatchesLocked(subscription.QoS, topic)) || !IsDeliverableTopic(topic))
             {
-                // A '#' or '+' binding took a '$' topic, which MQTT keeps from leading wildcards.
+                // A '#' or '+' binding took a '$' topic, which MQTT keeps from leading wildcards; or
+                // an AMQP routing key (empty, or with '+' or '#') that is no MQTT topic name.
                 SettleLaterLocked(subscription, queued);
                 return true;
             }
@@ -204,19 +205,35 @@ internal sealed partial class MqttConnection
                 SettleLaterLocked(subscription, queued);
             }
 
-            Outbound.Write(new MqttPublish
+            try
             {
-                Topic = topic,
-                QoS = qos,
-                PacketId = packetId,
-                Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
-                Retain = RetainedMessages.IsRetainedDelivery(message),
-                Payload = message.Body,
-                Properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null,
-            });
+                Outbound.Write(new MqttPublish
+                {
+                    Topic = topic,
+                    QoS = qos,
+                    PacketId = packetId,
+                    Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
+                    Retain = RetainedMessages.IsRetainedDelivery(message),
+                    Payload = message.Body,
+                    Properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null,
+                });
+            }
+            catch (ArgumentException)
+            {
+                // Not expressible in MQTT (a header value past 65,535 bytes from AMQP): dropped, as
+                // the codec measures before it writes anything.
+                if (packetId != 0)
+                {
+                    _inFlight.Remove(packetId);
+                    SettleLaterLocked(subscription, queued);
+                }
+            }
+
             return true;
         }
     }
+
+    private static bool IsDeliverableTopic(string topic) => topic.Length > 0 && !MqttTopic.HasWildcard(topic);
 
     private bool AnyFilterMatchesLocked(MqttQos qos, string topic)
     {

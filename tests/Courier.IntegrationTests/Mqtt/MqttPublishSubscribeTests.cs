@@ -175,6 +175,22 @@ public sealed class MqttPublishSubscribeTests
     }
 
     [Fact]
+    public async Task An_amqp_routing_key_that_is_no_mqtt_topic_is_not_delivered_to_mqtt()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var subscriber = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
+        await subscriber.SubscribeAsync("#");
+        await using var amqp = await broker.ConnectAsync();
+        await using var channel = await amqp.CreateChannelAsync();
+
+        await channel.BasicPublishAsync("amq.topic", "odd.#", Encoding.UTF8.GetBytes("wildcard in the key"));
+        await channel.BasicPublishAsync("amq.topic", string.Empty, Encoding.UTF8.GetBytes("empty key"));
+        await channel.BasicPublishAsync("amq.topic", "fine.key", Encoding.UTF8.GetBytes("deliverable"));
+
+        Assert.Equal("fine/key", (await subscriber.NextAsync()).Topic);
+    }
+
+    [Fact]
     public async Task Many_qos1_messages_arrive_in_order_past_the_in_flight_limit()
     {
         await using var broker = await TestBroker.StartAsync(null, "--mqtt-prefetch", "4");
