@@ -112,6 +112,34 @@ internal static class AmqpWirePrimitives
         position += value.Length;
     }
 
+    /// <summary>
+    /// <paramref name="value"/> as an AMQP short string can carry it: whole when its UTF-8 is at
+    /// most 255 bytes, else its longest prefix of whole characters that is. For names other
+    /// protocols allow to be longer (an MQTT topic, up to 65,535 bytes, is a routing key).
+    /// </summary>
+    public static string FitShortString(string value)
+    {
+        if (value.Length <= 85 || System.Text.Encoding.UTF8.GetByteCount(value) <= 255)
+        {
+            return value;
+        }
+
+        var bytes = 0;
+        var end = 0;
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > 255)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+
+        return value[..end];
+    }
+
     public static int MeasureShortString(string value)
     {
         var length = System.Text.Encoding.UTF8.GetByteCount(value);
