@@ -112,6 +112,9 @@ internal static class AmqpWirePrimitives
         position += value.Length;
     }
 
+    /// <summary>True when <paramref name="value"/>'s UTF-8 fits an AMQP short string (255 bytes).</summary>
+    public static bool FitsShortString(string value) => value.Length <= 85 || System.Text.Encoding.UTF8.GetByteCount(value) <= 255;
+
     /// <summary>
     /// <paramref name="value"/> as an AMQP short string can carry it: whole when its UTF-8 is at
     /// most 255 bytes, else its longest prefix of whole characters that is. For names other
@@ -119,7 +122,7 @@ internal static class AmqpWirePrimitives
     /// </summary>
     public static string FitShortString(string value)
     {
-        if (value.Length <= 85 || System.Text.Encoding.UTF8.GetByteCount(value) <= 255)
+        if (FitsShortString(value))
         {
             return value;
         }

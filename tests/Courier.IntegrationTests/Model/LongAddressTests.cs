@@ -39,4 +39,35 @@ public sealed class LongAddressTests
         Assert.Equal(key[..85], got.RoutingKey);
         Assert.True(connection.IsOpen);
     }
+
+    [Fact]
+    public async Task Properties_and_header_names_amqp_cannot_carry_are_left_out_of_the_delivery()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync("props", durable: false, exclusive: false, autoDelete: false);
+        var consumer = new RecordingConsumer(channel);
+        await channel.BasicConsumeAsync("props", autoAck: true, consumer);
+
+        var longText = new string('x', 300);
+        var properties = new MessageProperties
+        {
+            ContentType = longText,
+            CorrelationId = new byte[300],
+            MessageId = "fits",
+            Headers = new Dictionary<string, object?> { [longText] = "gone", ["short"] = longText },
+        };
+        Assert.True(broker.Host.Broker.TryGetVirtualHost("/", out var vhost));
+        vhost.Publish(vhost.GetExchange(string.Empty), new Message(string.Empty, "props", properties, Encoding.UTF8.GetBytes("p")), new RoutingResult());
+
+        var delivery = Assert.Single(await consumer.WaitForAsync(1));
+        Assert.Null(delivery.Properties.ContentType);
+        Assert.Null(delivery.Properties.CorrelationId);
+        Assert.Equal("fits", delivery.Properties.MessageId);
+        var header = Assert.Single(delivery.Properties.Headers!);
+        Assert.Equal("short", header.Key);
+        Assert.Equal(longText, Encoding.UTF8.GetString((byte[])header.Value!));
+        Assert.True(connection.IsOpen);
+    }
 }
