@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Courier.Amqp091.Framing;
+using Courier.Amqp091.Mapping;
 using Courier.Core;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
@@ -171,8 +172,8 @@ internal sealed partial class AmqpChannel
                 {
                     DeliveryTag = tag,
                     Redelivered = queued.Redelivered,
-                    Exchange = message.Exchange,
-                    RoutingKey = message.RoutingKey,
+                    Exchange = AmqpWirePrimitives.FitShortString(message.Exchange),
+                    RoutingKey = AmqpWirePrimitives.FitShortString(message.RoutingKey),
                     MessageCount = (uint)remaining,
                 },
                 message,
@@ -241,8 +242,8 @@ internal sealed partial class AmqpChannel
                 ConsumerTag = consumerTag,
                 DeliveryTag = deliveryTag,
                 Redelivered = redelivered,
-                Exchange = message.Exchange,
-                RoutingKey = message.RoutingKey,
+                Exchange = AmqpWirePrimitives.FitShortString(message.Exchange),
+                RoutingKey = AmqpWirePrimitives.FitShortString(message.RoutingKey),
             },
             message,
             _connection.FrameMax);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Courier.Amqp091.Framing;
+using Courier.Amqp091.Mapping;
 using Courier.Core;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
@@ -180,8 +181,8 @@ internal sealed partial class AmqpChannel
                 {
                     ReplyCode = AmqpConstants.NoRoute,
                     ReplyText = "NO_ROUTE",
-                    Exchange = message.Exchange,
-                    RoutingKey = message.RoutingKey,
+                    Exchange = AmqpWirePrimitives.FitShortString(message.Exchange),
+                    RoutingKey = AmqpWirePrimitives.FitShortString(message.RoutingKey),
                 },
                 message,
                 _connection.FrameMax);

@@ -133,6 +133,13 @@ public static class AmqpFieldTableCodec
         {
             foreach (var (key, value) in table)
             {
+                // A name longer than a short string (an MQTT 5 user property's can be 65,535
+                // bytes) is left out, as MeasureTable leaves it out.
+                if (!AmqpWirePrimitives.FitsShortString(key))
+                {
+                    continue;
+                }
+
                 AmqpWirePrimitives.WriteShortString(buffer, ref position, key);
                 WriteValue(buffer, ref position, value);
             }
@@ -214,7 +221,10 @@ public static class AmqpFieldTableCodec
         {
             foreach (var (key, value) in table)
             {
-                size += AmqpWirePrimitives.MeasureShortString(key) + MeasureValue(value);
+                if (AmqpWirePrimitives.FitsShortString(key))
+                {
+                    size += AmqpWirePrimitives.MeasureShortString(key) + MeasureValue(value);
+                }
             }
         }
 

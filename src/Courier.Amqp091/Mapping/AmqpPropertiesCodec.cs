@@ -73,52 +73,59 @@ public static class AmqpPropertiesCodec
 
     public static int Measure(MessageProperties p, IReadOnlyDictionary<string, object?>? amqpOnly)
     {
+        // A property another protocol set longer than a short string holds (an MQTT 5 content
+        // type or correlation data can be 65,535 bytes) is left out (docs/protocol-mapping.md):
+        // Fits decides it the same way here and in Write.
         var size = 2;
-        if (p.ContentType is not null) size += AmqpWirePrimitives.MeasureShortString(p.ContentType);
-        if (p.ContentEncoding is not null) size += AmqpWirePrimitives.MeasureShortString(p.ContentEncoding);
+        if (Fits(p.ContentType)) size += AmqpWirePrimitives.MeasureShortString(p.ContentType!);
+        if (Fits(p.ContentEncoding)) size += AmqpWirePrimitives.MeasureShortString(p.ContentEncoding!);
         if (p.Headers is not null) size += AmqpFieldTableCodec.MeasureTable(p.Headers);
         if (p.Persistence is not null) size += 1;
         if (p.Priority is not null) size += 1;
-        if (p.CorrelationId is not null) size += 1 + p.CorrelationId.Length;
-        if (p.ReplyTo is not null) size += AmqpWirePrimitives.MeasureShortString(p.ReplyTo);
+        if (Fits(p.CorrelationId)) size += 1 + p.CorrelationId!.Length;
+        if (Fits(p.ReplyTo)) size += AmqpWirePrimitives.MeasureShortString(p.ReplyTo!);
         if (AmqpOnlyProperties.Expiration(amqpOnly) is { } expiration) size += AmqpWirePrimitives.MeasureShortString(expiration);
         else if (p.ExpiryMilliseconds is { } expiry) size += 1 + AmqpOnlyProperties.DigitsOf(expiry);
-        if (p.MessageId is not null) size += AmqpWirePrimitives.MeasureShortString(p.MessageId);
+        if (Fits(p.MessageId)) size += AmqpWirePrimitives.MeasureShortString(p.MessageId!);
         if (p.Timestamp is not null) size += 8;
-        if (p.Type is not null) size += AmqpWirePrimitives.MeasureShortString(p.Type);
-        if (p.UserId is not null) size += AmqpWirePrimitives.MeasureShortString(p.UserId);
-        if (p.AppId is not null) size += AmqpWirePrimitives.MeasureShortString(p.AppId);
+        if (Fits(p.Type)) size += AmqpWirePrimitives.MeasureShortString(p.Type!);
+        if (Fits(p.UserId)) size += AmqpWirePrimitives.MeasureShortString(p.UserId!);
+        if (Fits(p.AppId)) size += AmqpWirePrimitives.MeasureShortString(p.AppId!);
         if (AmqpOnlyProperties.ClusterId(amqpOnly) is { } clusterId) size += AmqpWirePrimitives.MeasureShortString(clusterId);
         return size;
     }
+
+    private static bool Fits(string? value) => value is not null && AmqpWirePrimitives.FitsShortString(value);
+
+    private static bool Fits(byte[]? value) => value is not null && value.Length <= 255;
 
     public static void Write(Span<byte> buffer, ref int position, MessageProperties p, IReadOnlyDictionary<string, object?>? amqpOnly)
     {
         var expiration = AmqpOnlyProperties.Expiration(amqpOnly);
         var clusterId = AmqpOnlyProperties.ClusterId(amqpOnly);
         ushort flags = 0;
-        if (p.ContentType is not null) flags |= ContentTypeFlag;
-        if (p.ContentEncoding is not null) flags |= ContentEncodingFlag;
+        if (Fits(p.ContentType)) flags |= ContentTypeFlag;
+        if (Fits(p.ContentEncoding)) flags |= ContentEncodingFlag;
         if (p.Headers is not null) flags |= HeadersFlag;
         if (p.Persistence is not null) flags |= DeliveryModeFlag;
         if (p.Priority is not null) flags |= PriorityFlag;
-        if (p.CorrelationId is not null) flags |= CorrelationIdFlag;
-        if (p.ReplyTo is not null) flags |= ReplyToFlag;
+        if (Fits(p.CorrelationId)) flags |= CorrelationIdFlag;
+        if (Fits(p.ReplyTo)) flags |= ReplyToFlag;
         if (expiration is not null || p.ExpiryMilliseconds is not null) flags |= ExpirationFlag;
-        if (p.MessageId is not null) flags |= MessageIdFlag;
+        if (Fits(p.MessageId)) flags |= MessageIdFlag;
         if (p.Timestamp is not null) flags |= TimestampFlag;
-        if (p.Type is not null) flags |= TypeFlag;
-        if (p.UserId is not null) flags |= UserIdFlag;
-        if (p.AppId is not null) flags |= AppIdFlag;
+        if (Fits(p.Type)) flags |= TypeFlag;
+        if (Fits(p.UserId)) flags |= UserIdFlag;
+        if (Fits(p.AppId)) flags |= AppIdFlag;
         if (clusterId is not null) flags |= ClusterIdFlag;
         AmqpWirePrimitives.WriteShort(buffer, ref position, flags);
-        if (p.ContentType is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ContentType);
-        if (p.ContentEncoding is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ContentEncoding);
+        if ((flags & ContentTypeFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ContentType!);
+        if ((flags & ContentEncodingFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ContentEncoding!);
         if (p.Headers is not null) AmqpFieldTableCodec.WriteTable(buffer, ref position, p.Headers);
         if (p.Persistence is { } mode) AmqpWirePrimitives.WriteOctet(buffer, ref position, (byte)mode);
         if (p.Priority is { } priority) AmqpWirePrimitives.WriteOctet(buffer, ref position, priority);
-        if (p.CorrelationId is not null) AmqpWirePrimitives.WriteShortBytes(buffer, ref position, p.CorrelationId);
-        if (p.ReplyTo is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ReplyTo);
+        if ((flags & CorrelationIdFlag) != 0) AmqpWirePrimitives.WriteShortBytes(buffer, ref position, p.CorrelationId!);
+        if ((flags & ReplyToFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.ReplyTo!);
         if (expiration is not null)
         {
             AmqpWirePrimitives.WriteShortString(buffer, ref position, expiration);
@@ -130,11 +137,11 @@ public static class AmqpPropertiesCodec
             position += 1 + written;
         }
 
-        if (p.MessageId is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.MessageId);
+        if ((flags & MessageIdFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.MessageId!);
         if (p.Timestamp is { } timestamp) AmqpWirePrimitives.WriteLongLong(buffer, ref position, (ulong)timestamp.UnixSeconds);
-        if (p.Type is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.Type);
-        if (p.UserId is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.UserId);
-        if (p.AppId is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.AppId);
+        if ((flags & TypeFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.Type!);
+        if ((flags & UserIdFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.UserId!);
+        if ((flags & AppIdFlag) != 0) AmqpWirePrimitives.WriteShortString(buffer, ref position, p.AppId!);
         if (clusterId is not null) AmqpWirePrimitives.WriteShortString(buffer, ref position, clusterId);
     }
 }

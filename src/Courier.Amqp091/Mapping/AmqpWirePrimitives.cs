@@ -112,6 +112,37 @@ internal static class AmqpWirePrimitives
         position += value.Length;
     }
 
+    /// <summary>True when <paramref name="value"/>'s UTF-8 fits an AMQP short string (255 bytes).</summary>
+    public static bool FitsShortString(string value) => value.Length <= 85 || System.Text.Encoding.UTF8.GetByteCount(value) <= 255;
+
+    /// <summary>
+    /// <paramref name="value"/> as an AMQP short string can carry it: whole when its UTF-8 is at
+    /// most 255 bytes, else its longest prefix of whole characters that is. For names other
+    /// protocols allow to be longer (an MQTT topic, up to 65,535 bytes, is a routing key).
+    /// </summary>
+    public static string FitShortString(string value)
+    {
+        if (FitsShortString(value))
+        {
+            return value;
+        }
+
+        var bytes = 0;
+        var end = 0;
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > 255)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+
+        return value[..end];
+    }
+
     public static int MeasureShortString(string value)
     {
         var length = System.Text.Encoding.UTF8.GetByteCount(value);

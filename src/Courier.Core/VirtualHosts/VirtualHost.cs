@@ -90,7 +90,9 @@ public sealed partial class VirtualHost
 
         if (!ExchangeTypes.IsKnown(definition.Type))
         {
-            throw new BrokerException(BrokerError.CommandInvalid, $"unknown exchange type '{definition.Type}'");
+            // A channel error, as RabbitMQ answers it since 3.12.x (rabbitmq-server #11214): one
+            // bad declare must not close every other channel of the connection.
+            throw new BrokerException(BrokerError.PreconditionFailed, $"unknown exchange type '{definition.Type}'");
         }
 
         lock (_definitions)

@@ -168,6 +168,35 @@ public class ContentHeaderTests
         Assert.Equal(AmqpConstants.SyntaxError, Assert.Throws<AmqpProtocolException>(() => ContentHeaderCodec.PeekBodySize(payload.AsSpan(0, 11))).ReplyCode);
     }
 
+    [Fact]
+    public void Properties_and_header_names_longer_than_a_short_string_are_left_out_and_the_rest_kept()
+    {
+        // What another protocol may set: MQTT 5 allows 65,535 bytes in each.
+        var longText = new string('t', 256);
+        var properties = AllSet();
+        properties.ContentType = longText;
+        properties.CorrelationId = new byte[300];
+        properties.Type = string.Concat(Enumerable.Repeat("€", 86)); // 258 bytes in 86 characters
+        properties.Headers = new Dictionary<string, object?>
+        {
+            [longText] = "dropped",
+            ["kept"] = new Dictionary<string, object?> { [longText] = 1, ["inner"] = 2 },
+        };
+
+        var header = WriteAndRead(properties, bodySize: 4, ClusterA);
+
+        var p = header.Properties;
+        Assert.Null(p.ContentType);
+        Assert.Null(p.CorrelationId);
+        Assert.Null(p.Type);
+        Assert.Equal("gzip", p.ContentEncoding);
+        Assert.Equal("msg-1", p.MessageId);
+        Assert.Equal("courier-tests", p.AppId);
+        var kept = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(Assert.Single(p.Headers!, h => h.Key == "kept").Value);
+        Assert.Equal(["inner"], kept.Keys);
+        Assert.Single(p.Headers!);
+    }
+
     private static byte[] Payload(MessageProperties properties, ulong bodySize, IReadOnlyDictionary<string, object?>? amqpOnly = null)
     {
         var output = new ArrayBufferWriter<byte>();

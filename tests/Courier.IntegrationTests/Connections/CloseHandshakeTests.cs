@@ -210,14 +210,16 @@ public sealed class CloseHandshakeTests
             return Task.CompletedTask;
         };
         await using var channel = await connection.CreateChannelAsync();
+        var queue = (await channel.QueueDeclareAsync()).QueueName;
+        await channel.BasicConsumeAsync(queue, autoAck: true, "twice", new AsyncEventingBasicConsumer(channel));
 
-        // RabbitMQ treats an unknown exchange type as a connection error: 503 COMMAND_INVALID.
+        // A consumer tag used twice on one channel is a connection error: 530 NOT_ALLOWED.
         var error = await Assert.ThrowsAsync<OperationInterruptedException>(
-            () => channel.ExchangeDeclareAsync("odd", "no-such-type"));
+            () => channel.BasicConsumeAsync(queue, autoAck: true, "twice", new AsyncEventingBasicConsumer(channel)));
 
-        Assert.Equal(AmqpConstants.CommandInvalid, (int?)error.ShutdownReason?.ReplyCode);
+        Assert.Equal(AmqpConstants.NotAllowed, (int?)error.ShutdownReason?.ReplyCode);
         var reason = await Wait.ForAsync(shutdown.Task, "the connection to shut down");
-        Assert.Equal(AmqpConstants.CommandInvalid, reason.ReplyCode);
+        Assert.Equal(AmqpConstants.NotAllowed, reason.ReplyCode);
         Assert.Equal(ShutdownInitiator.Peer, reason.Initiator);
         Assert.False(connection.IsOpen);
     }

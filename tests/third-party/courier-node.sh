@@ -1,0 +1,35 @@
+# Sourced by the third-party suite runners: starts a Courier node (Release build unless
+# COURIER_SKIP_BUILD=1) on 127.0.0.1:$COURIER_AMQP_PORT (default 5672, which the suites assume)
+# with a fresh data directory, waits until it accepts connections, and stops it on exit.
+# Sets ROOT, PORT, WORK and BROKER_PID.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PORT=${COURIER_AMQP_PORT:-5672}
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "something already listens on 127.0.0.1:$PORT; stop it first" >&2
+    exit 2
+fi
+
+if [ "${COURIER_SKIP_BUILD:-0}" != 1 ]; then
+    dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q >/dev/null
+fi
+
+WORK=$(mktemp -d)
+BROKER_PID=""
+courier_node_cleanup() {
+    if [ -n "$BROKER_PID" ] && kill -0 "$BROKER_PID" 2>/dev/null; then
+        kill "$BROKER_PID" 2>/dev/null || true
+        wait "$BROKER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap courier_node_cleanup EXIT
+
+(cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
+    --data-dir "$WORK/data") >"$WORK/broker.log" 2>&1 &
+BROKER_PID=$!
+for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$WORK/broker.log" >&2; exit 1; }
+    sleep 0.2
+done
