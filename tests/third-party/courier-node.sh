@@ -26,6 +26,7 @@ courier_node_cleanup() {
 trap courier_node_cleanup EXIT
 
 (cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
+    --mqtt-address 127.0.0.1 --mqtt-port 0 \
     --data-dir "$WORK/data") >"$WORK/broker.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 300); do
