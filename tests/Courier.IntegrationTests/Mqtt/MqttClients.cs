@@ -68,7 +68,7 @@ internal static class MqttClients
             return await _messages.Reader.ReadAsync(cancel.Token);
         }
 
-        /// <summary>True when nothing arrives within <paramref name="quiet"/> (used after a later message proved delivery order).</summary>
+        /// <summary>Takes a message already received, if any, without waiting.</summary>
         public bool TryTake(out MqttApplicationMessage? message) => _messages.Reader.TryRead(out message);
 
         public async ValueTask DisposeAsync()
