@@ -1,14 +1,18 @@
 # Sourced by the third-party suite runners: starts a Courier node (Release build unless
-# COURIER_SKIP_BUILD=1) on 127.0.0.1:$COURIER_AMQP_PORT (default 5672, which the suites assume)
+# COURIER_SKIP_BUILD=1) on 127.0.0.1:$COURIER_AMQP_PORT (default 5672, which the AMQP suites
+# assume), MQTT on 127.0.0.1:$COURIER_MQTT_PORT (default 0: a free port; the MQTT suite sets 1883),
 # with a fresh data directory, waits until it accepts connections, and stops it on exit.
-# Sets ROOT, PORT, WORK and BROKER_PID.
+# Sets ROOT, PORT, MQTT_PORT, WORK and BROKER_PID.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PORT=${COURIER_AMQP_PORT:-5672}
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    echo "something already listens on 127.0.0.1:$PORT; stop it first" >&2
-    exit 2
-fi
+MQTT_PORT=${COURIER_MQTT_PORT:-0}
+for port in "$PORT" "$MQTT_PORT"; do
+    if [ "$port" != 0 ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "something already listens on 127.0.0.1:$port; stop it first" >&2
+        exit 2
+    fi
+done
 
 if [ "${COURIER_SKIP_BUILD:-0}" != 1 ]; then
     dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q >/dev/null
@@ -26,7 +30,7 @@ courier_node_cleanup() {
 trap courier_node_cleanup EXIT
 
 (cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
-    --mqtt-address 127.0.0.1 --mqtt-port 0 \
+    --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" \
     --data-dir "$WORK/data") >"$WORK/broker.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 300); do

@@ -143,7 +143,7 @@ internal sealed partial class MqttConnection
         SharedSubscriptionAvailable = false,
         SubscriptionIdentifiersAvailable = false,
         TopicAliasMaximum = null,
-        ReceiveMaximum = ushort.MaxValue,
+        ReceiveMaximum = ReceiveMaximum,
     };
 
     /// <summary>Answers CONNACK with a failure (the 3.1.1 return code or the 5.0 reason code and a reason string) and closes.</summary>

@@ -23,6 +23,13 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     /// <summary>Position of a publish the broker could not take: it is refused (v5) or the connection closes (3.1.1).</summary>
     private const long FailedPosition = DurableReleases<MqttPublishResponse>.FailedPosition;
 
+    /// <summary>
+    /// QoS 2 publishes a v5 client may have unreleased (the Receive Maximum in CONNACK); one more is
+    /// a protocol error, 0x93. QoS 1 publishes are acknowledged as soon as they are durable, so they
+    /// are not counted.
+    /// </summary>
+    private const ushort ReceiveMaximum = 1024;
+
     private readonly RoutingResult _routing = new();
     // QoS 2 packet ids received and not yet released: a resend of one is acknowledged, not routed again.
     private readonly HashSet<ushort> _awaitingRelease = [];
@@ -44,6 +51,11 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         {
             Track(new MqttPubRec { PacketId = publish.PacketId }, 0);
             return;
+        }
+
+        if (publish.QoS == MqttQos.ExactlyOnce && IsV5 && _awaitingRelease.Count >= ReceiveMaximum)
+        {
+            throw new MqttProtocolException(MqttServerReason.ReceiveMaximumExceeded, $"more than the Receive Maximum of {ReceiveMaximum} QoS 2 publishes are unreleased");
         }
 
         if (publish.Payload.Length > Broker.Options.MaxMessageSize)

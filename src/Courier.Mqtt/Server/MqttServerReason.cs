@@ -19,6 +19,7 @@ internal static class MqttServerReason
     public const byte SessionTakenOver = 0x8E;
     public const byte TopicFilterInvalid = 0x8F;
     public const byte PacketIdentifierNotFound = 0x92;
+    public const byte ReceiveMaximumExceeded = 0x93;
     public const byte TopicAliasInvalid = 0x94;
     public const byte QuotaExceeded = 0x97;
     public const byte SharedSubscriptionsNotSupported = 0x9E;

@@ -238,4 +238,26 @@ public sealed class MqttSessionTests
         Assert.Equal("wills/rude", will.Topic);
         Assert.Equal("vanished", Encoding.UTF8.GetString(will.Payload));
     }
+
+    [Fact]
+    public async Task A_v5_client_past_the_receive_maximum_of_unreleased_qos_2_publishes_is_disconnected_with_0x93()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var raw = await RawMqttClient.ConnectAsync(broker.MqttPort);
+        raw.Version = V.V500;
+        var ack = await raw.ConnectAsync(new MqttConnect { ProtocolVersion = V.V500, ClientId = "greedy", CleanStart = true });
+        Assert.Equal(0x00, ack.ReasonCode);
+        var receiveMaximum = ack.Properties!.ReceiveMaximum!.Value;
+        Assert.True(receiveMaximum < ushort.MaxValue, "the server announces a Receive Maximum it enforces");
+
+        // QoS 2 publishes never released (no PUBREL): the one past the maximum is a protocol error.
+        for (var id = 1; id <= receiveMaximum + 1; id++)
+        {
+            await raw.SendAsync(new MqttPublish { Topic = "greedy/t", QoS = MqttQos.ExactlyOnce, PacketId = (ushort)id, Payload = "x"u8.ToArray() });
+        }
+
+        var received = await raw.ReadUntilClosedAsync(Wait.DefaultTimeout);
+        Assert.Equal(receiveMaximum, received.OfType<MqttPubRec>().Count());
+        Assert.Equal(0x93, Assert.Single(received.OfType<MqttDisconnect>()).ReasonCode);
+    }
 }
