@@ -15,7 +15,7 @@
 # client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
 # COMPARE_MQTT_CLIENT (the same for MQTT: lean, the default, or mqttnet),
 # COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
-# space-separated subset of the scenario names below; write such a partial run with --out elsewhere).
+# space-separated subset of the scenario names below, empty for none; write such a partial run with --out elsewhere).
 # ttl_dlx (TTL expiry and dead-lettering under load) is not in the default list: run it with
 # COMPARE_SCENARIOS=ttl_dlx COMPARE_MQTT_SCENARIOS= bench/compare.sh --out /tmp/ttl.md.
 #
@@ -60,6 +60,8 @@ AMQP_CLIENT=${COMPARE_AMQP_CLIENT:-lean}
 # The same for MQTT: lean, the default, or mqttnet (MQTTnet 5, whose subscriber falls behind above
 # a few thousand QoS 1 messages a second here).
 MQTT_CLIENT=${COMPARE_MQTT_CLIENT:-lean}
+# Set while the MQTT scenarios run: "courier" is then reached over MQTT (target below).
+MQTT_MODE=0
 # Every perftest run is bounded: its own --max-run, and timeout(1) a little beyond that.
 MAX_RUN=$((DURATION * 4 + 240))
 
@@ -162,6 +164,7 @@ start_courier() {
     launch_courier "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" courier
     COURIER_PID=$LAUNCHED_PID
     COURIER_PORT=$LAUNCHED_PORT
+    COURIER_MQTT_PORT=$LAUNCHED_MQTT_PORT
 }
 
 stop_courier() {
@@ -275,7 +278,13 @@ PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
 
 target() { # broker -> perftest arguments
     case "$1" in
-        courier) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID" ;;
+        courier)
+            if [ "$MQTT_MODE" = 1 ]; then
+                echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$COURIER_MQTT_PORT --broker-pid $COURIER_PID"
+            else
+                echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID"
+            fi
+            ;;
         baseline) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID" ;;
         rabbitmq) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
         mosquitto) echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
@@ -436,7 +445,7 @@ log "building Courier and the load generator (Release)"
 dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 
-AMQP_SCENARIOS=${COMPARE_SCENARIOS:-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
+AMQP_SCENARIOS=${COMPARE_SCENARIOS-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
 MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout}
 if [ -n "$BASELINE" ]; then
     BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
@@ -454,9 +463,12 @@ else
     PEER=rabbitmq
     log "starting Courier, RabbitMQ and Mosquitto on loopback"
     start_courier
-    start_rabbitmq
+    # RabbitMQ only when an AMQP scenario runs (an MQTT-only run needs none).
+    if [ -n "${AMQP_SCENARIOS// /}" ]; then
+        start_rabbitmq
+    fi
     start_mosquitto
-    log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid $RABBIT_PID port $RABBIT_PORT; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
+    log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid ${RABBIT_PID:-none} port ${RABBIT_PORT:-none}; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
 fi
 
 for scenario in $AMQP_SCENARIOS; do
@@ -467,12 +479,16 @@ for scenario in $AMQP_SCENARIOS; do
     done
 done
 
+# The MQTT scenarios: Courier's MQTT listener and Mosquitto, alternating as above.
+MQTT_MODE=1
 for scenario in $MQTT_SCENARIOS; do
-    log "scenario $scenario: $PAIRS run(s) against Mosquitto (Courier does not speak MQTT yet)"
+    log "scenario $scenario: $PAIRS pair(s), Courier then Mosquitto"
     for ((run = 1; run <= PAIRS; run++)); do
+        "scenario_$scenario" courier "$run"
         "scenario_$scenario" mosquitto "$run"
     done
 done
+MQTT_MODE=0
 
 # ---- the report --------------------------------------------------------------------------------
 
