@@ -24,18 +24,13 @@ internal sealed class OutboundBuffer
     private readonly Lock _gate = new();
     private readonly AsyncSignal _signal = new();
     private readonly int _highWatermark;
-    // Small to start with: an idle connection should cost little memory. A buffer grown past
-    // RetainedCapacity is kept while bursts keep coming (regrowing it from 1 KiB at every flush
-    // cost a fanout run a third of its CPU in the runtime's allocator and GC) and dropped after
-    // QuietFlushesBeforeShrink flushes in a row that needed less than half of it.
+    // Small to start with: an idle connection should cost little memory. A grown buffer is kept
+    // while bursts keep coming and dropped when they stop (GrowableBufferWriter.Flushed).
     private const int InitialCapacity = 1024;
-    private const int RetainedCapacity = 256 * 1024;
-    private const int QuietFlushesBeforeShrink = 4;
     private GrowableBufferWriter _filling = new(InitialCapacity);
     private GrowableBufferWriter _draining = new(InitialCapacity);
     private bool _signalled;
     private bool _completed;
-    private int _quietFlushes;
     private long _lastWriteTimestamp;
 
     public OutboundBuffer(int highWatermark)
@@ -146,25 +141,6 @@ internal sealed class OutboundBuffer
         }
     }
 
-    /// <summary>Called by the writer loop after each flush of <paramref name="flushed"/> bytes from <c>_draining</c>.</summary>
-    private void ShrinkAfterBursts(int flushed)
-    {
-        if (_draining.Capacity <= RetainedCapacity)
-        {
-            return;
-        }
-
-        if (flushed > _draining.Capacity / 2)
-        {
-            _quietFlushes = 0;
-        }
-        else if (++_quietFlushes >= QuietFlushesBeforeShrink)
-        {
-            _quietFlushes = 0;
-            _draining.Release(InitialCapacity);
-        }
-    }
-
     /// <summary>The writer loop: runs until <see cref="Complete"/> has been called and everything is flushed, or the pipe closes.</summary>
     public async Task RunAsync(PipeWriter output, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -186,8 +162,7 @@ internal sealed class OutboundBuffer
             if (_draining.WrittenCount > 0)
             {
                 output.Write(_draining.WrittenSpan);
-                ShrinkAfterBursts(_draining.WrittenCount);
-                _draining.ResetWrittenCount();
+                _draining.Flushed();
 
                 var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _lastWriteTimestamp, time.GetTimestamp());

@@ -19,7 +19,9 @@ namespace Courier.Mqtt.Server;
 /// </remarks>
 internal sealed class MqttOutbound
 {
-    private const int InitialCapacity = 512;
+    // Nothing until the first packet: an idle connection holds only the array its CONNACK took, and a
+    // buffer grown by a burst of deliveries is dropped when the bursts stop (GrowableBufferWriter.Flushed).
+    private const int InitialCapacity = 0;
     private readonly Lock _gate = new();
     private readonly AsyncSignal _signal = new();
     private readonly int _highWatermark;
@@ -96,7 +98,7 @@ internal sealed class MqttOutbound
             if (_draining.WrittenCount > 0)
             {
                 output.Write(_draining.WrittenSpan);
-                _draining.ResetWrittenCount();
+                _draining.Flushed();
                 var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
                 {

@@ -62,4 +62,73 @@ public sealed class GrowableBufferWriterTests
         ((IBufferWriter<byte>)writer).Advance(length);
         Assert.Equal(length, writer.WrittenCount);
     }
+
+    [Fact]
+    public void A_grown_array_is_kept_while_bursts_continue_and_dropped_after_quiet_flushes()
+    {
+        var writer = new GrowableBufferWriter(1024);
+        writer.Write(new byte[400_000]);
+        var grown = writer.Capacity;
+        writer.Flushed();
+        Assert.Equal(0, writer.WrittenCount);
+
+        // Bursts that use more than half of it, between quiet flushes: the array stays.
+        for (var i = 0; i < 10; i++)
+        {
+            for (var quiet = 0; quiet < GrowableBufferWriter.QuietFlushesBeforeShrink - 1; quiet++)
+            {
+                writer.Write([1]);
+                writer.Flushed();
+            }
+
+            writer.Write(new byte[(grown / 2) + 1]);
+            writer.Flushed();
+            Assert.Equal(grown, writer.Capacity);
+        }
+
+        for (var quiet = 0; quiet < GrowableBufferWriter.QuietFlushesBeforeShrink; quiet++)
+        {
+            writer.Write([1, 2]);
+            writer.Flushed();
+        }
+
+        Assert.Equal(1024, writer.Capacity);
+        writer.Write([9]);
+        Assert.Equal(new byte[] { 9 }, writer.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void An_array_up_to_the_retained_capacity_is_never_dropped()
+    {
+        var writer = new GrowableBufferWriter(0);
+        writer.Write(new byte[GrowableBufferWriter.RetainedCapacity]);
+        var capacity = writer.Capacity;
+        for (var i = 0; i < 3 * GrowableBufferWriter.QuietFlushesBeforeShrink; i++)
+        {
+            writer.Flushed();
+        }
+
+        Assert.Equal(capacity, writer.Capacity);
+    }
+
+    [Fact]
+    public void An_initial_capacity_of_zero_allocates_on_the_first_write()
+    {
+        var writer = new GrowableBufferWriter(0);
+        Assert.Equal(0, writer.Capacity);
+        writer.Write([1, 2, 3]);
+        Assert.InRange(writer.Capacity, 3, 1024);
+        Assert.Equal(new byte[] { 1, 2, 3 }, writer.WrittenSpan.ToArray());
+
+        writer.Write(new byte[400_000]);
+        for (var i = 0; i < GrowableBufferWriter.QuietFlushesBeforeShrink + 1; i++)
+        {
+            writer.Flushed();
+            writer.Write([4]);
+        }
+
+        // Shrunk back to nothing and regrown by the write after it.
+        Assert.InRange(writer.Capacity, 1, 1024);
+        Assert.Equal(new byte[] { 4 }, writer.WrittenSpan.ToArray());
+    }
 }
