@@ -11,7 +11,8 @@
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
 # 50000), COMPARE_IDLE_CONNECTIONS (default 2000, quick 200), COMPARE_MQTT_FANOUT_RATE (publishes/s
-# for the MQTT 1->100 scenarios, default 1000), COMPARE_AMQP_CLIENT (the load generator's AMQP
+# for the MQTT 1->100 scenarios, default 1000), COMPARE_MQTT_IDLE_CONNECTIONS (default: the open-file
+# limit less 1000, quick 200), COMPARE_AMQP_CLIENT (the load generator's AMQP
 # client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
 # COMPARE_MQTT_CLIENT (the same for MQTT: lean, the default, or mqttnet),
 # COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
@@ -54,6 +55,14 @@ else
     IDLE=${COMPARE_IDLE_CONNECTIONS:-2000}
 fi
 MQTT_FANOUT_RATE=${COMPARE_MQTT_FANOUT_RATE:-1000}
+# Idle MQTT connections: as many as the open-file limit lets one process hold (both the broker
+# and the load generator hold one descriptor per connection), less some for the rest.
+ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
+if [ "$QUICK" = 1 ]; then
+    MQTT_IDLE=${COMPARE_MQTT_IDLE_CONNECTIONS:-200}
+else
+    MQTT_IDLE=${COMPARE_MQTT_IDLE_CONNECTIONS:-$(( $(ulimit -n) - 1000 ))}
+fi
 # The lean client costs the generator a fraction of a core where RabbitMQ.Client needed all of one
 # on this 2-core machine (docs/benchmarks.md, "The load generator").
 AMQP_CLIENT=${COMPARE_AMQP_CLIENT:-lean}
@@ -402,6 +411,23 @@ scenario_mqtt_qos1() {
     perftest mqtt-qos1-1to1 "$1" "$2" --qos 1 -c 100 -x 1 -y 1 -s 256 -z "$DURATION" --queue-pattern "cmp/qos1/$2/%d"
 }
 
+scenario_mqtt_qos1_fixed_rate() {
+    # The issue's latency target: p99 at a steady 1,000 QoS 1 msg/s, where nothing queues up.
+    perftest mqtt-qos1-rate1000 "$1" "$2" --qos 1 -c 100 -x 1 -y 1 -s 256 -r 1000 -z "$DURATION" \
+        --queue-pattern "cmp/qos1rate/$2/%d"
+}
+
+scenario_mqtt_idle() {
+    # Freshly started brokers, as for AMQP's idle connections. MQTT 3.1.1 clean sessions with no
+    # keep-alive, opened by the lean client (a socket each); the count is bounded by this machine's
+    # open-file limit (ulimit -Hn), which no process here can raise.
+    case "$1" in
+        courier) stop_courier; start_courier ;;
+        *) stop_pid "$MOSQUITTO_PID" 10; start_mosquitto ;;
+    esac
+    perftest mqtt-idle "$1" "$2" -x 0 -y 0 --idle-connections "$MQTT_IDLE"
+}
+
 scenario_mqtt_qos0_fanout() {
     perftest mqtt-qos0-1to100 "$1" "$2" --qos 0 -x 1 -y 100 --fanout --exchange "cmp/fan0/$2" -s 256 \
         -r "$MQTT_FANOUT_RATE" -z "$DURATION"
@@ -446,7 +472,7 @@ dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.l
 dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 
 AMQP_SCENARIOS=${COMPARE_SCENARIOS-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
-MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos0_fanout mqtt_qos1_fanout}
+MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos1_fixed_rate mqtt_qos0_fanout mqtt_qos1_fanout mqtt_idle}
 if [ -n "$BASELINE" ]; then
     BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
     BASELINE_DIR="$WORK/baseline-src"
@@ -501,6 +527,7 @@ cat > "$WORK/machine.json" <<EOF
   "duration": $DURATION,
   "backlog": $BACKLOG,
   "idle": $IDLE,
+  "mqtt_idle": $MQTT_IDLE,
   "mqtt_fanout_rate": $MQTT_FANOUT_RATE,
   "amqp_client": "$AMQP_CLIENT",
   "mqtt_client": "$MQTT_CLIENT",

@@ -30,6 +30,8 @@ SCENARIOS = [
     ("idle-connections", "{idle} idle connections, one channel each, on a freshly started broker"),
     ("mqtt-qos0-1to1", "MQTT QoS 0, 256 B, 1 → 1"),
     ("mqtt-qos1-1to1", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1"),
+    ("mqtt-qos1-rate1000", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, at a fixed 1,000 msg/s (latency)"),
+    ("mqtt-idle", "{mqtt_idle} idle MQTT 3.1.1 connections (clean session, no keep-alive) on a freshly started broker"),
     ("mqtt-qos0-1to100", "MQTT QoS 0, 256 B, 1 → 100 subscribers, {rate} msg/s published"),
     ("mqtt-qos1-1to100", "MQTT QoS 1 (100 in flight), 256 B, 1 → 100 subscribers, {rate} msg/s published"),
 ]
@@ -74,6 +76,7 @@ METRICS = {
     "backlog-publish": [SENT, CPU, PEAK, TOOL],
     "backlog-drain": [RECEIVED, CPU, PEAK, TOOL],
     "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
+    "mqtt-idle": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
 }
 
 PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto", "baseline": "baseline"}
@@ -125,7 +128,8 @@ def table(results, scenarios, brokers, machine):
         runs = {b: [r for r in results if r["scenario"] == key and r["broker"] == b] for b, _ in header_brokers}
         if not any(runs.values()):
             continue
-        title = title.format(backlog=f"{machine['backlog']:,}", idle=f"{machine['idle']:,}", rate=f"{machine['mqtt_fanout_rate']:,}")
+        title = title.format(backlog=f"{machine['backlog']:,}", idle=f"{machine['idle']:,}", rate=f"{machine['mqtt_fanout_rate']:,}",
+                             mqtt_idle=f"{machine.get('mqtt_idle', 0):,}")
         first = True
         for label, higher, value in METRICS.get(key, THROUGHPUT):
             medians = {}
@@ -135,7 +139,7 @@ def table(results, scenarios, brokers, machine):
                 cells.append(text)
             lines.append(f"| {title if first else ''} | {label} | " + " | ".join(cells) + f" | {ratio(medians['courier'], medians[brokers[0]], higher)} |")
             first = False
-        if key not in ("idle-connections", "backlog-publish"):
+        if key not in ("idle-connections", "mqtt-idle", "backlog-publish"):
             cells = [loss_cell(runs[b]) for b, _ in header_brokers]
             lines.append("| | lost / duplicated (all runs) | " + " | ".join(cells) + " | |")
     return lines

@@ -26,20 +26,25 @@ internal sealed class MqttWireConnection : IDisposable
 
     private readonly Socket _socket;
     private readonly Lock _writeGate = new();
-    private byte[] _buffer = new byte[256 * 1024];
+    private byte[] _buffer;
     private int _start;
     private int _end;
 
-    private MqttWireConnection(Socket socket)
+    private MqttWireConnection(Socket socket, int bufferSize)
     {
         _socket = socket;
+        _buffer = new byte[bufferSize];
     }
 
-    /// <summary>Connects and waits for a successful CONNACK; blocks the calling thread.</summary>
-    public static MqttWireConnection Open(string host, int port, string clientId)
+    /// <summary>
+    /// Connects and waits for a successful CONNACK; blocks the calling thread. The read buffer
+    /// starts at <paramref name="bufferSize"/> bytes and grows for a larger packet (an idle
+    /// connection, which reads only its CONNACK, takes a few bytes).
+    /// </summary>
+    public static MqttWireConnection Open(string host, int port, string clientId, int bufferSize = 256 * 1024)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var connection = new MqttWireConnection(socket);
+        var connection = new MqttWireConnection(socket, bufferSize);
         try
         {
             socket.ReceiveTimeout = (int)HandshakeTimeout.TotalMilliseconds;

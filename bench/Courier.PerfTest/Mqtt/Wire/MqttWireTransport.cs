@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Courier.PerfTest.Load;
 using Courier.PerfTest.Measurement;
 using Courier.PerfTest.Options;
@@ -6,8 +7,9 @@ namespace Courier.PerfTest.Mqtt.Wire;
 
 /// <summary>
 /// MQTT 3.1.1 with the lean client for producers and consumers (MQTTnet's subscriber falls behind
-/// a broker that delivers more than a few thousand QoS 1 messages a second on this machine). Topic
-/// names and idle connections are <see cref="MqttTransport"/>'s.
+/// a broker that delivers more than a few thousand QoS 1 messages a second on this machine), and for
+/// idle connections (a socket and a few bytes each, where an MQTTnet client holds tens of KiB, so
+/// the generator can hold as many as the broker). Topic names are <see cref="MqttTransport"/>'s.
 /// </summary>
 public sealed class MqttWireTransport : ILoadTransport
 {
@@ -38,5 +40,26 @@ public sealed class MqttWireTransport : ILoadTransport
             sink, cancellationToken).ConfigureAwait(false);
 
     public Task<IAsyncDisposable> OpenIdleConnectionAsync(int id, CancellationToken cancellationToken) =>
-        _reference.OpenIdleConnectionAsync(id, cancellationToken);
+        Task.Run<IAsyncDisposable>(() => new IdleConnection(
+            MqttWireConnection.Open(_reference.Host, _reference.Port, $"perftest-{_runId}-i{id}", IdleBufferSize)), cancellationToken);
+
+    private const int IdleBufferSize = 16;
+
+    private sealed class IdleConnection(MqttWireConnection connection) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            try
+            {
+                connection.SendDisconnect();
+            }
+            catch (SocketException)
+            {
+                // The broker closed it first; closing is all that is left.
+            }
+
+            connection.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 }
