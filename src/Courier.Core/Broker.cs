@@ -172,6 +172,12 @@ public sealed class Broker
                 }
             }
 
+            if (Options.ApplyDefaultUserOnEveryStart)
+            {
+                Users.AddOrReplace(Options.DefaultUser, Options.DefaultPassword, "administrator");
+                Users.SetPermission(Options.DefaultUser, Options.DefaultVirtualHost, Permission.All);
+            }
+
             foreach (var record in snapshot.VirtualHosts)
             {
                 AddVirtualHost(record.Name).Restore(record, Store, recovered);

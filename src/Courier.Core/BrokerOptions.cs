@@ -8,6 +8,13 @@ public sealed record BrokerOptions
 
     public string DefaultPassword { get; init; } = "guest";
 
+    /// <summary>
+    /// The operator configured the default user: it is set (password, <c>administrator</c>, every
+    /// permission on the default vhost) at every start, over what the definitions store kept,
+    /// instead of only when the broker starts with no users. Other stored users stay as they are.
+    /// </summary>
+    public bool ApplyDefaultUserOnEveryStart { get; init; }
+
     public string DefaultVirtualHost { get; init; } = "/";
 
     /// <summary>Users who may connect only from a loopback address (RabbitMQ's <c>loopback_users</c>).</summary>

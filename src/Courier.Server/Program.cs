@@ -1,9 +1,31 @@
 using Courier.Server.Hosting;
 
-await using var host = CourierHost.Create(args);
+switch (ServerCommandLine.Classify(args))
+{
+    case ServerCommandLine.Request.Help:
+        Console.Out.Write(ServerCommandLine.Help());
+        return 0;
+    case ServerCommandLine.Request.Version:
+        Console.Out.WriteLine($"courier {CourierHost.Version}");
+        return 0;
+}
+
+CourierHost host;
 try
 {
-    await host.RunAsync();
+    host = CourierHost.Create(args);
+}
+catch (ConfigurationException e)
+{
+    // A misspelt flag or setting, or a value of the wrong kind: say which, and start nothing.
+    Console.Error.WriteLine($"courier: {e.Message}");
+    return 2;
+}
+
+await using var node = host;
+try
+{
+    await node.RunAsync();
 }
 catch (Exception e) when (e is System.Net.Sockets.SocketException
                            or IOException { InnerException: System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException })

@@ -17,7 +17,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(1883, host.Options.Mqtt.Port);
         Assert.True(host.Options.Mqtt.AllowAnonymous);
         Assert.Equal("guest", host.Options.Broker.DefaultUser);
-        Assert.Equal(["guest"], host.Options.Broker.LoopbackUsers);
+        Assert.Equal(["guest"], host.Options.Broker.EffectiveLoopbackUsers);
     }
 
     [Fact]

@@ -105,6 +105,11 @@ public sealed class CourierHost : IAsyncDisposable
         // replaced below, and its watcher stays: it watches the content root, usually the working
         // directory with the data directory in it, so every journal write woke a thread to read
         // an inotify event (as many wake-ups as fsyncs). Courier does not reload configuration.
+        if (ServerCommandLine.Validate(args) is { } badArgument)
+        {
+            throw new ConfigurationException(badArgument);
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         var configFile = FindConfigFile(args);
         builder.Configuration.Sources.Clear();
@@ -113,8 +118,29 @@ public sealed class CourierHost : IAsyncDisposable
             .AddEnvironmentVariables("COURIER__")
             .AddCommandLine(WithoutConfigFlag(args), SwitchMappings.ToDictionary(StringComparer.Ordinal));
 
+        if (ServerCommandLine.ValidateKeys(builder.Configuration) is { } badKey)
+        {
+            throw new ConfigurationException(badKey);
+        }
+
         var options = new ServerOptions();
-        builder.Configuration.Bind(options);
+        try
+        {
+            builder.Configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the key and the value it could not convert.
+            throw new ConfigurationException(e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message, e);
+        }
+
+        // An empty JSON array reaches the binder as an empty value, which it leaves unbound: it
+        // means "nobody", not "not set".
+        if (options.Broker.LoopbackUsers is null && builder.Configuration["Broker:LoopbackUsers"] is "")
+        {
+            options.Broker.LoopbackUsers = [];
+        }
+
         configure?.Invoke(options);
 
         builder.Logging.ClearProviders();
@@ -135,7 +161,9 @@ public sealed class CourierHost : IAsyncDisposable
             DefaultUser = options.Broker.DefaultUser,
             DefaultPassword = options.Broker.DefaultPassword,
             DefaultVirtualHost = options.Broker.DefaultVirtualHost,
-            LoopbackUsers = options.Broker.LoopbackUsers,
+            ApplyDefaultUserOnEveryStart = builder.Configuration["Broker:DefaultUser"] is not null
+                || builder.Configuration["Broker:DefaultPassword"] is not null,
+            LoopbackUsers = options.Broker.EffectiveLoopbackUsers,
             MaxMessageSize = options.Broker.MaxMessageSize,
         };
         var journalOptions = JournalOptionsFrom(options.Storage);

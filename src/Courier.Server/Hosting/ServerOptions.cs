@@ -83,8 +83,15 @@ public sealed class BrokerSettings
 
     public string DefaultVirtualHost { get; set; } = "/";
 
-    /// <summary>Users allowed to connect only from loopback addresses.</summary>
-    public List<string> LoopbackUsers { get; set; } = ["guest"];
+    /// <summary>
+    /// Users allowed to connect only from loopback addresses; not set means <c>guest</c> (as
+    /// RabbitMQ's <c>loopback_users</c>). Not given a default here: the configuration binder adds
+    /// configured elements to a list's defaults, so a configured list could never leave guest out.
+    /// </summary>
+    public List<string>? LoopbackUsers { get; set; }
+
+    /// <summary><see cref="LoopbackUsers"/>, or <c>guest</c> when it is not set.</summary>
+    public IReadOnlyList<string> EffectiveLoopbackUsers => LoopbackUsers ?? ["guest"];
 
     public long MaxMessageSize { get; set; } = 128L * 1024 * 1024;
 
