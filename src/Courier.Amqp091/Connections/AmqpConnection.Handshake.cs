@@ -214,9 +214,15 @@ internal sealed partial class AmqpConnection
         var state = _state;
         if (state == ConnectionState.Closing)
         {
-            if (_time.GetElapsedTime(_closingSince, now) >= _options.CloseTimeout)
+            var closing = _time.GetElapsedTime(_closingSince, now);
+            if (closing >= _options.CloseTimeout)
             {
                 Abort();
+            }
+            else
+            {
+                // A timer may fire a little early: come back when the deadline has passed.
+                _timer?.Change(_options.CloseTimeout - closing, TimerPeriod);
             }
 
             return;

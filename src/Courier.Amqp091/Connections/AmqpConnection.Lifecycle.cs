@@ -24,6 +24,9 @@ internal sealed partial class AmqpConnection
         ReleaseChannels();
         _state = ConnectionState.Closing;
         _closingSince = _time.GetTimestamp();
+
+        // The deadline is kept to the tick, not rounded up to the next of the once-a-second checks.
+        _timer?.Change(_options.CloseTimeout, TimerPeriod);
     }
 
     /// <summary>Answers the client's connection.close; the socket closes once the client's input is drained.</summary>

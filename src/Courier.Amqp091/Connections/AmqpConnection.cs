@@ -27,6 +27,8 @@ namespace Courier.Amqp091.Connections;
 /// </remarks>
 internal sealed partial class AmqpConnection : IClientSessionControl
 {
+    // Deadlines (handshake, heartbeats, close-ok) are checked this often, and the close-ok one at its due time too.
+    private static readonly TimeSpan TimerPeriod = TimeSpan.FromSeconds(1);
     private readonly IDuplexPipe _transport;
     private readonly AmqpOptions _options;
     private readonly ILogger _logger;
@@ -106,7 +108,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
         AmqpLog.Accepted(_logger, Name);
         var writer = Outbound.RunAsync(_transport.Output, _time, _lifetime.Token);
         _lastReceived = _connectedAt = _time.GetTimestamp();
-        _timer = _time.CreateTimer(static s => ((AmqpConnection)s!).OnTimer(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _timer = _time.CreateTimer(static s => ((AmqpConnection)s!).OnTimer(), this, TimerPeriod, TimerPeriod);
         using var registration = closeRequested.Register(static s => ((AmqpConnection)s!).RequestShutdown(), this);
         Broker.Resources.Changed += OnAlarmChanged;
         try

@@ -4,6 +4,8 @@ using System.Text;
 using Courier.Amqp091.Framing;
 using Courier.Core.Messages;
 using Courier.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -271,6 +273,28 @@ public sealed class CloseHandshakeTests
         await client.SendMethodAsync(2, new QueueDeclare { Queue = "other-channel" });
         var declareOk = await client.ExpectFrameAsync(QueueDeclareOk.Key);
         Assert.Equal(2, declareOk.Channel);
+    }
+
+    [Fact]
+    public async Task A_client_that_never_answers_connection_close_is_dropped_when_the_close_timeout_has_passed_not_at_the_next_whole_second()
+    {
+        // The clock only moves when the test says so: the close is sent half-way between two of
+        // the connection's once-a-second checks, and the socket must close 3 s after it, not at
+        // the first check after that (4 s).
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var broker = await TestBroker.StartAsync(configure: null, configureServices: s => s.AddSingleton<TimeProvider>(time));
+        await using var client = await RawAmqpClient.ConnectAsync(broker.AmqpPort);
+        await client.OpenAsync();
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        await client.SendMethodAsync(3, new QueueDeclare { Queue = "never-opened" });
+        var close = await client.ExpectConnectionCloseAsync();
+        Assert.Equal(AmqpConstants.ChannelError, close.ReplyCode);
+
+        // Two steps: a fake clock fires every timer due within one step with the step's end time.
+        time.Advance(TimeSpan.FromMilliseconds(2_900));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await client.WaitForServerCloseAsync();
     }
 
     private static async Task ExpectConnectionClosedWithAsync(RawAmqpClient client, int replyCode)
