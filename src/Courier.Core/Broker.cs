@@ -55,6 +55,9 @@ public sealed class Broker
     /// <summary>Where de-duplication exchanges with disk persistence keep their keys; null keeps them in memory only.</summary>
     public Deduplication.IDeduplicationLogStore? DeduplicationLogs { get; init; }
 
+    /// <summary>Where protocols keep durable per-key state (MQTT retained messages); null keeps it in memory only.</summary>
+    public IKeyedLogStore? KeyedLogs { get; init; }
+
     /// <summary>The clock of time-based behaviour in the model (de-duplication TTLs).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
