@@ -107,20 +107,6 @@ internal sealed partial class MqttConnection
         }
     }
 
-    /// <summary>
-    /// Puts the retained messages <paramref name="filter"/> matches into the subscription's queue,
-    /// so they go out like any delivery (credit, PUBACK), with the retain flag.
-    /// </summary>
-    private void EnqueueRetained(MqttSubscriptionQueue queue, string filter)
-    {
-        var matches = new List<(string Topic, Core.Messages.Message Message)>();
-        RetainedMessages.For(VirtualHost!).Match(filter, matches);
-        foreach (var (_, message) in matches)
-        {
-            queue.Queue.Enqueue(message);
-        }
-    }
-
     /// <summary>The subscription queue for <paramref name="qos"/>, declared and consumed on first use.</summary>
     private MqttSubscriptionQueue SubscriptionQueue(MqttQos qos)
     {
