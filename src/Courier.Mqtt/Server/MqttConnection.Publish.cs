@@ -74,6 +74,12 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
+        if (!MayPublishTo(publish))
+        {
+            Track(Response(publish, MqttServerReason.NotAuthorized), FailedPosition);
+            return;
+        }
+
         var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
         var (position, reason) = Route(exchange, message);
         var retained = publish.Retain && position != FailedPosition ? Retain(publish.Topic, publish.QoS, publish.Properties, publish.Payload) : 0;
@@ -239,6 +245,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         _will = null;
         try
         {
+            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Write, MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(will.Topic), ClientId);
             var message = ToMessage(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties);
             if (Route(exchange, message).Position != FailedPosition && will.Retain)
             {

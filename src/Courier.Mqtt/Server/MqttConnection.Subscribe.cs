@@ -78,6 +78,7 @@ internal sealed partial class MqttConnection
             var queue = SubscriptionQueue(granted);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "queue", queue.Queue.Name);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "exchange", MqttTopicMapping.Exchange);
+            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Read, MqttTopicMapping.Exchange, bindingKey, ClientId);
             VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
             MqttQos previous;
             bool existed;

@@ -5,6 +5,7 @@ using Courier.Mqtt.Server;
 using Courier.Core;
 using Courier.Core.Delayed;
 using Courier.Core.Resources;
+using Courier.Core.Security;
 using Courier.Core.Storage;
 using Courier.Storage;
 using Courier.Storage.Deduplication;
@@ -247,6 +248,11 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
         ServerLog.DelayedRecovered(logger, Broker.Delayed.Scheduled);
+        foreach (var topic in Options.Broker.TopicPermissions)
+        {
+            Broker.SetTopicPermission(topic.User, topic.VirtualHost, new TopicPermission(topic.Exchange, topic.Write, topic.Read));
+        }
+
         ServerLog.RetainedLoaded(logger, RetainedStartup.Load(Broker));
         _app.Lifetime.ApplicationStopped.Register(() =>
         {
