@@ -1,6 +1,7 @@
 using Courier.PerfTest.Delayed;
 using Courier.PerfTest.Load;
 using Courier.PerfTest.Options;
+using Courier.PerfTest.Retained;
 
 if (args.Length > 0 && args[0] == "delayed")
 {
@@ -13,6 +14,19 @@ if (args.Length > 0 && args[0] == "delayed")
     }
 
     return await new DelayedScenario(delayed, Console.Out).RunAsync(CancellationToken.None);
+}
+
+if (args.Length > 0 && args[0] == "retained")
+{
+    var retained = RetainedOptions.Parse(args.AsSpan(1), out string? retainedError);
+    if (retained is null)
+    {
+        Console.Error.WriteLine($"courier-perftest retained: {retainedError}");
+        Console.Error.WriteLine(RetainedOptions.Usage);
+        return 2;
+    }
+
+    return new RetainedScenario(retained, Console.Out).Run();
 }
 
 if (args.Length > 0 && args[0] is "--help" or "-?")

@@ -144,6 +144,7 @@ internal sealed partial class AmqpChannel
         var queue = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Write, "queue", queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "exchange", method.Exchange);
+        AuthorizeTopic(VirtualHost.TryGetExchange(method.Exchange, out var source) ? source : null, AccessKind.Read, method.RoutingKey);
         VirtualHost.BindQueue(queue, method.Exchange, method.RoutingKey, method.Arguments, Owner);
         if (!method.Nowait)
         {

@@ -45,6 +45,7 @@ internal sealed partial class AmqpChannel
 
         _connection.MarkPublisher();
         var exchange = ResolvePublishExchange(method.Exchange);
+        AuthorizeTopic(exchange, AccessKind.Write, method.RoutingKey);
         _publish = method;
         _publishExchange = exchange;
         _contentPhase = ContentPhase.Header;

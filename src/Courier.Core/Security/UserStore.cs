@@ -8,6 +8,8 @@ public sealed class UserStore
 {
     private readonly ConcurrentDictionary<string, User> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string User, string VirtualHost), Permission> _permissions = new();
+    private readonly ConcurrentDictionary<(string User, string VirtualHost, string Exchange), TopicPermission> _topicPermissions = new();
+    private bool _hasTopicPermissions;
 
     public IEnumerable<User> Users => _users.Values;
 
@@ -32,10 +34,29 @@ public sealed class UserStore
         }
     }
 
+    /// <summary>Every (user, vhost, topic permission) there is.</summary>
+    public IEnumerable<(string User, string VirtualHost, TopicPermission Permission)> TopicPermissions
+    {
+        get
+        {
+            foreach (var (key, permission) in _topicPermissions)
+            {
+                yield return (key.User, key.VirtualHost, permission);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True once any topic permission has been set: until then a topic check costs one read (an
+    /// empty <see cref="ConcurrentDictionary{TKey,TValue}"/> takes every lock to say so).
+    /// </summary>
+    public bool HasTopicPermissions => Volatile.Read(ref _hasTopicPermissions);
+
     public void Clear()
     {
         _users.Clear();
         _permissions.Clear();
+        _topicPermissions.Clear();
     }
 
     public bool Remove(string name)
@@ -50,6 +71,14 @@ public sealed class UserStore
             if (key.User == name)
             {
                 _permissions.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var key in _topicPermissions.Keys)
+        {
+            if (key.User == name)
+            {
+                _topicPermissions.TryRemove(key, out _);
             }
         }
 
@@ -69,4 +98,17 @@ public sealed class UserStore
 
     public Permission? GetPermission(string user, string virtualHost) =>
         _permissions.TryGetValue((user, virtualHost), out var permission) ? permission : null;
+
+    public void SetTopicPermission(string user, string virtualHost, TopicPermission permission)
+    {
+        _topicPermissions[(user, virtualHost, permission.Exchange)] = permission;
+        Volatile.Write(ref _hasTopicPermissions, true);
+    }
+
+    public bool ClearTopicPermission(string user, string virtualHost, string exchange) =>
+        _topicPermissions.TryRemove((user, virtualHost, exchange), out _);
+
+    /// <summary>The user's topic permission on <paramref name="exchange"/> in the vhost, or null when there is none (then anything is allowed).</summary>
+    public TopicPermission? GetTopicPermission(string user, string virtualHost, string exchange) =>
+        _topicPermissions.TryGetValue((user, virtualHost, exchange), out var permission) ? permission : null;
 }

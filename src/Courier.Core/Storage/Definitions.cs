@@ -12,6 +12,8 @@ public sealed record DefinitionSnapshot
 
     public List<PermissionRecord> Permissions { get; init; } = [];
 
+    public List<TopicPermissionRecord> TopicPermissions { get; init; } = [];
+
     /// <summary>The highest queue store id handed out, so ids are never reused.</summary>
     public int LastQueueStoreId { get; init; }
 }
@@ -37,6 +39,8 @@ public sealed record BindingRecord(string Source, string Destination, bool Desti
 public sealed record UserRecord(string Name, byte[] Salt, byte[] PasswordHash, IReadOnlyList<string> Tags);
 
 public sealed record PermissionRecord(string User, string VirtualHost, string Configure, string Write, string Read);
+
+public sealed record TopicPermissionRecord(string User, string VirtualHost, string Exchange, string Write, string Read);
 
 /// <summary>Saves and loads <see cref="DefinitionSnapshot"/>s. A save returns only once the snapshot is durable.</summary>
 public interface IDefinitionStore

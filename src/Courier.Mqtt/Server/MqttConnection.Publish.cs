@@ -6,7 +6,6 @@ using Courier.Core.Security;
 using Courier.Core.Storage;
 using Courier.Core.VirtualHosts;
 using Courier.Mqtt.Packets;
-using Courier.Mqtt.Retained;
 
 namespace Courier.Mqtt.Server;
 
@@ -75,12 +74,20 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
+        if (!MayPublishTo(publish))
+        {
+            Track(Response(publish, MqttServerReason.NotAuthorized), FailedPosition);
+            return;
+        }
+
         var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
         var (position, reason) = Route(exchange, message);
-        if (publish.Retain && position != FailedPosition)
+        var retained = publish.Retain && position != FailedPosition ? Retain(publish.Topic, publish.QoS, publish.Properties, publish.Payload) : 0;
+        if (retained == FailedPosition)
         {
-            RetainedMessages.For(VirtualHost!).Retain(publish.Topic, message);
+            (position, reason) = (FailedPosition, MqttServerReason.UnspecifiedError);
         }
+
         if (publish.QoS == MqttQos.AtMostOnce)
         {
             return;
@@ -91,7 +98,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             _awaitingRelease.Add(publish.PacketId);
         }
 
-        Track(Response(publish, IsV5 ? reason : (byte)0), position);
+        Track(Response(publish, IsV5 ? reason : (byte)0), position, retained);
     }
 
     private static MqttPublishResponse Response(MqttPublish publish, byte reason) => publish.QoS == MqttQos.ExactlyOnce
@@ -184,7 +191,9 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
 
     bool IDurableReleaseTarget<MqttPublishResponse>.IsOpen => !_ended.Task.IsCompleted && !_lifetime.IsCancellationRequested;
 
-    void IDurableReleaseTarget<MqttPublishResponse>.Release(MqttPublishResponse response, bool stored)
+    void IDurableReleaseTarget<MqttPublishResponse>.Release(MqttPublishResponse response, bool stored) => ReleaseAfterRetained(response, stored);
+
+    private void WriteAcknowledgement(MqttPublishResponse response, bool stored)
     {
         if (stored)
         {
@@ -236,10 +245,11 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         _will = null;
         try
         {
+            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Write, MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(will.Topic), ClientId);
             var message = ToMessage(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties);
             if (Route(exchange, message).Position != FailedPosition && will.Retain)
             {
-                RetainedMessages.For(VirtualHost!).Retain(will.Topic, message);
+                Retain(will.Topic, will.QoS, will.Properties, will.Payload);
             }
         }
         catch (BrokerException)

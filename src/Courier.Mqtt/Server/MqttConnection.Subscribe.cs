@@ -78,6 +78,7 @@ internal sealed partial class MqttConnection
             var queue = SubscriptionQueue(granted);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "queue", queue.Queue.Name);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "exchange", MqttTopicMapping.Exchange);
+            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Read, MqttTopicMapping.Exchange, bindingKey, ClientId);
             VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
             MqttQos previous;
             bool existed;
@@ -104,20 +105,6 @@ internal sealed partial class MqttConnection
         catch (BrokerException e)
         {
             return e.Error == BrokerError.AccessRefused && IsV5 ? MqttServerReason.NotAuthorized : failure;
-        }
-    }
-
-    /// <summary>
-    /// Puts the retained messages <paramref name="filter"/> matches into the subscription's queue,
-    /// so they go out like any delivery (credit, PUBACK), with the retain flag.
-    /// </summary>
-    private void EnqueueRetained(MqttSubscriptionQueue queue, string filter)
-    {
-        var matches = new List<(string Topic, Core.Messages.Message Message)>();
-        RetainedMessages.For(VirtualHost!).Match(filter, matches);
-        foreach (var (_, message) in matches)
-        {
-            queue.Queue.Enqueue(message);
         }
     }
 

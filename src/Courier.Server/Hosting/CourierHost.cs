@@ -1,9 +1,11 @@
 using System.Net;
 using Courier.Amqp091.Connections;
+using Courier.Mqtt.Retained;
 using Courier.Mqtt.Server;
 using Courier.Core;
 using Courier.Core.Delayed;
 using Courier.Core.Resources;
+using Courier.Core.Security;
 using Courier.Core.Storage;
 using Courier.Storage;
 using Courier.Storage.Deduplication;
@@ -12,6 +14,7 @@ using Courier.Storage.Delayed;
 using Courier.Storage.Devices;
 using Courier.Storage.Directories;
 using Courier.Storage.Journal;
+using Courier.Storage.Keyed;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Hosting;
@@ -186,6 +189,10 @@ public sealed class CourierHost : IAsyncDisposable
             services.GetRequiredService<TimeProvider>(),
             () => new DriveInfo(FirstExisting(dataDir)).AvailableFreeSpace));
         builder.Services.AddSingleton(services => new DelayedMessageStore(services.GetRequiredService<JournalMessageStore>(), Path.Combine(dataDir, "delayed")));
+        builder.Services.AddSingleton(services => new FileKeyedLogStore(
+            dataDir,
+            new KeyedLogOptions { SyncToDisk = journalOptions.Policy != CommitPolicy.Never },
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
         builder.Services.AddSingleton(services => new Broker(
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
@@ -193,6 +200,7 @@ public sealed class CourierHost : IAsyncDisposable
             services.GetRequiredService<ResourceMonitor>())
         {
             DeduplicationLogs = new FileDeduplicationLogStore(dataDir),
+            KeyedLogs = services.GetRequiredService<FileKeyedLogStore>(),
             Time = services.GetRequiredService<TimeProvider>(),
             Warn = message => ServerLog.BrokerWarning(services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Core"), message),
             Delayed = new DelayedDelivery(services.GetRequiredService<DelayedMessageStore>(), services.GetRequiredService<TimeProvider>()),
@@ -268,10 +276,17 @@ public sealed class CourierHost : IAsyncDisposable
             recovery.Stats.Records,
             recovery.Stats.TruncatedBytes);
         ServerLog.DelayedRecovered(logger, Broker.Delayed.Scheduled);
+        foreach (var topic in Options.Broker.TopicPermissions)
+        {
+            Broker.SetTopicPermission(topic.User, topic.VirtualHost, new TopicPermission(topic.Exchange, topic.Write, topic.Read));
+        }
+
+        ServerLog.RetainedLoaded(logger, RetainedStartup.Load(Broker));
         _app.Lifetime.ApplicationStopped.Register(() =>
         {
             // The scheduler appends to the journal: it stops first.
             Broker.Delayed.Dispose();
+            _app.Services.GetRequiredService<FileKeyedLogStore>().Dispose();
             _store.Dispose();
             ReleaseDataDirectory();
         });

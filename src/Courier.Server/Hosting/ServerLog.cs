@@ -23,6 +23,9 @@ internal static partial class ServerLog
     [LoggerMessage(10007, LogLevel.Information, "{Scheduled} delayed messages scheduled")]
     public static partial void DelayedRecovered(ILogger logger, long scheduled);
 
+    [LoggerMessage(10031, LogLevel.Information, "{Count} MQTT retained messages loaded")]
+    public static partial void RetainedLoaded(ILogger logger, int count);
+
     [LoggerMessage(10010, LogLevel.Warning, "{Message}")]
     public static partial void BrokerWarning(ILogger logger, string message);
 

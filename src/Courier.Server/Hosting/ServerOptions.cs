@@ -109,4 +109,21 @@ public sealed class BrokerSettings
 
     /// <summary>Free bytes the data directory's disk must keep (default 50 MB, as in RabbitMQ); 0 turns the check off.</summary>
     public long DiskFreeLimit { get; set; } = 50L * 1000 * 1000;
+
+    /// <summary>Topic permissions set at every start (and saved with the definitions), as RabbitMQ's <c>set_topic_permissions</c>.</summary>
+    public List<TopicPermissionSettings> TopicPermissions { get; set; } = [];
+}
+
+/// <summary>One topic permission: a user's write and read patterns on the routing keys of one topic exchange in one vhost.</summary>
+public sealed class TopicPermissionSettings
+{
+    public string User { get; set; } = "guest";
+
+    public string VirtualHost { get; set; } = "/";
+
+    public string Exchange { get; set; } = "amq.topic";
+
+    public string Write { get; set; } = ".*";
+
+    public string Read { get; set; } = ".*";
 }

@@ -92,20 +92,23 @@ public sealed class FileDefinitionStore : IDefinitionStore
             : StoredTableCodec.ReadTable(bytes, ref position);
     }
 
-    private sealed record SnapshotFile(int Version, int LastQueueStoreId, List<UserFile> Users, List<PermissionRecord> Permissions, List<VirtualHostFile> VirtualHosts)
+    // TopicPermissions is absent in files written before topic permissions: none then.
+    private sealed record SnapshotFile(int Version, int LastQueueStoreId, List<UserFile> Users, List<PermissionRecord> Permissions, List<VirtualHostFile> VirtualHosts, List<TopicPermissionRecord>? TopicPermissions)
     {
         public static SnapshotFile From(DefinitionSnapshot s) => new(
             CurrentVersion,
             s.LastQueueStoreId,
             [.. s.Users.Select(u => new UserFile(u.Name, Convert.ToBase64String(u.Salt), Convert.ToBase64String(u.PasswordHash), [.. u.Tags]))],
             s.Permissions,
-            [.. s.VirtualHosts.Select(VirtualHostFile.From)]);
+            [.. s.VirtualHosts.Select(VirtualHostFile.From)],
+            s.TopicPermissions);
 
         public DefinitionSnapshot ToSnapshot() => new()
         {
             LastQueueStoreId = LastQueueStoreId,
             Users = [.. Users.Select(u => new UserRecord(u.Name, Convert.FromBase64String(u.Salt), Convert.FromBase64String(u.PasswordHash), u.Tags))],
             Permissions = Permissions,
+            TopicPermissions = TopicPermissions ?? [],
             VirtualHosts = [.. VirtualHosts.Select(v => v.ToRecord(Version))],
         };
     }

@@ -48,6 +48,16 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public int AmqpPort { get; private set; }
 
+    /// <summary>The MQTT port of the current run: the node picks a free one, and says which when it listens.</summary>
+    public int MqttPort
+    {
+        get
+        {
+            var line = RunLinesContaining("Listening for MQTT").Last();
+            return int.Parse(line[(line.LastIndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+        }
+    }
+
     /// <summary>How many times the process has been started.</summary>
     public int Runs { get; private set; }
 
