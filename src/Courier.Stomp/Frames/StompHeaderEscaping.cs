@@ -25,10 +25,11 @@ internal static class StompFraming
 
     /// <summary>
     /// Whether a CR before a header line's LF belongs to the line ending: in 1.2, whose EOL is
-    /// <c>[CR] LF</c>, and in the handshake frames of every version, which are read before a version
-    /// is agreed (a 1.2 client may already end its CONNECT's lines with CR LF). In the other frames of
-    /// 1.0 and 1.1 the EOL is LF alone and a CR is part of the value (1.1 cannot escape one).
+    /// <c>[CR] LF</c>; in 1.0, which trims whitespace around values anyway (RabbitMQ and ActiveMQ read
+    /// CR LF there too); and in the handshake frames of every version, which are read before a version
+    /// is agreed (a 1.2 client may already end its CONNECT's lines with CR LF). Only in the other
+    /// frames of 1.1, whose EOL is LF alone and which cannot escape a CR, is it part of the value.
     /// </summary>
     public static bool CrLfEndsLines(StompVersion version, StompCommand command) =>
-        version == StompVersion.V12 || StompCommands.IsHandshake(command);
+        version != StompVersion.V11 || StompCommands.IsHandshake(command);
 }

@@ -50,6 +50,3 @@ public readonly record struct StompHeartBeat(int CanSendEvery, int WantsEvery)
     /// <summary>The header's value, as a CONNECTED frame writes it.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{CanSendEvery},{WantsEvery}");
 }
-
-/// <summary>The agreed heart-beat intervals of a connection; <see cref="TimeSpan.Zero"/> means none in that direction.</summary>
-public readonly record struct StompHeartBeatIntervals(TimeSpan ClientToServer, TimeSpan ServerToClient);
