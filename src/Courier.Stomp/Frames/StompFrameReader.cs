@@ -52,8 +52,9 @@ public sealed class StompFrameReader
 
     /// <param name="buffer">The connection's unread input, starting where the last consumed frame or heart-beat ended.</param>
     /// <param name="version">
-    /// The version agreed so far. Before CONNECTED the server reads with <see cref="StompVersion.V10"/>
-    /// (what a client without <c>accept-version</c> speaks): CONNECT and STOMP read the same in every version.
+    /// The version agreed so far. Before one is agreed the server reads with <see cref="StompVersion.V12"/>:
+    /// CONNECT and STOMP are unescaped and take CR LF in every version, and 1.2 does not trim, whereas
+    /// 1.0's trimming would change a 1.1 or 1.2 client's login or passcode that begins or ends with a space.
     /// </param>
     /// <param name="frame">The frame, when the result is <see cref="StompReadResult.Frame"/>.</param>
     /// <exception cref="StompProtocolException">The input is not a valid frame, or exceeds a limit.</exception>
