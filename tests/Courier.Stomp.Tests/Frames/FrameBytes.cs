@@ -12,6 +12,8 @@ internal static class FrameBytes
 
     public static readonly StompVersion[] Versions = [StompVersion.V10, StompVersion.V11, StompVersion.V12];
 
+    public static TheoryData<StompVersion> EveryVersion => [.. Versions];
+
     public static byte[] Encode(StompFrame frame, StompVersion version)
     {
         var output = new ArrayBufferWriter<byte>();

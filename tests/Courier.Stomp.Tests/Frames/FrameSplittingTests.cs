@@ -47,9 +47,7 @@ public class FrameSplittingTests
     }
 
     [Theory]
-    [InlineData(StompVersion.V10)]
-    [InlineData(StompVersion.V11)]
-    [InlineData(StompVersion.V12)]
+    [MemberData(nameof(EveryVersion), MemberType = typeof(FrameBytes))]
     public void Frames_split_into_two_segments_at_every_byte_read_the_same(StompVersion version)
     {
         var (bytes, expected, _) = Stream(version);
@@ -60,9 +58,7 @@ public class FrameSplittingTests
     }
 
     [Theory]
-    [InlineData(StompVersion.V10)]
-    [InlineData(StompVersion.V11)]
-    [InlineData(StompVersion.V12)]
+    [MemberData(nameof(EveryVersion), MemberType = typeof(FrameBytes))]
     public void Frames_with_every_byte_in_a_segment_of_its_own_read_the_same(StompVersion version)
     {
         var (bytes, expected, _) = Stream(version);
@@ -71,9 +67,7 @@ public class FrameSplittingTests
     }
 
     [Theory]
-    [InlineData(StompVersion.V10)]
-    [InlineData(StompVersion.V11)]
-    [InlineData(StompVersion.V12)]
+    [MemberData(nameof(EveryVersion), MemberType = typeof(FrameBytes))]
     public void Fed_one_byte_at_a_time_the_reader_asks_for_more_until_each_frame_is_whole(StompVersion version)
     {
         var (bytes, expected, ends) = Stream(version);
