@@ -52,8 +52,9 @@ public static class StompCommands
     }
 
     /// <summary>
-    /// CONNECT, STOMP and CONNECTED are read and written before (or while) a version is agreed, so 1.1
-    /// and 1.2 leave their headers unescaped to stay readable by 1.0 peers (1.2 "Value Encoding").
+    /// CONNECT and CONNECTED are read and written before (or while) a version is agreed, so 1.1 and
+    /// 1.2 leave their headers unescaped to stay readable by 1.0 peers (1.2 "Value Encoding" names
+    /// those two). STOMP is the same frame as CONNECT under the name 1.1 added, so it reads the same.
     /// </summary>
     public static bool IsHandshake(StompCommand command) =>
         command is StompCommand.Connect or StompCommand.Stomp or StompCommand.Connected;
