@@ -116,6 +116,7 @@ internal sealed partial class AmqpConnection
     private void RequestShutdown()
     {
         _shutdownRequested = true;
+        _shutdownSignal.TrySetResult();
         _transport.Input.CancelPendingRead();
     }
 
@@ -172,7 +173,7 @@ internal sealed partial class AmqpConnection
         _readPaused = true;
         try
         {
-            await until.WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
+            await Task.WhenAny(until, _shutdownSignal.Task).WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)

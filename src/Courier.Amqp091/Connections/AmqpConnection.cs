@@ -46,6 +46,9 @@ internal sealed partial class AmqpConnection : IClientSessionControl
     private ITimer? _timer;
     private volatile bool _shutdownRequested;
     private volatile bool _readPaused;
+    // Completed by RequestShutdown: a reader paused by an alarm or by flow stops pausing, reads the
+    // cancelled read and closes (a paused reader never sees CancelPendingRead otherwise).
+    private readonly TaskCompletionSource _shutdownSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _closeReason;
     // Set by a channel (on the read loop) when a publish reached a flow-limited queue.
     private Core.Queues.IQueue? _flowLimitedBy;
@@ -138,7 +141,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
         var input = _transport.Input;
         while (!_finished)
         {
-            if (_isPublisher && Broker.Resources.IsBlocked)
+            if (_isPublisher && Broker.Resources.IsBlocked && !_shutdownRequested && _state != ConnectionState.Closing)
             {
                 // A resource alarm is on: stop reading from a publishing connection until it
                 // clears, so its publishes wait in the client and the socket, not in our memory.

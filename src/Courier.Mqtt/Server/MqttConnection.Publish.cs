@@ -221,7 +221,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         _readPaused = true;
         try
         {
-            await until.WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
+            await Task.WhenAny(until, _shutdownSignal.Task).WaitAsync(limit, _lifetime.Token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -35,6 +35,10 @@ internal sealed partial class MqttConnection : IClientSessionControl
     private readonly Action _abortTransport;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed by RequestShutdown: a reader paused by an alarm or by flow stops pausing and reads the
+    // cancelled read (a paused reader never sees CancelPendingRead otherwise, so shutdown and
+    // take-over would wait for the alarm to clear).
+    private readonly TaskCompletionSource _shutdownSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MqttClientRegistry _registry;
     private MqttProtocolVersion _version = MqttProtocolVersion.V311;
     private MqttConnect? _pendingConnect;
@@ -150,10 +154,14 @@ internal sealed partial class MqttConnection : IClientSessionControl
             {
                 if (result.IsCanceled && _shutdownRequested)
                 {
+                    // What is still buffered is not handled: a publisher held back by an alarm
+                    // stays held (its QoS 1/2 publishes unacknowledged, sent again on reconnect).
                     OnShutdownRequested();
                 }
-
-                Process(ref buffer);
+                else
+                {
+                    Process(ref buffer);
+                }
             }
             finally
             {
@@ -351,6 +359,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
     private void RequestShutdown()
     {
         _shutdownRequested = true;
+        _shutdownSignal.TrySetResult();
         _transport.Input.CancelPendingRead();
     }
 

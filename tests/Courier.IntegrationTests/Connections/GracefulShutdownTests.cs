@@ -47,4 +47,39 @@ public sealed class GracefulShutdownTests
         await client.WaitForServerCloseAsync();
         await Wait.ForAsync(stopping, "the host to stop");
     }
+
+    [Fact]
+    public async Task A_publisher_blocked_by_a_resource_alarm_is_closed_with_320_on_shutdown_and_answers_close_ok()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Broker.MemoryHighWatermark = 1_000_000);
+        await using var connection = await broker.ConnectAsync();
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shutdown = new TaskCompletionSource<ShutdownEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionBlockedAsync += (_, _) =>
+        {
+            blocked.TrySetResult();
+            return Task.CompletedTask;
+        };
+        connection.ConnectionShutdownAsync += (_, ea) =>
+        {
+            shutdown.TrySetResult(ea);
+            return Task.CompletedTask;
+        };
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync("held", durable: false, exclusive: false, autoDelete: false);
+        var body = new byte[100_000];
+        for (var i = 0; i < 30; i++)
+        {
+            await channel.BasicPublishAsync(string.Empty, "held", body);
+        }
+
+        await Wait.ForAsync(blocked.Task, "connection.blocked");
+
+        // The connection's reader is paused by the alarm; shutdown must still reach it, so the
+        // client gets connection.close and its close-ok is read (no close timeout, no abort).
+        await Wait.ForAsync(broker.Host.StopAsync(), "the host to stop");
+        var reason = await Wait.ForAsync(shutdown.Task, "the connection to shut down");
+        Assert.Equal(AmqpConstants.ConnectionForced, reason.ReplyCode);
+        Assert.Equal(ShutdownInitiator.Peer, reason.Initiator);
+    }
 }

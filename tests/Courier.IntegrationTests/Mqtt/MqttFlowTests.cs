@@ -27,4 +27,21 @@ public sealed class MqttFlowTests
         await Wait.ForAsync(held, "the held publish to be acknowledged");
         Assert.Equal("alarm/test", (await subscriber.NextAsync()).Topic);
     }
+
+    [Fact]
+    public async Task A_publisher_held_by_an_alarm_is_told_the_server_is_shutting_down_when_the_node_stops()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Broker.DiskFreeLimit = long.MaxValue);
+        await Wait.UntilAsync(() => broker.Host.Broker.Resources.IsBlocked, "the disk alarm is on");
+        await using var publisher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
+        // Acknowledged: handled, so this is a publishing connection, which the alarm now holds.
+        await publisher.PublishAsync("alarm/stop", "first");
+        var held = publisher.PublishAsync("alarm/stop", "held");
+
+        // The reader is paused by the alarm: shutdown must still reach it, with DISCONNECT 0x8B.
+        await Wait.ForAsync(broker.Host.StopAsync(), "the host to stop");
+        var disconnected = await Wait.ForAsync(publisher.Disconnected.Task, "the publisher to be disconnected");
+        Assert.Equal(MQTTnet.MqttClientDisconnectReason.ServerShuttingDown, disconnected.Reason);
+        Assert.False(held.IsCompletedSuccessfully);
+    }
 }
