@@ -150,7 +150,8 @@ launch_courier() {
     # Started from its own directory so no courier.json of the caller's is picked up.
     (cd "$WORK/$name" && exec dotnet "$dll" \
         --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" \
-        --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" --data-dir "$WORK/$name/data") \
+        --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" \
+        --mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --data-dir "$WORK/$name/data") \
         >> "$WORK/$name.log" 2>&1 &
     LAUNCHED_PID=$!
     if ! wait_port "$LAUNCHED_PORT" 60 "$LAUNCHED_PID"; then
