@@ -62,6 +62,12 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("MQTT 3.1/3.1.1/5.0", mqtt.DisplayName);
                 Assert.NotEqual(0, mqtt.EndPoint.Port);
                 Assert.Equal(mqtt.EndPoint, _courier.MqttEndPoint);
+            },
+            mqttWebSockets =>
+            {
+                Assert.Equal("mqtt-ws", mqttWebSockets.Protocol);
+                Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
+                Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
             });
         Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }
