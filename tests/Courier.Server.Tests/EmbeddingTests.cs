@@ -68,6 +68,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("mqtt-ws", mqttWebSockets.Protocol);
                 Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
                 Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
+                Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
             });
         Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }

@@ -80,6 +80,9 @@ public sealed class CourierHost : IAsyncDisposable
     /// <summary>The address the MQTT listener is bound to (with the real port once started).</summary>
     public IPEndPoint MqttEndPoint => EndPointOf(MqttConnectionHandler.ProtocolName);
 
+    /// <summary>The address the MQTT-over-WebSockets listener is bound to (with the real port once started).</summary>
+    public IPEndPoint MqttWebSocketEndPoint => EndPointOf(Protocols.MqttWebSocketProtocol);
+
     /// <summary>The address a protocol's listener is bound to (with the real port once started), by protocol name, e.g. <c>amqp</c>.</summary>
     public IPEndPoint EndPointOf(string protocol)
     {

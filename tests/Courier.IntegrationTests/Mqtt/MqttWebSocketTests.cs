@@ -14,7 +14,7 @@ public sealed class MqttWebSocketTests
 
     private static Task<MqttClients.Received> ConnectOverWebSocketAsync(TestBroker broker, MqttProtocolVersion version, string? clientId = null) =>
         MqttClients.ConnectAsync(broker, version, clientId, builder => builder.WithWebSocketServer(ws => ws.WithUri(
-            $"ws://127.0.0.1:{broker.Host.EndPointOf(Courier.Server.Hosting.Protocols.MqttWebSocketProtocol).Port}/ws")));
+            $"ws://127.0.0.1:{broker.Host.MqttWebSocketEndPoint.Port}/ws")));
 
     [Theory]
     [MemberData(nameof(Versions))]

@@ -4,7 +4,6 @@ using Courier.Core.Buffers;
 using Courier.IntegrationTests.Infrastructure;
 using Courier.IntegrationTests.Mqtt;
 using Courier.Mqtt.Packets;
-using Courier.Server.Hosting;
 
 namespace Courier.IntegrationTests.WebSockets;
 
@@ -14,7 +13,7 @@ namespace Courier.IntegrationTests.WebSockets;
 /// </summary>
 public sealed class MqttOverRawWebSocketTests
 {
-    private static int WsPort(TestBroker broker) => broker.Host.EndPointOf(Protocols.MqttWebSocketProtocol).Port;
+    private static int WsPort(TestBroker broker) => broker.Host.MqttWebSocketEndPoint.Port;
 
     [Fact]
     public async Task An_upgrade_on_another_path_is_answered_404_and_closed()
