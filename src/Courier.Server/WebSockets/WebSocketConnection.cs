@@ -48,10 +48,13 @@ internal sealed partial class WebSocketConnection : ConnectionContext, IDuplexPi
         _logger = logger;
         SubProtocol = subProtocol;
         var pool = socket.Features.Get<IMemoryPoolFeature>()?.MemoryPool ?? MemoryPool<byte>.Shared;
+        // A reader continues on the thread that flushed, as Kestrel's sockets do here
+        // (UnsafePreferInlineScheduling): no thread hop per frame. A writer paused by a full pipe
+        // resumes on the thread pool, so neither loop runs the other's code inside AdvanceTo.
         var pipeOptions = new PipeOptions(
             pool,
             readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.ThreadPool,
             pauseWriterThreshold: options.BufferedBytesLimit,
             resumeWriterThreshold: options.BufferedBytesLimit / 2,
             useSynchronizationContext: false);
