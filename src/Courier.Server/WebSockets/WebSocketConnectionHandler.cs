@@ -34,7 +34,11 @@ internal sealed class WebSocketConnectionHandler
         }
 
         var connection = new WebSocketConnection(socket, subProtocol, _options, _logger);
-        WebSocketLog.Opened(_logger, connection.ToString(), subProtocol);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            WebSocketLog.Opened(_logger, connection.ToString(), subProtocol);
+        }
+
         var receiving = connection.ReceiveLoopAsync();
         var sending = connection.SendLoopAsync();
         try
