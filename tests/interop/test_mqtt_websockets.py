@@ -4,69 +4,21 @@ round trips, a message published over AMQP reaching a WebSocket subscriber, and 
 client taking over a TCP client's id."""
 
 import os
-import queue
 import sys
 import unittest
 import uuid
 
-import paho.mqtt.client as mqtt
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as ic  # noqa: E402
+from test_mqtt_basics import VERSIONS, rc_value  # noqa: E402
+import test_mqtt_basics  # noqa: E402
 
-MQTT_PORT = int(os.environ.get("COURIER_MQTT_PORT", "1883"))
 MQTT_WS_PORT = int(os.environ.get("COURIER_MQTT_WS_PORT", "15675"))
-VERSIONS = {"3.1.1": mqtt.MQTTv311, "5.0": mqtt.MQTTv5}
 
 
-class Client:
-    """A paho client over WebSockets (or TCP) on its own network thread; what it receives lands in a queue."""
-
-    def __init__(self, version, websockets=True, client_id=None):
-        self.client_id = client_id or "interop-ws-" + uuid.uuid4().hex[:10]
-        self.websockets = websockets
-        kwargs = {"client_id": self.client_id, "protocol": version,
-                  "transport": "websockets" if websockets else "tcp"}
-        if version != mqtt.MQTTv5:
-            kwargs["clean_session"] = True
-        self.client = mqtt.Client(**kwargs)
-        if websockets:
-            self.client.ws_set_options(path="/ws")
-        self.messages = queue.Queue()
-        self.connack = queue.Queue()
-        self.acks = queue.Queue()
-        self.disconnects = queue.Queue()
-        self.client.on_message = lambda c, u, m: self.messages.put(m)
-        self.client.on_connect = lambda c, u, flags, rc, *rest: self.connack.put(rc)
-        self.client.on_subscribe = lambda c, u, mid, granted, *rest: self.acks.put(("sub", mid, granted))
-        self.client.on_disconnect = lambda c, u, rc, *rest: self.disconnects.put(rc)
-
-    def connect(self):
-        self.client.connect(ic.HOST, MQTT_WS_PORT if self.websockets else MQTT_PORT, keepalive=30)
-        self.client.loop_start()
-        return self.connack.get(timeout=ic.TIMEOUT)
-
-    def subscribe(self, topic, qos=1):
-        _, mid = self.client.subscribe(topic, qos)
-        kind, got_mid, granted = self.acks.get(timeout=ic.TIMEOUT)
-        assert (kind, got_mid) == ("sub", mid)
-        return granted
-
-    def publish(self, topic, payload, qos=1):
-        info = self.client.publish(topic, payload, qos)
-        info.wait_for_publish(timeout=ic.TIMEOUT)
-        assert info.is_published(), "publish to %s not acknowledged" % topic
-
-    def next(self):
-        return self.messages.get(timeout=ic.TIMEOUT)
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-def rc_value(rc):
-    return rc.value if hasattr(rc, "value") else int(rc)
+def Client(version, websockets=True, client_id=None):
+    """The basics' paho client, over WebSockets (path /ws) unless told otherwise."""
+    return test_mqtt_basics.Client(version, client_id=client_id, websockets_port=MQTT_WS_PORT if websockets else None)
 
 
 class MqttWebSockets(unittest.TestCase):
