@@ -151,15 +151,21 @@ wait_port() { # port seconds pid
 # directory; sets LAUNCHED_PID, LAUNCHED_PORT and LAUNCHED_MQTT_PORT (its MQTT listener, also free,
 # so it never collides with Mosquitto or anything else on 1883).
 launch_courier() {
-    local dll=$1 name=$2
+    local dll=$1 name=$2 ws_flags=()
     LAUNCHED_PORT=$(free_port)
     LAUNCHED_MQTT_PORT=$(free_port)
+    # Its MQTT-over-WebSockets listener on a free port too, if the build has one (a baseline from
+    # before it would refuse the flags).
+    if [ -d "$(dirname "$dll")/../../../WebSockets" ]; then
+        ws_flags=(--mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0)
+    fi
     rm -rf "$WORK/$name"
     mkdir -p "$WORK/$name"
     # Started from its own directory so no courier.json of the caller's is picked up.
     (cd "$WORK/$name" && exec dotnet "$dll" \
         --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" \
-        --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" --data-dir "$WORK/$name/data") \
+        --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" \
+        "${ws_flags[@]}" --data-dir "$WORK/$name/data") \
         >> "$WORK/$name.log" 2>&1 &
     LAUNCHED_PID=$!
     if ! wait_port "$LAUNCHED_PORT" 60 "$LAUNCHED_PID"; then

@@ -42,7 +42,7 @@ trap cleanup EXIT
 # Starts the node in the background and returns once it accepts connections (at most 10 minutes).
 start_broker() {
     dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
-        --data-dir "$WORK/data" >>"$WORK/broker.log" 2>&1 &
+        --mqtt-address 127.0.0.1 --mqtt-port 0 --mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --data-dir "$WORK/data" >>"$WORK/broker.log" 2>&1 &
     BROKER_PID=$!
     for _ in $(seq 1 6000); do
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0

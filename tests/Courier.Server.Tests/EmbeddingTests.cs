@@ -18,7 +18,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Port 0: the OS picks a free port. A fresh data directory keeps runs apart.
-        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--data-dir", _dataDir]);
+        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", _dataDir]);
         await _courier.StartAsync();
     }
 
@@ -62,6 +62,13 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("MQTT 3.1/3.1.1/5.0", mqtt.DisplayName);
                 Assert.NotEqual(0, mqtt.EndPoint.Port);
                 Assert.Equal(mqtt.EndPoint, _courier.MqttEndPoint);
+            },
+            mqttWebSockets =>
+            {
+                Assert.Equal("mqtt-ws", mqttWebSockets.Protocol);
+                Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
+                Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
+                Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
             });
         Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }

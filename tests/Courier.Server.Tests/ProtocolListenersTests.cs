@@ -32,4 +32,13 @@ public sealed class ProtocolListenersTests
         Assert.Throws<InvalidOperationException>(() =>
             listeners.Add<AmqpConnectionHandler, AmqpOptions>("amqp", "AMQP 0-9-1", new AmqpListenerOptions { Port = 5673 }, new AmqpOptions()));
     }
+
+    [Fact]
+    public void A_websocket_path_must_be_absolute()
+    {
+        var listeners = new ProtocolListeners(new ServiceCollection());
+
+        Assert.Throws<ArgumentException>(() => listeners.AddWebSocket<Courier.Mqtt.Server.MqttConnectionHandler>(
+            "mqtt-ws", "MQTT over WebSockets", new MqttWebSocketListenerOptions { Path = "ws" }, ["mqtt"], 1024));
+    }
 }

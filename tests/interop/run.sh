@@ -8,7 +8,7 @@
 #                                                use an already running broker
 #
 # Env: COURIER_HOST (default 127.0.0.1), COURIER_AMQP_PORT, COURIER_MQTT_PORT (default 1883 with
-#      an already running broker), COURIER_DLL,
+#      an already running broker), COURIER_MQTT_WS_PORT (default 15675 with one), COURIER_DLL,
 #      COURIER_SKIP_BUILD=1, COURIER_TEST_TIMEOUT (seconds per test file, default 180).
 set -euo pipefail
 
@@ -52,7 +52,8 @@ trap 'exit 130' INT TERM
 
 if [[ -n "${COURIER_AMQP_PORT:-}" ]]; then
     COURIER_MQTT_PORT="${COURIER_MQTT_PORT:-1883}"
-    echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT (MQTT $COURIER_MQTT_PORT)"
+    COURIER_MQTT_WS_PORT="${COURIER_MQTT_WS_PORT:-15675}"
+    echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT (MQTT $COURIER_MQTT_PORT, MQTT over WebSockets $COURIER_MQTT_WS_PORT)"
 else
     COURIER_DLL="${COURIER_DLL:-$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll}"
     if [[ "${COURIER_SKIP_BUILD:-0}" != "1" ]]; then
@@ -69,13 +70,15 @@ else
     BROKER_LOG="$(mktemp)"
     echo "run.sh: starting $COURIER_DLL on 127.0.0.1:$COURIER_AMQP_PORT (data dir $DATA_DIR)"
     COURIER_MQTT_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-    export COURIER_MQTT_PORT
+    COURIER_MQTT_WS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
+        --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$COURIER_MQTT_WS_PORT" \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi
-export COURIER_AMQP_PORT COURIER_MQTT_PORT
+export COURIER_AMQP_PORT COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
 
 TESTS=("$HERE"/test_*.py)
 

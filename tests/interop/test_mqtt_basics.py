@@ -20,13 +20,17 @@ VERSIONS = {"3.1.1": mqtt.MQTTv311, "5.0": mqtt.MQTTv5}
 class Client:
     """A paho client on its own network thread; what it receives lands in a queue."""
 
-    def __init__(self, version, username=None, password=None):
+    def __init__(self, version, username=None, password=None, client_id=None, websockets_port=None):
         self.version = version
-        self.client_id = "interop-" + uuid.uuid4().hex[:10]
-        kwargs = {"client_id": self.client_id, "protocol": version}
+        self.client_id = client_id or "interop-" + uuid.uuid4().hex[:10]
+        self.port = websockets_port or MQTT_PORT
+        kwargs = {"client_id": self.client_id, "protocol": version,
+                  "transport": "websockets" if websockets_port else "tcp"}
         if version != mqtt.MQTTv5:
             kwargs["clean_session"] = True
         self.client = mqtt.Client(**kwargs)
+        if websockets_port:
+            self.client.ws_set_options(path="/ws")
         if username is not None:
             self.client.username_pw_set(username, password)
         self.messages = queue.Queue()
@@ -36,9 +40,11 @@ class Client:
         self.client.on_connect = lambda c, u, flags, rc, *rest: self.connack.put(rc)
         self.client.on_subscribe = lambda c, u, mid, granted, *rest: self.acks.put(("sub", mid, granted))
         self.client.on_unsubscribe = lambda c, u, mid, *rest: self.acks.put(("unsub", mid))
+        self.disconnects = queue.Queue()
+        self.client.on_disconnect = lambda c, u, rc, *rest: self.disconnects.put(rc)
 
     def connect(self):
-        self.client.connect(ic.HOST, MQTT_PORT, keepalive=30)
+        self.client.connect(ic.HOST, self.port, keepalive=30)
         self.client.loop_start()
         return self.connack.get(timeout=ic.TIMEOUT)
 

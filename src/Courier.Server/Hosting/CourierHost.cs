@@ -46,6 +46,9 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-allow-anonymous"] = "Mqtt:AllowAnonymous",
         ["--mqtt-max-packet-size"] = "Mqtt:MaxPacketSize",
         ["--mqtt-prefetch"] = "Mqtt:Prefetch",
+        ["--mqtt-ws-address"] = "MqttWebSockets:Address",
+        ["--mqtt-ws-port"] = "MqttWebSockets:Port",
+        ["--mqtt-ws-path"] = "MqttWebSockets:Path",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
@@ -79,6 +82,9 @@ public sealed class CourierHost : IAsyncDisposable
 
     /// <summary>The address the MQTT listener is bound to (with the real port once started).</summary>
     public IPEndPoint MqttEndPoint => EndPointOf(MqttConnectionHandler.ProtocolName);
+
+    /// <summary>The address the MQTT-over-WebSockets listener is bound to (with the real port once started).</summary>
+    public IPEndPoint MqttWebSocketEndPoint => EndPointOf(Protocols.MqttWebSocketProtocol);
 
     /// <summary>The address a protocol's listener is bound to (with the real port once started), by protocol name, e.g. <c>amqp</c>.</summary>
     public IPEndPoint EndPointOf(string protocol)

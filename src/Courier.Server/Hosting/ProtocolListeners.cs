@@ -1,7 +1,9 @@
 using System.Net;
+using Courier.Server.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Courier.Server.Hosting;
 
@@ -27,6 +29,37 @@ internal sealed class ProtocolListeners(IServiceCollection services)
 
         services.AddSingleton(options);
         _registered.Add((new ProtocolListener(protocol, displayName, new IPEndPoint(ParseAddress(settings.Address), settings.Port)), static listen => listen.UseConnectionHandler<THandler>()));
+    }
+
+    /// <summary>
+    /// Registers a protocol over WebSockets: each connection accepted on <paramref name="settings"/>
+    /// is upgraded on its path to one of <paramref name="subProtocols"/>, then served by
+    /// <typeparamref name="THandler"/> (registered with its options by <see cref="Add{THandler, TOptions}"/>) over the frames.
+    /// </summary>
+    public void AddWebSocket<THandler>(string protocol, string displayName, WebSocketListenerSettings settings, IReadOnlyList<string> subProtocols, long maxFramePayloadBytes)
+        where THandler : ConnectionHandler
+    {
+        if (_registered.Any(r => r.Listener.Protocol == protocol))
+        {
+            throw new InvalidOperationException($"a listener for '{protocol}' is registered already");
+        }
+
+        if (!settings.Path.StartsWith('/'))
+        {
+            throw new ArgumentException($"the WebSocket path of {displayName} must start with '/', not '{settings.Path}'");
+        }
+
+        var options = new WebSocketTransportOptions { Path = settings.Path, SubProtocols = subProtocols, MaxFramePayloadBytes = maxFramePayloadBytes };
+        _registered.Add((new ProtocolListener(protocol, displayName, new IPEndPoint(ParseAddress(settings.Address), settings.Port)), listen =>
+        {
+            var services = listen.ApplicationServices;
+            var handler = new WebSocketConnectionHandler(
+                ActivatorUtilities.GetServiceOrCreateInstance<THandler>(services),
+                options,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.WebSockets"),
+                services.GetRequiredService<TimeProvider>());
+            listen.Run(handler.OnConnectedAsync);
+        }));
     }
 
     /// <summary>Opens every registered listener on Kestrel.</summary>

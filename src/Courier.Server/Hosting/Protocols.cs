@@ -23,5 +23,9 @@ internal static class Protocols
             MaximumInFlight = options.Mqtt.Prefetch,
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
+        listeners.AddWebSocket<MqttConnectionHandler>(MqttWebSocketProtocol, "MQTT over WebSockets", options.MqttWebSockets, ["mqtt", "mqttv3.1"], options.Mqtt.MaxPacketSize);
     }
+
+    /// <summary>The protocol name of the MQTT-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
+    public const string MqttWebSocketProtocol = "mqtt-ws";
 }

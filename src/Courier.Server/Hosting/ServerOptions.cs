@@ -14,6 +14,9 @@ public sealed class ServerOptions
 
     public MqttListenerOptions Mqtt { get; set; } = new();
 
+    /// <summary>MQTT over WebSockets; the MQTT settings above apply to its connections too.</summary>
+    public MqttWebSocketListenerOptions MqttWebSockets { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();
