@@ -42,10 +42,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     private void OnPublish(MqttPublish publish)
     {
         _isPublisher = true;
-        if (publish.Properties?.TopicAlias is not null || publish.Topic.Length == 0)
-        {
-            throw new MqttProtocolException(MqttServerReason.TopicAliasInvalid, "topic aliases are not supported (Topic Alias Maximum is 0)");
-        }
+        var topic = TopicOf(publish);
 
         if (publish.QoS == MqttQos.ExactlyOnce && _awaitingRelease.Contains(publish.PacketId))
         {
@@ -75,11 +72,11 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
-        var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
+        var message = ToMessage(topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
         var (position, reason) = Route(exchange, message);
         if (publish.Retain && position != FailedPosition)
         {
-            RetainedMessages.For(VirtualHost!).Retain(publish.Topic, message);
+            RetainedMessages.For(VirtualHost!).Retain(topic, message);
         }
         if (publish.QoS == MqttQos.AtMostOnce)
         {

@@ -406,6 +406,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         _connected = false;
         if (Session is { } session)
         {
+            ReleaseSharedSubscriptions();
             VirtualHost!.ReleaseOwner(session);
         }
 

@@ -43,6 +43,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-allow-anonymous"] = "Mqtt:AllowAnonymous",
         ["--mqtt-max-packet-size"] = "Mqtt:MaxPacketSize",
         ["--mqtt-prefetch"] = "Mqtt:Prefetch",
+        ["--mqtt-topic-alias-maximum"] = "Mqtt:TopicAliasMaximum",
+        ["--mqtt-max-keepalive"] = "Mqtt:MaxKeepAlive",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
