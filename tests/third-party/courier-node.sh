@@ -1,7 +1,8 @@
 # Sourced by the third-party suite runners: starts a Courier node (Release build unless
 # COURIER_SKIP_BUILD=1) on 127.0.0.1:$COURIER_AMQP_PORT (default 5672, which the AMQP suites
 # assume), MQTT on 127.0.0.1:$COURIER_MQTT_PORT (default 0: a free port; the MQTT suite sets 1883),
-# with a fresh data directory, waits until it accepts connections, and stops it on exit.
+# with a fresh data directory and any options in $COURIER_NODE_ARGS, waits until it accepts
+# connections, and stops it on exit.
 # Sets ROOT, PORT, MQTT_PORT, WORK and BROKER_PID.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,7 +32,7 @@ trap courier_node_cleanup EXIT
 
 (cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
     --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" \
-    --data-dir "$WORK/data") >"$WORK/broker.log" 2>&1 &
+    --data-dir "$WORK/data" ${COURIER_NODE_ARGS:-}) >"$WORK/broker.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 300); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
