@@ -13,7 +13,10 @@ internal sealed partial class MqttConnection
 {
     // 5.0 only: the aliases the client sets and the ones the broker assigns to its deliveries.
     private MqttTopicAliases? _aliases;
+    private static readonly TimeSpan LingerIdle = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LingerLimit = TimeSpan.FromSeconds(5);
     private ushort? _serverKeepAlive;
+    private bool _lingerAfterDisconnect;
 
     /// <summary>
     /// At CONNECT: the keep-alive the connection is held to (the client's, or the broker's maximum
@@ -102,6 +105,42 @@ internal sealed partial class MqttConnection
         if (publish.Properties?.TopicAlias is { } alias && publish.Topic.Length > 0)
         {
             _aliases!.Commit(topic, alias);
+        }
+    }
+
+    /// <summary>
+    /// After a DISCONNECT for an error (5.0), the connection reads and drops what the client still
+    /// sends, until the client closes, nothing has come for <see cref="LingerIdle"/>, or
+    /// <see cref="LingerLimit"/> has passed. Closing at once, with the client's packets unread,
+    /// would reset the socket: a client still sending (PUBRELs for the PUBRECs ahead of the
+    /// DISCONNECT, as the Paho suite's test_flow_control2 does) gets a broken pipe before it reads
+    /// why it was disconnected.
+    /// </summary>
+    private async Task LingerAfterDisconnectAsync()
+    {
+        if (!_lingerAfterDisconnect || _lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var input = _transport.Input;
+        var started = _time.GetTimestamp();
+        try
+        {
+            while (_time.GetElapsedTime(started) < LingerLimit)
+            {
+                using var idle = new CancellationTokenSource(LingerIdle, _time);
+                var result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || IsTransportGone(e) || e is InvalidOperationException)
+        {
+            // Idle, gone, or the reader was already completed: close now.
         }
     }
 }

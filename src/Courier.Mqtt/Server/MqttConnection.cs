@@ -292,6 +292,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         else if (IsV5)
         {
             Outbound.Write(new MqttDisconnect { ReasonCode = reasonCode, Properties = new MqttProperties { ReasonString = Truncate(message) } });
+            _lingerAfterDisconnect = true;
         }
 
         _finished = true;
@@ -426,6 +427,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
             // The socket is going away; whatever was queued for it is moot.
         }
 
+        await LingerAfterDisconnectAsync().ConfigureAwait(false);
         await _transport.Output.CompleteAsync().ConfigureAwait(false);
         await _transport.Input.CompleteAsync().ConfigureAwait(false);
         MqttLog.Closed(_logger, Name);
