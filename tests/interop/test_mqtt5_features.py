@@ -6,7 +6,6 @@ import os
 import queue
 import sys
 import unittest
-import uuid
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -14,45 +13,32 @@ from paho.mqtt.properties import Properties
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as ic  # noqa: E402
+import test_mqtt_basics as basics  # noqa: E402
 
-MQTT_PORT = int(os.environ.get("COURIER_MQTT_PORT", "1883"))
+MQTT_PORT = basics.MQTT_PORT
+rc_value = basics.rc_value
 
 
-class Client:
-    """A paho client on its own network thread, with CONNECT properties; what it receives lands in a queue."""
+class Client(basics.Client):
+    """The basics' paho client with CONNECT and PUBLISH properties; its CONNACK's properties are kept."""
 
     def __init__(self, version=mqtt.MQTTv5, **connect_properties):
-        self.client_id = "interop5-" + uuid.uuid4().hex[:10]
-        kwargs = {"client_id": self.client_id, "protocol": version}
-        if version != mqtt.MQTTv5:
-            kwargs["clean_session"] = True
-        self.version = version
-        self.client = mqtt.Client(**kwargs)
+        super().__init__(version)
         self.properties = None
         if connect_properties:
             self.properties = Properties(PacketTypes.CONNECT)
             for name, value in connect_properties.items():
                 setattr(self.properties, name, value)
-        self.messages = queue.Queue()
-        self.connack = queue.Queue()
-        self.acks = queue.Queue()
-        self.client.on_message = lambda c, u, m: self.messages.put(m)
         self.client.on_connect = lambda c, u, flags, rc, *rest: self.connack.put((rc, rest[0] if rest else None))
-        self.client.on_subscribe = lambda c, u, mid, granted, *rest: self.acks.put(("sub", mid, granted))
 
     def connect(self):
-        if self.version == mqtt.MQTTv5:
-            self.client.connect(ic.HOST, MQTT_PORT, keepalive=30, properties=self.properties)
-        else:
-            self.client.connect(ic.HOST, MQTT_PORT, keepalive=30)
+        extra = {"properties": self.properties} if self.version == mqtt.MQTTv5 else {}
+        self.client.connect(ic.HOST, MQTT_PORT, keepalive=30, **extra)
         self.client.loop_start()
         return self.connack.get(timeout=ic.TIMEOUT)
 
     def subscribe(self, topic, qos=1):
-        _, mid = self.client.subscribe(topic, qos)
-        kind, got_mid, granted = self.acks.get(timeout=ic.TIMEOUT)
-        assert (kind, got_mid) == ("sub", mid)
-        return [g if isinstance(g, int) else g.value for g in granted]
+        return [g if isinstance(g, int) else g.value for g in super().subscribe(topic, qos)]
 
     def publish(self, topic, payload, qos=1, **publish_properties):
         properties = None
@@ -64,9 +50,6 @@ class Client:
         info.wait_for_publish(timeout=ic.TIMEOUT)
         assert info.is_published(), "publish to %s not acknowledged" % topic
 
-    def next(self):
-        return self.messages.get(timeout=ic.TIMEOUT)
-
     def take_all(self):
         taken = []
         while True:
@@ -74,14 +57,6 @@ class Client:
                 taken.append(self.messages.get_nowait())
             except queue.Empty:
                 return taken
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-def rc_value(rc):
-    return rc.value if hasattr(rc, "value") else int(rc)
 
 
 class Mqtt5Features(unittest.TestCase):
