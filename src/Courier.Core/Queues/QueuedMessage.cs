@@ -87,8 +87,12 @@ public sealed class QueuedMessage
     /// <summary>Body bytes of the message, whether memory or the journal holds it (for <c>x-max-length-bytes</c>).</summary>
     public int Size { get; }
 
-    /// <summary>When the message expires in this queue, in Unix milliseconds; 0 when it never does.</summary>
-    internal long ExpiresAt { get; set; }
+    /// <summary>
+    /// When the message expires in this queue, in Unix milliseconds (the queue's clock); 0 when it
+    /// never does. A protocol reads it to tell a consumer the time a message has left (MQTT 5.0's
+    /// Message Expiry Interval on delivery); negative only while a restored message is unread.
+    /// </summary>
+    public long ExpiresAt { get; internal set; }
 
     /// <summary>The journal copied the message forward (compaction); it lives here now.</summary>
     internal void MoveTo(MessageRef copy) => Ref = copy;

@@ -43,6 +43,15 @@ public static class MqttPacketWriter
         output.Advance(size);
     }
 
+    /// <summary>The bytes <see cref="Write"/> would write for <paramref name="packet"/>, fixed header included (what a Maximum Packet Size limits).</summary>
+    /// <exception cref="ArgumentException">The packet cannot be expressed.</exception>
+    public static long Measure(MqttPacket packet, MqttProtocolVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        var bodySize = MqttPacketEncoder.Measure(packet, version == MqttProtocolVersion.V500).BodySize;
+        return 1 + VariableByteInteger.Measure(Math.Min(bodySize, VariableByteInteger.MaxValue)) + (long)bodySize;
+    }
+
     private static int FlagsOf(MqttPacket packet) => packet switch
     {
         MqttPublish publish => PublishFlags(publish),

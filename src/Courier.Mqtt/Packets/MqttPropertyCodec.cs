@@ -115,7 +115,7 @@ internal static class MqttPropertyCodec
                 p.TopicAliasMaximum = Once(p.TopicAliasMaximum, id) ?? reader.ReadUInt16();
                 break;
             case MqttPropertyId.TopicAlias:
-                p.TopicAlias = Once(p.TopicAlias, id) ?? ReadNonZeroUInt16(ref reader, id);
+                p.TopicAlias = Once(p.TopicAlias, id) ?? ReadTopicAlias(ref reader);
                 break;
             case MqttPropertyId.MaximumQoS:
                 p.MaximumQoS = Once(p.MaximumQoS, id) ?? (ReadBoolean(ref reader, id) ? MqttQos.AtLeastOnce : MqttQos.AtMostOnce);
@@ -184,6 +184,18 @@ internal static class MqttPropertyCodec
         if (value == 0)
         {
             ThrowHelper.ThrowProtocolError($"property 0x{id:X2} is 0");
+        }
+
+        return value;
+    }
+
+    private static ushort ReadTopicAlias(ref MqttBodyReader reader)
+    {
+        var value = reader.ReadUInt16();
+        if (value == 0)
+        {
+            // Topic Alias invalid rather than a plain protocol error, as the receiver of a bad alias answers (Mosquitto does the same).
+            throw new MqttProtocolException(MqttReasonCode.TopicAliasInvalid, "topic alias 0");
         }
 
         return value;

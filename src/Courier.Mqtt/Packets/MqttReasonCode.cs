@@ -17,6 +17,9 @@ public static class MqttReasonCode
     /// <summary>CONNECT with a protocol name or level Courier does not speak.</summary>
     public const byte UnsupportedProtocolVersion = 0x84;
 
+    /// <summary>A PUBLISH with Topic Alias 0 (spec 3.3.2.3.4); the session layer uses it for aliases past the maximum too.</summary>
+    public const byte TopicAliasInvalid = 0x94;
+
     /// <summary>The packet is larger than the connection's maximum packet size.</summary>
     public const byte PacketTooLarge = 0x95;
 }

@@ -56,7 +56,11 @@ internal sealed partial class MqttConnection
             return;
         }
 
-        _keepAlive = connect.KeepAlive;
+        if (!NegotiateLimits(connect))
+        {
+            return;
+        }
+
         _maxInFlight = Math.Min(_options.MaximumInFlight, properties?.ReceiveMaximum ?? ushort.MaxValue);
 
         ClientId = clientId;
@@ -140,9 +144,10 @@ internal sealed partial class MqttConnection
         AssignedClientIdentifier = assignedClientId,
         // Absent means "only the protocol's limit" (and clients such as paho refuse values past 268,435,455).
         MaximumPacketSize = _options.MaximumPacketSize < VariableByteInteger.MaxValue ? (uint)_options.MaximumPacketSize : null,
-        SharedSubscriptionAvailable = false,
+        SharedSubscriptionAvailable = true,
         SubscriptionIdentifiersAvailable = false,
-        TopicAliasMaximum = null,
+        TopicAliasMaximum = _options.TopicAliasMaximum > 0 ? _options.TopicAliasMaximum : null,
+        ServerKeepAlive = _serverKeepAlive,
         ReceiveMaximum = ReceiveMaximum,
     };
 

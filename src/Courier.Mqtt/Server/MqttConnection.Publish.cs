@@ -41,10 +41,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     private void OnPublish(MqttPublish publish)
     {
         _isPublisher = true;
-        if (publish.Properties?.TopicAlias is not null || publish.Topic.Length == 0)
-        {
-            throw new MqttProtocolException(MqttServerReason.TopicAliasInvalid, "topic aliases are not supported (Topic Alias Maximum is 0)");
-        }
+        var topic = TopicOf(publish);
 
         if (publish.QoS == MqttQos.ExactlyOnce && _awaitingRelease.Contains(publish.PacketId))
         {
@@ -74,15 +71,15 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
-        if (!MayPublishTo(publish))
+        if (!MayPublishTo(publish, topic))
         {
             Track(Response(publish, MqttServerReason.NotAuthorized), FailedPosition);
             return;
         }
 
-        var message = ToMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
+        var message = ToMessage(topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
         var (position, reason) = Route(exchange, message);
-        var retained = publish.Retain && position != FailedPosition ? Retain(publish.Topic, publish.QoS, publish.Properties, publish.Payload) : 0;
+        var retained = publish.Retain && position != FailedPosition ? Retain(topic, publish.QoS, publish.Properties, publish.Payload) : 0;
         if (retained == FailedPosition)
         {
             (position, reason) = (FailedPosition, MqttServerReason.UnspecifiedError);

@@ -45,10 +45,7 @@ internal sealed partial class MqttConnection
         }
 
         Outbound.Write(new MqttSubAck { PacketId = subscribe.PacketId, ReasonCodes = codes });
-        foreach (var queue in _subscriptionQueues)
-        {
-            queue?.Queue.Dispatch();
-        }
+        OnOutboundDrained();
     }
 
     /// <summary>Binds one filter; returns the granted QoS or a failure code.</summary>
@@ -57,7 +54,7 @@ internal sealed partial class MqttConnection
         var failure = IsV5 ? MqttServerReason.UnspecifiedError : MqttServerReason.V3SubscribeFailure;
         if (subscription.Filter.StartsWith(MqttTopic.SharedPrefix, StringComparison.Ordinal))
         {
-            return IsV5 ? MqttServerReason.SharedSubscriptionsNotSupported : failure;
+            return SubscribeShared(subscription, failure);
         }
 
         if (!MqttTopicMapping.IsValidFilter(subscription.Filter))
@@ -134,6 +131,12 @@ internal sealed partial class MqttConnection
         for (var i = 0; i < codes.Length; i++)
         {
             var filter = unsubscribe.Filters[i];
+            if (filter.StartsWith(MqttTopic.SharedPrefix, StringComparison.Ordinal))
+            {
+                codes[i] = UnsubscribeShared(filter);
+                continue;
+            }
+
             bool existed;
             MqttQos qos;
             lock (_deliveryGate)
@@ -160,7 +163,7 @@ internal sealed partial class MqttConnection
     {
         lock (_deliveryGate)
         {
-            if (!_connected || _finished || Outbound.IsCongested)
+            if (!_connected || _finished || subscription.Cancelled || Outbound.IsCongested)
             {
                 return false;
             }
@@ -173,7 +176,7 @@ internal sealed partial class MqttConnection
             }
 
             var topic = MqttTopicMapping.ToTopic(message.RoutingKey);
-            if ((topic.StartsWith('$') && !AnyFilterMatchesLocked(subscription.QoS, topic)) || !IsDeliverableTopic(topic))
+            if ((topic.StartsWith('$') && !FilterMatchesLocked(subscription, topic)) || !IsDeliverableTopic(topic))
             {
                 // A '#' or '+' binding took a '$' topic, which MQTT keeps from leading wildcards; or
                 // an AMQP routing key (empty, or with '+' or '#') that is no MQTT topic name.
@@ -181,10 +184,29 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
-            ushort packetId = 0;
-            if (qos != MqttQos.AtMostOnce)
+            var packetId = qos != MqttQos.AtMostOnce ? NextPacketIdLocked() : (ushort)0;
+            try
             {
-                packetId = NextPacketIdLocked();
+                if (DeliveryLocked(topic, qos, packetId, queued) is not { } publish)
+                {
+                    // Larger than the client's Maximum Packet Size: dropped as if it had been sent.
+                    SettleLaterLocked(subscription, queued);
+                    return true;
+                }
+
+                Outbound.Write(publish);
+                DeliveredLocked(topic, publish);
+            }
+            catch (ArgumentException)
+            {
+                // Not expressible in MQTT (a header value past 65,535 bytes from AMQP): dropped, as
+                // the codec measures before it writes anything.
+                SettleLaterLocked(subscription, queued);
+                return true;
+            }
+
+            if (packetId != 0)
+            {
                 _inFlight.Add(packetId, (subscription, queued));
             }
             else
@@ -192,35 +214,14 @@ internal sealed partial class MqttConnection
                 SettleLaterLocked(subscription, queued);
             }
 
-            try
-            {
-                Outbound.Write(new MqttPublish
-                {
-                    Topic = topic,
-                    QoS = qos,
-                    PacketId = packetId,
-                    Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
-                    Retain = RetainedMessages.IsRetainedDelivery(message),
-                    Payload = message.Body,
-                    Properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null,
-                });
-            }
-            catch (ArgumentException)
-            {
-                // Not expressible in MQTT (a header value past 65,535 bytes from AMQP): dropped, as
-                // the codec measures before it writes anything.
-                if (packetId != 0)
-                {
-                    _inFlight.Remove(packetId);
-                    SettleLaterLocked(subscription, queued);
-                }
-            }
-
             return true;
         }
     }
 
     private static bool IsDeliverableTopic(string topic) => topic.Length > 0 && !MqttTopic.HasWildcard(topic);
+
+    private bool FilterMatchesLocked(MqttSubscriptionQueue subscription, string topic) =>
+        subscription.SharedFilter is { } filter ? MqttTopicMapping.Matches(filter, topic) : AnyFilterMatchesLocked(subscription.QoS, topic);
 
     private bool AnyFilterMatchesLocked(MqttQos qos, string topic)
     {
@@ -354,5 +355,7 @@ internal sealed partial class MqttConnection
         {
             queue?.Queue.Dispatch();
         }
+
+        DispatchShared();
     }
 }

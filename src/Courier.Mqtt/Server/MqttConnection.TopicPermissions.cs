@@ -16,11 +16,11 @@ internal sealed partial class MqttConnection
     /// answered 0x87 (the caller does so); otherwise the refusal propagates and ends the connection,
     /// as a refused write on the exchange does.
     /// </summary>
-    private bool MayPublishTo(MqttPublish publish)
+    private bool MayPublishTo(MqttPublish publish, string topic)
     {
         try
         {
-            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Write, MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(publish.Topic), ClientId);
+            Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Write, MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), ClientId);
             return true;
         }
         catch (BrokerException e) when (e.Error == BrokerError.AccessRefused && publish.QoS != MqttQos.AtMostOnce && IsV5)

@@ -300,6 +300,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         else if (IsV5)
         {
             Outbound.Write(new MqttDisconnect { ReasonCode = reasonCode, Properties = new MqttProperties { ReasonString = Truncate(message) } });
+            _lingerAfterDisconnect = true;
         }
 
         _finished = true;
@@ -415,6 +416,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         _connected = false;
         if (Session is { } session)
         {
+            ReleaseSharedSubscriptions();
             VirtualHost!.ReleaseOwner(session);
         }
 
@@ -434,6 +436,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
             // The socket is going away; whatever was queued for it is moot.
         }
 
+        await LingerAfterDisconnectAsync().ConfigureAwait(false);
         await _transport.Output.CompleteAsync().ConfigureAwait(false);
         await _transport.Input.CompleteAsync().ConfigureAwait(false);
         MqttLog.Closed(_logger, Name);

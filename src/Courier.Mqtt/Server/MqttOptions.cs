@@ -28,4 +28,13 @@ public sealed record MqttOptions
 
     /// <summary>Longest pause of a publishing connection whose queue's consumers are behind.</summary>
     public TimeSpan FlowPauseLimit { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Topic aliases a 5.0 client may set (the Topic Alias Maximum in CONNACK); 0 refuses them. RabbitMQ's default is 16.</summary>
+    public ushort TopicAliasMaximum { get; init; } = 16;
+
+    /// <summary>
+    /// The longest keep-alive, in seconds, the broker allows; 0 for no limit. A 5.0 client asking
+    /// for more (or for 0) is told this one as Server Keep Alive; a 3.1.1 one is refused.
+    /// </summary>
+    public ushort MaximumKeepAlive { get; init; }
 }

@@ -43,8 +43,16 @@ internal sealed class MqttOutbound
 
     public bool IsCongested { get; private set; }
 
+    /// <summary>The 5.0 client's Maximum Packet Size (<see cref="MqttPacketLimit"/>); deliveries are measured by the connection.</summary>
+    public long ClientMaximumPacketSize { get; set; } = long.MaxValue;
+
     public void Write(MqttPacket packet)
     {
+        if (ClientMaximumPacketSize != long.MaxValue && packet is not MqttPublish)
+        {
+            MqttPacketLimit.Trim(packet, Version, ClientMaximumPacketSize);
+        }
+
         lock (_gate)
         {
             if (_completed)

@@ -49,6 +49,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-ws-address"] = "MqttWebSockets:Address",
         ["--mqtt-ws-port"] = "MqttWebSockets:Port",
         ["--mqtt-ws-path"] = "MqttWebSockets:Path",
+        ["--mqtt-topic-alias-maximum"] = "Mqtt:TopicAliasMaximum",
+        ["--mqtt-max-keepalive"] = "Mqtt:MaxKeepAlive",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",

@@ -21,6 +21,8 @@ internal static class Protocols
             AllowAnonymous = options.Mqtt.AllowAnonymous,
             MaximumPacketSize = options.Mqtt.MaxPacketSize,
             MaximumInFlight = options.Mqtt.Prefetch,
+            TopicAliasMaximum = options.Mqtt.TopicAliasMaximum,
+            MaximumKeepAlive = options.Mqtt.MaxKeepAlive,
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
         listeners.AddWebSocket<MqttConnectionHandler>(MqttWebSocketProtocol, "MQTT over WebSockets", options.MqttWebSockets, ["mqtt", "mqttv3.1"], options.Mqtt.MaxPacketSize);

@@ -30,6 +30,8 @@ public static class ServerCommandLine
         ["--mqtt-allow-anonymous"] = "a CONNECT without a username logs in as the default user (default true)",
         ["--mqtt-max-packet-size"] = "largest MQTT packet a client may send, in bytes (default 268435456)",
         ["--mqtt-prefetch"] = "unacknowledged QoS 1/2 deliveries per MQTT connection (default 64)",
+        ["--mqtt-topic-alias-maximum"] = "topic aliases an MQTT 5 client may set on its publishes (default 16; 0 turns them off)",
+        ["--mqtt-max-keepalive"] = "longest MQTT keep-alive a client may use, in seconds (default 0: no limit)",
         ["--mqtt-ws-address"] = "address of the MQTT-over-WebSockets listener (default 0.0.0.0)",
         ["--mqtt-ws-port"] = "port of the MQTT-over-WebSockets listener (default 15675; 0 lets the OS choose)",
         ["--mqtt-ws-path"] = "request path of the MQTT WebSocket upgrade (default /ws)",

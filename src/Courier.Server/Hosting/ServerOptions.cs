@@ -76,6 +76,12 @@ public sealed class MqttListenerOptions : ListenerSettings
 
     /// <summary>Unacknowledged QoS 1 deliveries per connection (lowered to the client's MQTT 5 Receive Maximum).</summary>
     public ushort Prefetch { get; set; } = 64;
+
+    /// <summary>Topic aliases a 5.0 client may set (Topic Alias Maximum); 0 refuses them.</summary>
+    public ushort TopicAliasMaximum { get; set; } = 16;
+
+    /// <summary>The longest keep-alive in seconds a client may use (announced as Server Keep Alive); 0 for no limit.</summary>
+    public ushort MaxKeepAlive { get; set; }
 }
 
 public sealed class BrokerSettings

@@ -152,7 +152,6 @@ public class PropertyMatrixTests
     [Theory]
     [InlineData("CONNECT", new byte[] { 0x21, 0, 0 })]
     [InlineData("CONNECT", new byte[] { 0x27, 0, 0, 0, 0 })]
-    [InlineData("PUBLISH", new byte[] { 0x23, 0, 0 })]
     [InlineData("PUBLISH", new byte[] { 0x0B, 0 })]
     [InlineData("PUBLISH", new byte[] { 0x01, 2 })]
     [InlineData("CONNECT", new byte[] { 0x17, 2 })]
@@ -167,6 +166,12 @@ public class PropertyMatrixTests
     public void A_value_the_spec_forbids_is_a_protocol_error(string packet, byte[] properties)
     {
         Assert.Equal(MqttReasonCode.ProtocolError, Fails(Packets[packet](properties), MqttProtocolVersion.V500).ReasonCode);
+    }
+
+    [Fact]
+    public void Topic_alias_0_is_topic_alias_invalid()
+    {
+        Assert.Equal(MqttReasonCode.TopicAliasInvalid, Fails(Packets["PUBLISH"]([0x23, 0, 0]), MqttProtocolVersion.V500).ReasonCode);
     }
 
     [Fact]
