@@ -13,6 +13,9 @@ public sealed record QueueCreation
 
     public required QueueDefinition Definition { get; init; }
 
+    /// <summary>The node's clock (message TTLs, queue expiry); the system clock when null.</summary>
+    public TimeProvider? Clock { get; init; }
+
     /// <summary>The client session an exclusive queue belongs to; null for a shared queue.</summary>
     public ClientSession? ExclusiveOwner { get; init; }
 

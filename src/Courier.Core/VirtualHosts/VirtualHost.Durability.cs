@@ -124,6 +124,7 @@ public sealed partial class VirtualHost
                     StoreId = q.StoreId,
                     Store = store,
                     Resources = _broker?.Resources,
+                    Clock = _broker?.Time,
                     Arguments = QueueArguments.ParseSaved(q.Arguments, $"queue '{q.Name}' in vhost '{Name}'", reason => _broker?.Warn(reason)),
                     Host = this,
                 });

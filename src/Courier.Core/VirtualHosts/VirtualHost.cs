@@ -190,6 +190,7 @@ public sealed partial class VirtualHost
                 StoreId = stored ? _broker!.NextQueueStoreId() : 0,
                 Store = _broker?.Store,
                 Resources = _broker?.Resources,
+                Clock = _broker?.Time,
                 Arguments = arguments,
                 Host = this,
             });

@@ -24,7 +24,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
 
     private const int Sigterm = 15;
-    private const string ListeningLine = "Listening for AMQP 0-9-1 on ";
+    private const string StartedLine = " started; data directory ";
 
     private readonly string _root;
     private readonly string[] _extraArgs;
@@ -53,7 +53,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     {
         get
         {
-            var line = RunLinesContaining("Listening for MQTT").Last();
+            var line = RunLinesContaining("Listening for MQTT 3.1").Last(); // not "MQTT over WebSockets"
             return int.Parse(line[(line.LastIndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
         }
     }
@@ -255,7 +255,8 @@ public sealed class BrokerProcess : IAsyncDisposable
             }
 
             _lines.Enqueue((run, false, e.Data));
-            if (e.Data.Contains(ListeningLine, StringComparison.Ordinal))
+            // The node's last start-up line, after every listener's: all their ports are known then.
+            if (e.Data.Contains(StartedLine, StringComparison.Ordinal))
             {
                 listening.TrySetResult();
             }
