@@ -129,14 +129,14 @@ internal sealed partial class MqttConnection
             return existing;
         }
 
-        var name = $"mqtt-subscription-{ClientId}qos{(int)qos}";
+        var name = SubscriptionQueueName(ClientId, qos);
         Broker.Authorize(User!, VirtualHost!, AccessKind.Configure, "queue", name);
         Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "queue", name);
-        var declared = VirtualHost!.DeclareQueue(name, new QueueDefinition { Exclusive = true, AutoDelete = true }, passive: false, Session!);
-        var sink = new MqttSubscriptionQueue(this, declared.Queue, qos);
+        var declared = DeclareSubscriptionQueue(name);
+        var sink = new MqttSubscriptionQueue(this, declared, qos);
         var consumer = new QueueConsumer("mqtt-" + ClientId + "-qos" + (int)qos, sink, autoSettle: qos == MqttQos.AtMostOnce, exclusive: true, owner: Session!);
         sink.Consumer = consumer;
-        declared.Queue.AddConsumer(consumer);
+        declared.AddConsumer(consumer);
         _subscriptionQueues[(int)qos] = sink;
         return sink;
     }
@@ -197,7 +197,7 @@ internal sealed partial class MqttConnection
             ushort packetId = 0;
             if (qos != MqttQos.AtMostOnce)
             {
-                packetId = NextPacketIdLocked();
+                packetId = PacketIdForLocked(subscription, queued);
                 _inFlight.Add(packetId, (subscription, queued));
             }
             else
@@ -254,7 +254,7 @@ internal sealed partial class MqttConnection
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId));
+        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId));
 
         return _lastPacketId;
     }

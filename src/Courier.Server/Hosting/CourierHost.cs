@@ -43,6 +43,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-allow-anonymous"] = "Mqtt:AllowAnonymous",
         ["--mqtt-max-packet-size"] = "Mqtt:MaxPacketSize",
         ["--mqtt-prefetch"] = "Mqtt:Prefetch",
+        ["--mqtt-max-session-expiry"] = "Mqtt:MaxSessionExpiry",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",

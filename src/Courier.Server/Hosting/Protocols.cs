@@ -21,6 +21,7 @@ internal static class Protocols
             AllowAnonymous = options.Mqtt.AllowAnonymous,
             MaximumPacketSize = options.Mqtt.MaxPacketSize,
             MaximumInFlight = options.Mqtt.Prefetch,
+            MaxSessionExpiry = TimeSpan.FromSeconds(Math.Max(1, options.Mqtt.MaxSessionExpiry)),
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
     }

@@ -73,6 +73,9 @@ public sealed class MqttListenerOptions : ListenerSettings
 
     /// <summary>Unacknowledged QoS 1 deliveries per connection (lowered to the client's MQTT 5 Receive Maximum).</summary>
     public ushort Prefetch { get; set; } = 64;
+
+    /// <summary>Seconds a persistent session outlives its connection at most (a 5.0 client's interval is lowered to it); one day.</summary>
+    public uint MaxSessionExpiry { get; set; } = 86_400;
 }
 
 public sealed class BrokerSettings
