@@ -71,6 +71,30 @@ public sealed class MqttPersistentSessionTests
         }
     }
 
+    [Fact]
+    public async Task Qos_0_messages_are_queued_for_an_offline_session_as_RabbitMQ_queues_them()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var (first, _) = await ConnectPersistentAsync(broker, MqttProtocolVersion.V311, "quiet");
+        await first.SubscribeAsync("quiet/t", MqttQualityOfServiceLevel.AtMostOnce);
+        await first.DisposeAsync();
+        await using (var publisher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V311))
+        {
+            await publisher.PublishAsync("quiet/t", "at most once", MqttQualityOfServiceLevel.AtMostOnce);
+            await Wait.UntilAsync(
+                () => broker.Host.Broker.TryGetVirtualHost("/", out var vhost) && vhost.TryGetQueue("mqtt-subscription-quietqos0", out var queue) && queue.MessageCount == 1,
+                "the QoS 0 message to be queued");
+        }
+
+        var (back, _) = await ConnectPersistentAsync(broker, MqttProtocolVersion.V311, "quiet");
+        await using (back)
+        {
+            var message = await back.NextAsync();
+            Assert.Equal("at most once", Encoding.UTF8.GetString(message.Payload));
+            Assert.Equal(MqttQualityOfServiceLevel.AtMostOnce, message.QualityOfServiceLevel);
+        }
+    }
+
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
