@@ -136,7 +136,7 @@ internal sealed partial class MqttConnection
         // Absent means "only the protocol's limit" (and clients such as paho refuse values past 268,435,455).
         MaximumPacketSize = _options.MaximumPacketSize < VariableByteInteger.MaxValue ? (uint)_options.MaximumPacketSize : null,
         SharedSubscriptionAvailable = false,
-        SubscriptionIdentifiersAvailable = false,
+        SubscriptionIdentifiersAvailable = true,
         TopicAliasMaximum = null,
         ReceiveMaximum = ReceiveMaximum,
     };

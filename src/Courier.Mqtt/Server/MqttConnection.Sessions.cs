@@ -109,7 +109,9 @@ internal sealed partial class MqttConnection
                 {
                     if (ReferenceEquals(binding.Destination, queue))
                     {
-                        _subscriptions[ToFilter(binding.RoutingKey)] = qos;
+                        var filter = ToFilter(binding.RoutingKey);
+                        _subscriptions[filter] = qos;
+                        SetOptionsLocked(filter, MqttSubscriptionOptions.FromBindingArguments(binding.Arguments));
                     }
                 }
             }

@@ -33,15 +33,11 @@ internal sealed partial class MqttConnection
 
     private void OnSubscribe(MqttSubscribe subscribe)
     {
-        if (subscribe.Properties?.SubscriptionIdentifiers is { Count: > 0 })
-        {
-            throw new MqttProtocolException(MqttServerReason.SubscriptionIdentifiersNotSupported, "subscription identifiers are not supported");
-        }
-
+        var identifier = subscribe.Properties?.SubscriptionIdentifiers is [var id] ? id : (uint?)null;
         var codes = new byte[subscribe.Subscriptions.Count];
         for (var i = 0; i < codes.Length; i++)
         {
-            codes[i] = Subscribe(subscribe.Subscriptions[i]);
+            codes[i] = Subscribe(subscribe.Subscriptions[i], identifier);
         }
 
         Outbound.Write(new MqttSubAck { PacketId = subscribe.PacketId, ReasonCodes = codes });
@@ -52,7 +48,7 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>Binds one filter; returns the granted QoS or a failure code.</summary>
-    private byte Subscribe(MqttSubscription subscription)
+    private byte Subscribe(MqttSubscription subscription, uint? identifier)
     {
         var failure = IsV5 ? MqttServerReason.UnspecifiedError : MqttServerReason.V3SubscribeFailure;
         if (subscription.Filter.StartsWith(MqttTopic.SharedPrefix, StringComparison.Ordinal))
@@ -65,12 +61,6 @@ internal sealed partial class MqttConnection
             return IsV5 ? MqttServerReason.TopicFilterInvalid : failure;
         }
 
-        if (subscription.NoLocal || subscription.RetainAsPublished)
-        {
-            // Never accepted and ignored: a client that asks for either is told it is not there.
-            return MqttServerReason.ImplementationSpecificError;
-        }
-
         var granted = subscription.MaximumQoS;
         var bindingKey = MqttTopicMapping.ToBindingKey(subscription.Filter);
         try
@@ -78,19 +68,22 @@ internal sealed partial class MqttConnection
             var queue = SubscriptionQueue(granted);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "queue", queue.Queue.Name);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "exchange", MqttTopicMapping.Exchange);
-            VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+            var options = new MqttSubscriptionOptions(subscription.NoLocal, subscription.RetainAsPublished, identifier);
+            VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, options.ToBindingArguments(), Session!);
             MqttQos previous;
+            MqttSubscriptionOptions previousOptions;
             bool existed;
             lock (_deliveryGate)
             {
                 existed = _subscriptions.TryGetValue(subscription.Filter, out previous);
                 _subscriptions[subscription.Filter] = granted;
+                previousOptions = SetOptionsLocked(subscription.Filter, options);
             }
 
-            if (existed && previous != granted)
+            if (existed && (previous != granted || previousOptions != options))
             {
                 // Subscribing again replaces the subscription (MQTT-3.8.4-3): its old binding goes.
-                VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+                VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, previousOptions.ToBindingArguments(), Session!);
             }
 
             if (subscription.RetainHandling == MqttRetainHandling.SendOnSubscribe
@@ -149,14 +142,16 @@ internal sealed partial class MqttConnection
             var filter = unsubscribe.Filters[i];
             bool existed;
             MqttQos qos;
+            MqttSubscriptionOptions options;
             lock (_deliveryGate)
             {
                 existed = _subscriptions.Remove(filter, out qos);
+                options = SetOptionsLocked(filter, default);
             }
 
             if (existed)
             {
-                VirtualHost!.UnbindQueue(_subscriptionQueues[(int)qos]!.Queue.Name, MqttTopicMapping.Exchange, MqttTopicMapping.ToBindingKey(filter), null, Session!);
+                VirtualHost!.UnbindQueue(_subscriptionQueues[(int)qos]!.Queue.Name, MqttTopicMapping.Exchange, MqttTopicMapping.ToBindingKey(filter), options.ToBindingArguments(), Session!);
             }
 
             codes[i] = existed ? MqttReasonCode.Success : MqttServerReason.NoSubscriptionExisted;
@@ -194,6 +189,14 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
+            var (skip, retainAsPublished, identifiers) = ApplyOptionsLocked(subscription.QoS, topic, message);
+            if (skip)
+            {
+                // No Local: this session published it, and only No Local filters of this queue match.
+                SettleLaterLocked(subscription, queued);
+                return true;
+            }
+
             ushort packetId = 0;
             if (qos != MqttQos.AtMostOnce)
             {
@@ -213,9 +216,9 @@ internal sealed partial class MqttConnection
                     QoS = qos,
                     PacketId = packetId,
                     Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
-                    Retain = RetainedMessages.IsRetainedDelivery(message),
+                    Retain = RetainedMessages.IsRetainedDelivery(message) || (retainAsPublished && message.Annotations.Retain),
                     Payload = message.Body,
-                    Properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null,
+                    Properties = IsV5 ? WithIdentifiers(MqttMessageMapper.ToMqtt(message), identifiers) : null,
                 });
             }
             catch (ArgumentException)
