@@ -74,15 +74,26 @@ class MqttSessions(unittest.TestCase):
         finally:
             publisher.close()
 
+    def subscribe_and_leave(self, version, prefix):
+        """A new persistent session subscribes to its own topic and disconnects; returns its client id and topic."""
+        client_id = prefix + uuid.uuid4().hex[:8]
+        topic = "interop/sessions/" + client_id
+        first = Session(version, client_id, persistent=True)
+        self.assertFalse(first.connect(), "no session yet")
+        first.subscribe(topic)
+        first.close()
+        return client_id, topic
+
+    def end_session(self, version, client_id):
+        """A clean session for the id ends the persistent one."""
+        clean = Session(version, client_id, persistent=False)
+        self.assertFalse(clean.connect())
+        clean.close()
+
     def test_messages_wait_for_a_persistent_subscriber(self):
         for name, version in VERSIONS.items():
             with self.subTest(version=name):
-                client_id = "interop-keep-" + uuid.uuid4().hex[:8]
-                topic = "interop/sessions/" + client_id
-                first = Session(version, client_id, persistent=True)
-                self.assertFalse(first.connect())
-                first.subscribe(topic)
-                first.close()
+                client_id, topic = self.subscribe_and_leave(version, "interop-keep-")
 
                 sent = [("message %d" % i).encode() for i in range(3)]
                 self.publish(version, topic, sent)
@@ -95,25 +106,15 @@ class MqttSessions(unittest.TestCase):
                     self.assertEqual({m.topic for m in received}, {topic})
                 finally:
                     back.close()
-                # Cleaned up: a clean session ends it.
-                clean = Session(version, client_id, persistent=False)
-                self.assertFalse(clean.connect())
-                clean.close()
+                self.end_session(version, client_id)
 
     def test_a_clean_session_discards_what_waited(self):
         for name, version in VERSIONS.items():
             with self.subTest(version=name):
-                client_id = "interop-drop-" + uuid.uuid4().hex[:8]
-                topic = "interop/sessions/" + client_id
-                first = Session(version, client_id, persistent=True)
-                first.connect()
-                first.subscribe(topic)
-                first.close()
+                client_id, topic = self.subscribe_and_leave(version, "interop-drop-")
                 self.publish(version, topic, [b"stale"])
 
-                clean = Session(version, client_id, persistent=False)
-                self.assertFalse(clean.connect())
-                clean.close()
+                self.end_session(version, client_id)
                 again = Session(version, client_id, persistent=True)
                 self.assertFalse(again.connect(), "no session after a clean one")
                 try:

@@ -171,8 +171,7 @@ public sealed class MqttPersistentSessionTests
         await using (var raw = await RawMqttClient.ConnectAsync(broker.MqttPort))
         {
             await raw.ConnectAsync(new MqttConnect { ProtocolVersion = V.V500, ClientId = "ending", CleanStart = true, Properties = new MqttProperties { SessionExpiryInterval = 600 } });
-            await raw.SendAsync(new MqttSubscribe { PacketId = 1, Subscriptions = [new MqttSubscription("ending/t", MqttQos.AtLeastOnce)] });
-            Assert.IsType<MqttSubAck>(await raw.ReceiveAsync());
+            await SubscribeAsync(raw, "ending/t", MqttQos.AtLeastOnce);
             await raw.SendAsync(new MqttDisconnect { Properties = new MqttProperties { SessionExpiryInterval = 0 } });
             await raw.ReadUntilClosedAsync(Wait.DefaultTimeout);
         }
@@ -213,8 +212,7 @@ public sealed class MqttPersistentSessionTests
         await using (var raw = await RawMqttClient.ConnectAsync(broker.MqttPort))
         {
             Assert.False((await raw.ConnectAsync(connect)).SessionPresent);
-            await raw.SendAsync(new MqttSubscribe { PacketId = 1, Subscriptions = [new MqttSubscription("redo/t", MqttQos.AtLeastOnce)] });
-            Assert.IsType<MqttSubAck>(await raw.ReceiveAsync());
+            await SubscribeAsync(raw, "redo/t", MqttQos.AtLeastOnce);
             await PublishAsync(broker, "redo/t", "acknowledged", MqttQualityOfServiceLevel.AtLeastOnce);
             await raw.SendAsync(new MqttPubAck { PacketId = Assert.IsType<MqttPublish>(await raw.ReceiveAsync()).PacketId });
             await PublishAsync(broker, "redo/t", "once", MqttQualityOfServiceLevel.AtLeastOnce);
@@ -238,8 +236,7 @@ public sealed class MqttPersistentSessionTests
         // Acknowledged now: the next return finds nothing.
         await using var last = await RawMqttClient.ConnectAsync(broker.MqttPort);
         Assert.True((await last.ConnectAsync(connect)).SessionPresent);
-        await last.SendAsync(MqttPingReq.Instance);
-        Assert.IsType<MqttPingResp>(await last.ReceiveAsync());
+        await AssertNothingMoreAsync(last);
     }
 
     [Theory]
@@ -253,8 +250,7 @@ public sealed class MqttPersistentSessionTests
         await using (var raw = await RawMqttClient.ConnectAsync(broker.MqttPort))
         {
             await raw.ConnectAsync(connect);
-            await raw.SendAsync(new MqttSubscribe { PacketId = 1, Subscriptions = [new MqttSubscription("exactly/t", MqttQos.ExactlyOnce)] });
-            Assert.IsType<MqttSubAck>(await raw.ReceiveAsync());
+            await SubscribeAsync(raw, "exactly/t", MqttQos.ExactlyOnce);
             await PublishAsync(broker, "exactly/t", "before", MqttQualityOfServiceLevel.ExactlyOnce);
             var before = Assert.IsType<MqttPublish>(await raw.ReceiveAsync());
             await raw.SendAsync(new MqttPubRec { PacketId = before.PacketId });
@@ -284,8 +280,7 @@ public sealed class MqttPersistentSessionTests
         Assert.True((await back.ConnectAsync(connect)).SessionPresent);
         Assert.Equal(first.PacketId, Assert.IsType<MqttPubRel>(await back.ReceiveAsync()).PacketId);
         await back.SendAsync(new MqttPubComp { PacketId = first.PacketId });
-        await back.SendAsync(MqttPingReq.Instance);
-        Assert.IsType<MqttPingResp>(await back.ReceiveAsync());
+        await AssertNothingMoreAsync(back);
     }
 
     [Theory]
@@ -318,6 +313,19 @@ public sealed class MqttPersistentSessionTests
         await using var publisher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V311);
         await publisher.PublishAsync("twice/t", "marker", MqttQualityOfServiceLevel.ExactlyOnce);
         Assert.Equal("marker", Encoding.UTF8.GetString((await subscriber.NextAsync()).Payload));
+    }
+
+    private static async Task SubscribeAsync(RawMqttClient raw, string filter, MqttQos qos)
+    {
+        await raw.SendAsync(new MqttSubscribe { PacketId = 1, Subscriptions = [new MqttSubscription(filter, qos)] });
+        Assert.IsType<MqttSubAck>(await raw.ReceiveAsync());
+    }
+
+    /// <summary>PINGREQ is answered by PINGRESP, and nothing came before it.</summary>
+    private static async Task AssertNothingMoreAsync(RawMqttClient raw)
+    {
+        await raw.SendAsync(MqttPingReq.Instance);
+        Assert.IsType<MqttPingResp>(await raw.ReceiveAsync());
     }
 
     private static MqttConnect PersistentConnect(V version, string clientId) => new()

@@ -23,6 +23,13 @@ public sealed class MqttWillDelayTests
         },
     };
 
+    private static async Task<MqttClients.Received> WatchWillsAsync(TestBroker broker)
+    {
+        var watcher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
+        await watcher.SubscribeAsync("wills/#");
+        return watcher;
+    }
+
     /// <summary>Connects and vanishes without DISCONNECT.</summary>
     private static async Task VanishAsync(TestBroker broker, MqttConnect connect)
     {
@@ -34,8 +41,7 @@ public sealed class MqttWillDelayTests
     public async Task A_delayed_will_is_published_after_its_delay_and_not_if_the_client_returns_within_it()
     {
         await using var broker = await TestBroker.StartAsync();
-        await using var watcher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
-        await watcher.SubscribeAsync("wills/#");
+        await using var watcher = await WatchWillsAsync(broker);
 
         // One client vanishes and comes back at once; a second vanishes after it and stays away.
         await VanishAsync(broker, Connect("returning", cleanStart: true, sessionExpiry: 60, willDelay: 1));
@@ -56,8 +62,7 @@ public sealed class MqttWillDelayTests
     public async Task A_delayed_will_is_published_when_the_session_expires_first()
     {
         await using var broker = await TestBroker.StartAsync();
-        await using var watcher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
-        await watcher.SubscribeAsync("wills/#");
+        await using var watcher = await WatchWillsAsync(broker);
         await VanishAsync(broker, Connect("expiring", cleanStart: true, sessionExpiry: 1, willDelay: 3600));
         Assert.Equal("wills/expiring", (await watcher.NextAsync()).Topic);
     }
@@ -66,8 +71,7 @@ public sealed class MqttWillDelayTests
     public async Task A_delayed_will_is_published_when_a_clean_start_ends_the_session()
     {
         await using var broker = await TestBroker.StartAsync();
-        await using var watcher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V500);
-        await watcher.SubscribeAsync("wills/#");
+        await using var watcher = await WatchWillsAsync(broker);
         await VanishAsync(broker, Connect("restarting", cleanStart: true, sessionExpiry: 3600, willDelay: 3600));
         await using var again = await RawMqttClient.ConnectAsync(broker.MqttPort);
         Assert.False((await again.ConnectAsync(Connect("restarting", cleanStart: true, sessionExpiry: 3600, willDelay: 3600))).SessionPresent);
