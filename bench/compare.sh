@@ -434,6 +434,12 @@ scenario_mqtt_idle() {
     perftest mqtt-idle "$1" "$2" -x 0 -y 0 --idle-connections "$MQTT_IDLE"
 }
 
+# QoS 1 to a persistent-session subscriber (clean session 0): durable subscription queue on Courier.
+scenario_mqtt_qos1_persistent() {
+    perftest mqtt-qos1-1to1-persistent "$1" "$2" --qos 1 -c 100 -x 1 -y 1 -s 256 -z "$DURATION" --mqtt-persistent-session \
+        --queue-pattern "cmp/qos1p/$2/%d"
+}
+
 scenario_mqtt_qos0_fanout() {
     perftest mqtt-qos0-1to100 "$1" "$2" --qos 0 -x 1 -y 100 --fanout --exchange "cmp/fan0/$2" -s 256 \
         -r "$MQTT_FANOUT_RATE" -z "$DURATION"
@@ -478,7 +484,7 @@ dotnet build -c Release "$ROOT/src/Courier.Server" -nologo -v q > "$WORK/build.l
 dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 
 AMQP_SCENARIOS=${COMPARE_SCENARIOS-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
-MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos1_fixed_rate mqtt_qos0_fanout mqtt_qos1_fanout mqtt_idle}
+MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos1_persistent mqtt_qos1_fixed_rate mqtt_qos0_fanout mqtt_qos1_fanout mqtt_idle}
 if [ -n "$BASELINE" ]; then
     BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
     BASELINE_DIR="$WORK/baseline-src"

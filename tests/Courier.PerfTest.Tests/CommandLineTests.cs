@@ -61,6 +61,13 @@ public sealed class CommandLineTests
         Assert.Equal(expected, CommandLine.Parse(args, out _)!.Client);
     }
 
+    [Fact]
+    public void Mqtt_subscribers_keep_a_persistent_session_only_when_asked()
+    {
+        Assert.False(CommandLine.Parse(["--mqtt", "127.0.0.1:1883", "--qos", "1"], out _)!.MqttPersistentSession);
+        Assert.True(CommandLine.Parse(["--mqtt", "127.0.0.1:1883", "--qos", "1", "--mqtt-persistent-session"], out _)!.MqttPersistentSession);
+    }
+
     [Theory]
     [InlineData("--qos", "2")]
     [InlineData("--prefetch", "70000")]

@@ -54,10 +54,18 @@ public sealed class MqttTransport : ILoadTransport
         ? _options.Exchange
         : _options.QueuePattern.Replace("%d", (index % _options.Queues + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-    // Topics need no declaring, and without persistent sessions nothing outlives the clients.
+    // Topics need no declaring; persistent sessions (--mqtt-persistent-session) end with a clean connect.
     public Task DeclareTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task DeleteTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task DeleteTopologyAsync(CancellationToken cancellationToken)
+    {
+        for (int id = 0; id < _options.Consumers && _options.MqttPersistentSession; id++)
+        {
+            var client = await ConnectAsync($"perftest-{_runId}-c{id}", cancellationToken).ConfigureAwait(false);
+            await MqttConsumer.DisconnectQuietlyAsync(client).ConfigureAwait(false);
+            client.Dispose();
+        }
+    }
 
     public async Task<ILoadProducer> CreateProducerAsync(int id, ProducerCounters counters, RatePacer pacer, CancellationToken cancellationToken)
     {
@@ -68,7 +76,7 @@ public sealed class MqttTransport : ILoadTransport
 
     public async Task<ILoadConsumer> CreateConsumerAsync(int id, DeliverySink sink, CancellationToken cancellationToken)
     {
-        var client = await ConnectAsync($"perftest-{_runId}-c{id}", cancellationToken).ConfigureAwait(false);
+        var client = await ConnectAsync($"perftest-{_runId}-c{id}", cancellationToken, cleanSession: !_options.MqttPersistentSession).ConfigureAwait(false);
         return new MqttConsumer(_factory, client, TopicOf(id), Qos, sink);
     }
 
@@ -78,13 +86,13 @@ public sealed class MqttTransport : ILoadTransport
         return new IdleClient(client);
     }
 
-    private async Task<IMqttClient> ConnectAsync(string clientId, CancellationToken cancellationToken)
+    private async Task<IMqttClient> ConnectAsync(string clientId, CancellationToken cancellationToken, bool cleanSession = true)
     {
         var client = _factory.CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(_host, _port)
             .WithClientId(clientId)
-            .WithCleanSession(true)
+            .WithCleanSession(cleanSession)
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithTimeout(TimeSpan.FromSeconds(30))

@@ -19,6 +19,8 @@ public static class CommandLine
                                     blocking client, which costs less CPU per message
           --mqtt HOST:PORT          speak MQTT 3.1.1 to this broker instead of AMQP
           --qos 0|1                 MQTT quality of service (default 0)
+          --mqtt-persistent-session subscribers connect with clean session 0 (a persistent session,
+                                    ended with a clean connect after the run)
 
         Shape
           -x, --producers N         producers, each on its own connection (default 1)
@@ -88,6 +90,7 @@ public static class CommandLine
                     } },
                     "--mqtt" => o with { MqttEndpoint = Next() },
                     "--qos" => o with { Qos = Int() },
+                    "--mqtt-persistent-session" => o with { MqttPersistentSession = true },
                     "--producers" or "-x" => o with { Producers = Int() },
                     "--consumers" or "-y" => o with { Consumers = Int() },
                     "--queues" or "-q" => o with { Queues = Int() },

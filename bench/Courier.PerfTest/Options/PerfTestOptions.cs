@@ -39,6 +39,9 @@ public sealed record PerfTestOptions
     /// <summary><c>host:port</c> of an MQTT broker; when set, the run speaks MQTT instead of AMQP.</summary>
     public string? MqttEndpoint { get; init; }
 
+    /// <summary>MQTT subscribers connect with clean session 0, so their subscriptions are a persistent session's.</summary>
+    public bool MqttPersistentSession { get; init; }
+
     /// <summary>AMQP client for producers and consumers; topology and idle connections always use RabbitMQ.Client.</summary>
     public AmqpClient Client { get; init; } = AmqpClient.RabbitMqClient;
 

@@ -178,6 +178,42 @@ public sealed partial class ClassicQueue
         }
     }
 
+    /// <summary>
+    /// Replaces the queue's <c>x-expires</c> (null removes it); the idle time counts again from now.
+    /// An MQTT session whose expiry interval changed uses it, as RabbitMQ's plugin updates its queues.
+    /// </summary>
+    public void ChangeExpires(long? milliseconds)
+    {
+        lock (_gate)
+        {
+            if (_deleted || Arguments.Expires == milliseconds)
+            {
+                return;
+            }
+
+            var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (key, value) in Definition.Arguments)
+            {
+                arguments[key] = value;
+            }
+
+            if (milliseconds is { } expires)
+            {
+                arguments["x-expires"] = expires;
+            }
+            else
+            {
+                arguments.Remove("x-expires");
+            }
+
+            Definition = Definition with { Arguments = arguments };
+            Arguments = Arguments with { Expires = milliseconds };
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+            StartExpiryTimer();
+        }
+    }
+
     private void StartExpiryTimer()
     {
         if (Arguments.Expires is not { } expires || Host is null)

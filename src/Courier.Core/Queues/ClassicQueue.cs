@@ -89,7 +89,7 @@ public sealed partial class ClassicQueue : IQueue
     }
 
     /// <summary>The queue's declare arguments as parsed (TTLs, limits, dead-lettering, priorities, consumer modes).</summary>
-    public QueueArguments Arguments { get; }
+    public QueueArguments Arguments { get; private set; }
 
     /// <summary>Where dead letters go and who deletes the queue when it expires.</summary>
     public IQueueHost? Host { get; }
@@ -124,7 +124,7 @@ public sealed partial class ClassicQueue : IQueue
 
     public string VirtualHost { get; }
 
-    public QueueDefinition Definition { get; }
+    public QueueDefinition Definition { get; private set; }
 
     public bool Durable => Definition.Durable;
 

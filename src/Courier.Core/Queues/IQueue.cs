@@ -81,6 +81,9 @@ public interface IQueue : IBindingDestination
     /// <summary>The queue was used by a client (redeclared): its <c>x-expires</c> counts again from now.</summary>
     void MarkUsed();
 
+    /// <summary>Replaces the queue's <c>x-expires</c> in milliseconds (null: never expires); counts from now.</summary>
+    void ChangeExpires(long? milliseconds);
+
     /// <summary>Returns delivered messages to the queue, marked redelivered, and delivers again.</summary>
     void Requeue(IReadOnlyList<QueuedMessage> messages);
 

@@ -1,4 +1,5 @@
 using Courier.Core.Exchanges;
+using Courier.Core.Messages;
 using Courier.Core.Queues;
 using Courier.Core.Storage;
 
@@ -27,6 +28,23 @@ public sealed partial class VirtualHost
         Exchange exchange => exchange.Durable,
         _ => false,
     };
+
+    /// <summary>Changes a queue's <c>x-expires</c> and saves the definitions if the queue is durable.</summary>
+    public void ChangeQueueExpires(IQueue queue, long? milliseconds)
+    {
+        lock (_definitions)
+        {
+            var unchanged = FieldTable.TryGetInt64(queue.Definition.Arguments, "x-expires", out var old) ? old == milliseconds : milliseconds is null;
+            if (unchanged || !_queues.TryGetValue(queue.Name, out var current) || !ReferenceEquals(current, queue))
+            {
+                return;
+            }
+
+            queue.ChangeExpires(milliseconds);
+            MarkChangedIf(queue.StoreId != 0);
+            SaveDefinitionsIfChangedLocked();
+        }
+    }
 
     private void SaveDefinitionsIfChangedLocked()
     {

@@ -32,19 +32,6 @@ internal sealed partial class MqttConnection
             assigned = IsV5;
         }
 
-        // Persistent sessions are not built yet: refused, never silently made clean (docs/mqtt.md).
-        if (!IsV5 && !connect.CleanStart)
-        {
-            Refuse(MqttServerReason.V3ServerUnavailable, 0, "persistent sessions (clean session 0) are not supported yet");
-            return;
-        }
-
-        if (IsV5 && properties?.SessionExpiryInterval is > 0)
-        {
-            Refuse(0, MqttServerReason.ImplementationSpecificError, "persistent sessions (session expiry interval > 0) are not supported yet");
-            return;
-        }
-
         if (properties?.AuthenticationMethod is { } method)
         {
             Refuse(0, MqttServerReason.BadAuthenticationMethod, $"enhanced authentication method '{method}' is not supported");
@@ -81,12 +68,20 @@ internal sealed partial class MqttConnection
             }
         }
 
-        Outbound.Write(new MqttConnAck
+        var sessionPresent = StartSession(connect);
+        var connAckProperties = IsV5 ? ConnAckProperties(assigned ? clientId : null) : null;
+        if (connAckProperties is not null)
         {
-            ReasonCode = 0,
-            Properties = IsV5 ? ConnAckProperties(assigned ? clientId : null) : null,
-        });
+            connAckProperties.SessionExpiryInterval = AnnouncedSessionExpiry(connect);
+        }
+
+        Outbound.Write(new MqttConnAck { ReasonCode = 0, SessionPresent = sessionPresent, Properties = connAckProperties });
         _connected = true;
+        if (sessionPresent)
+        {
+            ResumeSession();
+        }
+
         MqttLog.Opened(_logger, Name, clientId, VersionName(_version), User!.Name, VirtualHost.Name);
     }
 
@@ -145,7 +140,7 @@ internal sealed partial class MqttConnection
         // Absent means "only the protocol's limit" (and clients such as paho refuse values past 268,435,455).
         MaximumPacketSize = _options.MaximumPacketSize < VariableByteInteger.MaxValue ? (uint)_options.MaximumPacketSize : null,
         SharedSubscriptionAvailable = true,
-        SubscriptionIdentifiersAvailable = false,
+        SubscriptionIdentifiersAvailable = true,
         TopicAliasMaximum = _options.TopicAliasMaximum > 0 ? _options.TopicAliasMaximum : null,
         ServerKeepAlive = _serverKeepAlive,
         ReceiveMaximum = ReceiveMaximum,

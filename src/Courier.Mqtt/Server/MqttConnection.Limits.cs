@@ -62,10 +62,10 @@ internal sealed partial class MqttConnection
     /// larger than the client's Maximum Packet Size: then it is not sent and counts as delivered
     /// (spec 3.1.2.11.4). Called under the delivery gate, so aliases are assigned in write order.
     /// </summary>
-    private MqttPublish? DeliveryLocked(string topic, MqttQos qos, ushort packetId, QueuedMessage queued)
+    private MqttPublish? DeliveryLocked(string topic, MqttQos qos, ushort packetId, QueuedMessage queued, bool retainAsPublished, List<uint>? identifiers)
     {
         var message = queued.Message;
-        var properties = IsV5 ? MqttMessageMapper.ToMqtt(message) : null;
+        var properties = IsV5 ? WithIdentifiers(MqttMessageMapper.ToMqtt(message), identifiers) : null;
         if (properties?.MessageExpiryInterval is not null && queued.ExpiresAt > 0)
         {
             // What it has left: its interval minus its time in the broker (spec 3.3.2.3.3), rounded
@@ -90,7 +90,7 @@ internal sealed partial class MqttConnection
             QoS = qos,
             PacketId = packetId,
             Dup = qos != MqttQos.AtMostOnce && queued.Redelivered,
-            Retain = RetainedMessages.IsRetainedDelivery(message),
+            Retain = RetainedMessages.IsRetainedDelivery(message) || (retainAsPublished && message.Annotations.Retain),
             Payload = message.Body,
             Properties = properties,
         };

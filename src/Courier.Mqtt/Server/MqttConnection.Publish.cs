@@ -77,7 +77,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
-        var message = ToMessage(topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
+        var message = ToMessage(topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties, PublisherAnnotations);
         var (position, reason) = Route(exchange, message);
         var retained = publish.Retain && position != FailedPosition ? Retain(topic, publish.QoS, publish.Properties, publish.Payload) : 0;
         if (retained == FailedPosition)
@@ -123,14 +123,14 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     }
 
     /// <summary>The neutral message for an MQTT publish: persistent from QoS 1 up, as RabbitMQ makes it, with the 5.0 properties mapped.</summary>
-    private static Message ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttProperties? mqtt)
+    private static Message ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttProperties? mqtt, IReadOnlyDictionary<string, object?>? publisher = null)
     {
         var annotations = new MessageAnnotations
         {
             PublishedBy = PublishingProtocol.Mqtt,
             Qos = (byte)qos,
             Retain = retain,
-            More = MqttMessageMapper.ToAnnotations(mqtt),
+            More = MqttMessageMapper.ToAnnotations(mqtt, publisher),
         };
         return new Message(MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), MqttMessageMapper.ToProperties(qos, mqtt), payload, annotations);
     }

@@ -33,15 +33,11 @@ internal sealed partial class MqttConnection
 
     private void OnSubscribe(MqttSubscribe subscribe)
     {
-        if (subscribe.Properties?.SubscriptionIdentifiers is { Count: > 0 })
-        {
-            throw new MqttProtocolException(MqttServerReason.SubscriptionIdentifiersNotSupported, "subscription identifiers are not supported");
-        }
-
+        var identifier = subscribe.Properties?.SubscriptionIdentifiers is [var id] ? id : (uint?)null;
         var codes = new byte[subscribe.Subscriptions.Count];
         for (var i = 0; i < codes.Length; i++)
         {
-            codes[i] = Subscribe(subscribe.Subscriptions[i]);
+            codes[i] = Subscribe(subscribe.Subscriptions[i], identifier);
         }
 
         Outbound.Write(new MqttSubAck { PacketId = subscribe.PacketId, ReasonCodes = codes });
@@ -49,23 +45,18 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>Binds one filter; returns the granted QoS or a failure code.</summary>
-    private byte Subscribe(MqttSubscription subscription)
+    private byte Subscribe(MqttSubscription subscription, uint? identifier)
     {
         var failure = IsV5 ? MqttServerReason.UnspecifiedError : MqttServerReason.V3SubscribeFailure;
         if (subscription.Filter.StartsWith(MqttTopic.SharedPrefix, StringComparison.Ordinal))
         {
-            return SubscribeShared(subscription, failure);
+            // A shared queue's deliveries do not carry identifiers yet: refused, not ignored.
+            return identifier is not null ? MqttServerReason.SubscriptionIdentifiersNotSupported : SubscribeShared(subscription, failure);
         }
 
         if (!MqttTopicMapping.IsValidFilter(subscription.Filter))
         {
             return IsV5 ? MqttServerReason.TopicFilterInvalid : failure;
-        }
-
-        if (subscription.NoLocal || subscription.RetainAsPublished)
-        {
-            // Never accepted and ignored: a client that asks for either is told it is not there.
-            return MqttServerReason.ImplementationSpecificError;
         }
 
         var granted = subscription.MaximumQoS;
@@ -76,19 +67,22 @@ internal sealed partial class MqttConnection
             Broker.Authorize(User!, VirtualHost!, AccessKind.Write, "queue", queue.Queue.Name);
             Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "exchange", MqttTopicMapping.Exchange);
             Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Read, MqttTopicMapping.Exchange, bindingKey, ClientId);
-            VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+            var options = new MqttSubscriptionOptions(subscription.NoLocal, subscription.RetainAsPublished, identifier);
+            VirtualHost!.BindQueue(queue.Queue.Name, MqttTopicMapping.Exchange, bindingKey, options.ToBindingArguments(), Session!);
             MqttQos previous;
+            MqttSubscriptionOptions previousOptions;
             bool existed;
             lock (_deliveryGate)
             {
                 existed = _subscriptions.TryGetValue(subscription.Filter, out previous);
                 _subscriptions[subscription.Filter] = granted;
+                previousOptions = SetOptionsLocked(subscription.Filter, options);
             }
 
-            if (existed && previous != granted)
+            if (existed && (previous != granted || previousOptions != options))
             {
                 // Subscribing again replaces the subscription (MQTT-3.8.4-3): its old binding goes.
-                VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, null, Session!);
+                VirtualHost.UnbindQueue(_subscriptionQueues[(int)previous]!.Queue.Name, MqttTopicMapping.Exchange, bindingKey, previousOptions.ToBindingArguments(), Session!);
             }
 
             if (subscription.RetainHandling == MqttRetainHandling.SendOnSubscribe
@@ -113,14 +107,14 @@ internal sealed partial class MqttConnection
             return existing;
         }
 
-        var name = $"mqtt-subscription-{ClientId}qos{(int)qos}";
+        var name = SubscriptionQueueName(ClientId, qos);
         Broker.Authorize(User!, VirtualHost!, AccessKind.Configure, "queue", name);
         Broker.Authorize(User!, VirtualHost!, AccessKind.Read, "queue", name);
-        var declared = VirtualHost!.DeclareQueue(name, new QueueDefinition { Exclusive = true, AutoDelete = true }, passive: false, Session!);
-        var sink = new MqttSubscriptionQueue(this, declared.Queue, qos);
+        var declared = DeclareSubscriptionQueue(name);
+        var sink = new MqttSubscriptionQueue(this, declared, qos);
         var consumer = new QueueConsumer("mqtt-" + ClientId + "-qos" + (int)qos, sink, autoSettle: qos == MqttQos.AtMostOnce, exclusive: true, owner: Session!);
         sink.Consumer = consumer;
-        declared.Queue.AddConsumer(consumer);
+        declared.AddConsumer(consumer);
         _subscriptionQueues[(int)qos] = sink;
         return sink;
     }
@@ -139,14 +133,16 @@ internal sealed partial class MqttConnection
 
             bool existed;
             MqttQos qos;
+            MqttSubscriptionOptions options;
             lock (_deliveryGate)
             {
                 existed = _subscriptions.Remove(filter, out qos);
+                options = SetOptionsLocked(filter, default);
             }
 
             if (existed)
             {
-                VirtualHost!.UnbindQueue(_subscriptionQueues[(int)qos]!.Queue.Name, MqttTopicMapping.Exchange, MqttTopicMapping.ToBindingKey(filter), null, Session!);
+                VirtualHost!.UnbindQueue(_subscriptionQueues[(int)qos]!.Queue.Name, MqttTopicMapping.Exchange, MqttTopicMapping.ToBindingKey(filter), options.ToBindingArguments(), Session!);
             }
 
             codes[i] = existed ? MqttReasonCode.Success : MqttServerReason.NoSubscriptionExisted;
@@ -184,10 +180,20 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
-            var packetId = qos != MqttQos.AtMostOnce ? NextPacketIdLocked() : (ushort)0;
+            var (skip, retainAsPublished, identifiers) = subscription.SharedFilter is null
+                ? ApplyOptionsLocked(subscription.QoS, topic, message)
+                : default;
+            if (skip)
+            {
+                // No Local: this session published it, and only No Local filters of this queue match.
+                SettleLaterLocked(subscription, queued);
+                return true;
+            }
+
+            var packetId = qos != MqttQos.AtMostOnce ? PacketIdForLocked(subscription, queued) : (ushort)0;
             try
             {
-                if (DeliveryLocked(topic, qos, packetId, queued) is not { } publish)
+                if (DeliveryLocked(topic, qos, packetId, queued, retainAsPublished, identifiers) is not { } publish)
                 {
                     // Larger than the client's Maximum Packet Size: dropped as if it had been sent.
                     SettleLaterLocked(subscription, queued);
@@ -242,7 +248,7 @@ internal sealed partial class MqttConnection
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId));
+        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId));
 
         return _lastPacketId;
     }

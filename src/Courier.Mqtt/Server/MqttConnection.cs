@@ -310,6 +310,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
 
     private void OnDisconnect(MqttDisconnect disconnect)
     {
+        ChangeSessionExpiry(disconnect);
         // 0x04 (Disconnect with Will Message) asks for the will as if the connection had failed.
         _disconnectedCleanly = disconnect.ReasonCode != MqttServerReason.DisconnectWithWill;
         _finished = true;
@@ -408,6 +409,11 @@ internal sealed partial class MqttConnection : IClientSessionControl
     {
         _finished = true;
         _timer?.Dispose();
+        if (_connected)
+        {
+            EndSession();
+        }
+
         if (_connected && !_disconnectedCleanly)
         {
             PublishWill();

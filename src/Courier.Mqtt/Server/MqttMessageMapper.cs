@@ -15,6 +15,9 @@ internal static class MqttMessageMapper
     /// <summary>Where the 5.0 Payload Format Indicator travels (it has no neutral field).</summary>
     public const string PayloadFormatKey = "mqtt.payload-format";
 
+    /// <summary>The client id of the MQTT connection that published the message (for No Local); never sent to other protocols.</summary>
+    public const string PublisherKey = "mqtt.client-id";
+
     public static MessageProperties ToProperties(MqttQos qos, MqttProperties? mqtt)
     {
         var properties = new MessageProperties
@@ -53,8 +56,18 @@ internal static class MqttMessageMapper
         return properties;
     }
 
-    public static IReadOnlyDictionary<string, object?>? ToAnnotations(MqttProperties? mqtt) =>
-        mqtt?.PayloadFormatIndicator is { } format ? new Dictionary<string, object?> { [PayloadFormatKey] = format } : null;
+    /// <summary>The annotations of an MQTT publish: <paramref name="publisher"/> (the publisher's, shared) plus the payload format when there is one.</summary>
+    public static IReadOnlyDictionary<string, object?>? ToAnnotations(MqttProperties? mqtt, IReadOnlyDictionary<string, object?>? publisher = null)
+    {
+        if (mqtt?.PayloadFormatIndicator is not { } format)
+        {
+            return publisher;
+        }
+
+        var annotations = publisher is null ? new Dictionary<string, object?>(StringComparer.Ordinal) : new Dictionary<string, object?>(publisher, StringComparer.Ordinal);
+        annotations[PayloadFormatKey] = format;
+        return annotations;
+    }
 
     /// <summary>The 5.0 properties a delivery of <paramref name="message"/> carries, or null when it has none.</summary>
     public static MqttProperties? ToMqtt(Message message)

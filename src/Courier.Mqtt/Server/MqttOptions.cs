@@ -26,6 +26,13 @@ public sealed record MqttOptions
     /// <summary>Bytes waiting for the socket past which subscriptions stop taking deliveries.</summary>
     public int OutboundHighWatermark { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// The longest a persistent session outlives its connection: a 5.0 Session Expiry Interval is
+    /// lowered to it, and a 3.1.1 clean session 0 session lasts this long (RabbitMQ's
+    /// <c>max_session_expiry_interval_seconds</c>, one day).
+    /// </summary>
+    public TimeSpan MaxSessionExpiry { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>Longest pause of a publishing connection whose queue's consumers are behind.</summary>
     public TimeSpan FlowPauseLimit { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -51,6 +51,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-ws-path"] = "MqttWebSockets:Path",
         ["--mqtt-topic-alias-maximum"] = "Mqtt:TopicAliasMaximum",
         ["--mqtt-max-keepalive"] = "Mqtt:MaxKeepAlive",
+        ["--mqtt-max-session-expiry"] = "Mqtt:MaxSessionExpiry",
         ["--max-message-size"] = "Broker:MaxMessageSize",
         ["--commit-policy"] = "Storage:CommitPolicy",
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",

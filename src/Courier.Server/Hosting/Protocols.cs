@@ -23,6 +23,7 @@ internal static class Protocols
             MaximumInFlight = options.Mqtt.Prefetch,
             TopicAliasMaximum = options.Mqtt.TopicAliasMaximum,
             MaximumKeepAlive = options.Mqtt.MaxKeepAlive,
+            MaxSessionExpiry = TimeSpan.FromSeconds(Math.Max(1, options.Mqtt.MaxSessionExpiry)),
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
         listeners.AddWebSocket<MqttConnectionHandler>(MqttWebSocketProtocol, "MQTT over WebSockets", options.MqttWebSockets, ["mqtt", "mqttv3.1"], options.Mqtt.MaxPacketSize);

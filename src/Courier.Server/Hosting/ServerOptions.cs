@@ -82,6 +82,9 @@ public sealed class MqttListenerOptions : ListenerSettings
 
     /// <summary>The longest keep-alive in seconds a client may use (announced as Server Keep Alive); 0 for no limit.</summary>
     public ushort MaxKeepAlive { get; set; }
+
+    /// <summary>Seconds a persistent session outlives its connection at most (a 5.0 client's interval is lowered to it); one day.</summary>
+    public uint MaxSessionExpiry { get; set; } = 86_400;
 }
 
 public sealed class BrokerSettings

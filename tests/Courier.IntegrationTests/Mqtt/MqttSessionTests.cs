@@ -56,27 +56,6 @@ public sealed class MqttSessionTests
     }
 
     [Theory]
-    [InlineData(V.V311, 0x03)]
-    [InlineData(V.V500, 0x83)]
-    public async Task A_persistent_session_is_refused_rather_than_made_clean(V version, byte code)
-    {
-        await using var broker = await TestBroker.StartAsync();
-        await using var raw = await RawMqttClient.ConnectAsync(broker.MqttPort);
-        var ack = await raw.ConnectAsync(new MqttConnect
-        {
-            ProtocolVersion = version,
-            ClientId = "keeper",
-            CleanStart = version != V.V311 || false,
-            Properties = version == V.V500 ? new MqttProperties { SessionExpiryInterval = 3600 } : null,
-        });
-        Assert.Equal(code, ack.ReasonCode);
-        if (version == V.V500)
-        {
-            Assert.Contains("not supported", ack.Properties?.ReasonString);
-        }
-    }
-
-    [Theory]
     [InlineData(V.V311, 0x04)]
     [InlineData(V.V500, 0x86)]
     public async Task Bad_credentials_are_refused(V version, byte code)

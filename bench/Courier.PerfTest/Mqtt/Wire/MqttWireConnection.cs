@@ -39,9 +39,9 @@ internal sealed class MqttWireConnection : IDisposable
     /// <summary>
     /// Connects and waits for a successful CONNACK; blocks the calling thread. The read buffer
     /// starts at <paramref name="bufferSize"/> bytes and grows for a larger packet (an idle
-    /// connection, which reads only its CONNACK, takes a few bytes).
+    /// connection, which reads only its CONNACK, takes a few bytes). <paramref name="cleanSession"/> false asks for a persistent session.
     /// </summary>
-    public static MqttWireConnection Open(string host, int port, string clientId, int bufferSize = 256 * 1024)
+    public static MqttWireConnection Open(string host, int port, string clientId, bool cleanSession = true, int bufferSize = 256 * 1024)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var connection = new MqttWireConnection(socket, bufferSize);
@@ -50,7 +50,7 @@ internal sealed class MqttWireConnection : IDisposable
             socket.ReceiveTimeout = (int)HandshakeTimeout.TotalMilliseconds;
             socket.SendTimeout = (int)HandshakeTimeout.TotalMilliseconds;
             socket.Connect(IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port));
-            connection.Handshake(clientId);
+            connection.Handshake(clientId, cleanSession);
             socket.ReceiveTimeout = 0;
             socket.SendTimeout = 0;
             return connection;
@@ -155,12 +155,12 @@ internal sealed class MqttWireConnection : IDisposable
         _socket.Dispose();
     }
 
-    private void Handshake(string clientId)
+    private void Handshake(string clientId, bool cleanSession)
     {
         Span<byte> body = stackalloc byte[10 + 2 + (clientId.Length * 3)];
         int length = WriteString(body, "MQTT");
         body[length++] = 4; // protocol level: 3.1.1
-        body[length++] = 0b0000_0010; // clean session, no will, no credentials
+        body[length++] = cleanSession ? (byte)0b0000_0010 : (byte)0; // clean session or not; no will, no credentials
         BinaryPrimitives.WriteUInt16BigEndian(body[length..], 0); // no keep-alive
         length += 2;
         length += WriteString(body[length..], clientId);

@@ -38,9 +38,9 @@ public sealed class MqttWireConsumer : ILoadConsumer
         _flushAcks = FlushAcks;
     }
 
-    public static Task<MqttWireConsumer> CreateAsync(string host, int port, string clientId, int id, string topic, int qos, DeliverySink sink,
+    public static Task<MqttWireConsumer> CreateAsync(string host, int port, string clientId, bool cleanSession, int id, string topic, int qos, DeliverySink sink,
         CancellationToken cancellationToken) =>
-        Task.Run(() => new MqttWireConsumer(MqttWireConnection.Open(host, port, clientId), id, topic, qos, sink), cancellationToken);
+        Task.Run(() => new MqttWireConsumer(MqttWireConnection.Open(host, port, clientId, cleanSession), id, topic, qos, sink), cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.Run(() =>
     {

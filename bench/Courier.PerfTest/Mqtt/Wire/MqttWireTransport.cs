@@ -29,19 +29,28 @@ public sealed class MqttWireTransport : ILoadTransport
 
     public Task DeclareTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task DeleteTopologyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Persistent sessions end with a clean-session connect of each subscriber's client id.</summary>
+    public Task DeleteTopologyAsync(CancellationToken cancellationToken) => !_options.MqttPersistentSession ? Task.CompletedTask : Task.Run(
+        () =>
+        {
+            for (int id = 0; id < _options.Consumers; id++)
+            {
+                MqttWireConnection.Open(_reference.Host, _reference.Port, $"perftest-{_runId}-c{id}").Dispose();
+            }
+        },
+        cancellationToken);
 
     public async Task<ILoadProducer> CreateProducerAsync(int id, ProducerCounters counters, RatePacer pacer, CancellationToken cancellationToken) =>
         await MqttWireProducer.CreateAsync(_reference.Host, _reference.Port, $"perftest-{_runId}-p{id}", id, _reference.TopicOf(id), _options.Qos,
             _options.MessageSize, Math.Max(1, _options.ConfirmWindow), counters, pacer, cancellationToken).ConfigureAwait(false);
 
     public async Task<ILoadConsumer> CreateConsumerAsync(int id, DeliverySink sink, CancellationToken cancellationToken) =>
-        await MqttWireConsumer.CreateAsync(_reference.Host, _reference.Port, $"perftest-{_runId}-c{id}", id, _reference.TopicOf(id), _options.Qos,
-            sink, cancellationToken).ConfigureAwait(false);
+        await MqttWireConsumer.CreateAsync(_reference.Host, _reference.Port, $"perftest-{_runId}-c{id}", !_options.MqttPersistentSession, id,
+            _reference.TopicOf(id), _options.Qos, sink, cancellationToken).ConfigureAwait(false);
 
     public Task<IAsyncDisposable> OpenIdleConnectionAsync(int id, CancellationToken cancellationToken) =>
         Task.Run<IAsyncDisposable>(() => new IdleConnection(
-            MqttWireConnection.Open(_reference.Host, _reference.Port, $"perftest-{_runId}-i{id}", IdleBufferSize)), cancellationToken);
+            MqttWireConnection.Open(_reference.Host, _reference.Port, $"perftest-{_runId}-i{id}", bufferSize: IdleBufferSize)), cancellationToken);
 
     private const int IdleBufferSize = 16;
 
