@@ -32,6 +32,7 @@ public static class ServerCommandLine
         ["--mqtt-prefetch"] = "unacknowledged QoS 1/2 deliveries per MQTT connection (default 64)",
         ["--mqtt-topic-alias-maximum"] = "topic aliases an MQTT 5 client may set on its publishes (default 16; 0 turns them off)",
         ["--mqtt-max-keepalive"] = "longest MQTT keep-alive a client may use, in seconds (default 0: no limit)",
+        ["--mqtt-max-session-expiry"] = "longest a persistent MQTT session outlives its connection, in seconds (default 86400)",
         ["--mqtt-ws-address"] = "address of the MQTT-over-WebSockets listener (default 0.0.0.0)",
         ["--mqtt-ws-port"] = "port of the MQTT-over-WebSockets listener (default 15675; 0 lets the OS choose)",
         ["--mqtt-ws-path"] = "request path of the MQTT WebSocket upgrade (default /ws)",
