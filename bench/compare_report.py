@@ -30,6 +30,7 @@ SCENARIOS = [
     ("idle-connections", "{idle} idle connections, one channel each, on a freshly started broker"),
     ("mqtt-qos0-1to1", "MQTT QoS 0, 256 B, 1 → 1"),
     ("mqtt-qos1-1to1", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1"),
+    ("mqtt-qos1-1to1-persistent", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, subscriber in a persistent session (clean session 0: a durable queue on Courier; Mosquitto runs without persistence)"),
     ("mqtt-qos1-rate1000", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, at a fixed 1,000 msg/s (latency)"),
     ("mqtt-idle", "{mqtt_idle} idle MQTT 3.1.1 connections (clean session, no keep-alive) on a freshly started broker"),
     ("mqtt-qos0-1to100", "MQTT QoS 0, 256 B, 1 → 100 subscribers, {rate} msg/s published"),

@@ -28,6 +28,8 @@ namespace Courier.Mqtt.Server;
 /// </remarks>
 internal sealed partial class MqttConnection : IClientSessionControl
 {
+    // Until CONNECT is answered the timer checks the CONNECT deadline this often; then it is re-armed for each keep-alive deadline.
+    private static readonly TimeSpan CheckPeriod = TimeSpan.FromSeconds(1);
     private readonly IDuplexPipe _transport;
     private readonly MqttOptions _options;
     private readonly ILogger _logger;
@@ -105,7 +107,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         MqttLog.Accepted(_logger, Name);
         var writer = Outbound.RunAsync(_transport.Output, _lifetime.Token);
         _lastReceived = _connectedAt = _time.GetTimestamp();
-        _timer = _time.CreateTimer(static s => ((MqttConnection)s!).OnTimer(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _timer = _time.CreateTimer(static s => ((MqttConnection)s!).OnTimer(), this, CheckPeriod, CheckPeriod);
         using var registration = closeRequested.Register(static s => ((MqttConnection)s!).RequestShutdown(), this);
         try
         {
@@ -316,7 +318,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
         _finished = true;
     }
 
-    /// <summary>Once a second: the CONNECT deadline, and keep-alive at 1.5 times the client's interval.</summary>
+    /// <summary>The CONNECT deadline (once a second until CONNECT), then keep-alive at 1.5 times the client's interval.</summary>
     private void OnTimer()
     {
         var now = _time.GetTimestamp();
@@ -331,17 +333,32 @@ internal sealed partial class MqttConnection : IClientSessionControl
             return;
         }
 
-        if (_keepAlive == 0 || _readPaused)
+        // Connected: the timer fires only when the keep-alive could have run out (an idle
+        // connection with a 60 s keep-alive costs a callback every 90 s, not every second), and
+        // not at all without a keep-alive.
+        if (_keepAlive == 0)
         {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
 
+        if (_readPaused)
+        {
+            // Reading is held back (an alarm, queue flow): silence is ours, not the client's.
+            _timer?.Change(CheckPeriod, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var limit = TimeSpan.FromMilliseconds(_keepAlive * 1500.0);
         var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
-        if (silent.TotalMilliseconds > _keepAlive * 1500.0)
+        if (silent > limit)
         {
             MqttLog.KeepAliveExpired(_logger, Name, silent.TotalSeconds);
             Abort();
+            return;
         }
+
+        _timer?.Change(limit - silent + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The core asks this connection to go (vhost deleted, access revoked): v5 says so with DISCONNECT.</summary>
