@@ -29,9 +29,15 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
     /// </summary>
     private const ushort ReceiveMaximum = 1024;
 
-    private readonly RoutingResult _routing = new();
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private RoutingResult? _routingCreated;
+    private RoutingResult Routing => LazyInitializer.EnsureInitialized(ref _routingCreated, static () => new RoutingResult());
+
     // QoS 2 packet ids received and not yet released: a resend of one is acknowledged, not routed again.
-    private readonly HashSet<ushort> _awaitingRelease = [];
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private HashSet<ushort>? _awaitingReleaseCreated;
+    private HashSet<ushort> AwaitingRelease => LazyInitializer.EnsureInitialized(ref _awaitingReleaseCreated, static () => new HashSet<ushort>());
+
     private Exchange? _topicExchange;
     private IQueue? _flowLimitedBy;
     private volatile bool _readPaused;
@@ -43,13 +49,13 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         _isPublisher = true;
         var topic = TopicOf(publish);
 
-        if (publish.QoS == MqttQos.ExactlyOnce && _awaitingRelease.Contains(publish.PacketId))
+        if (publish.QoS == MqttQos.ExactlyOnce && AwaitingRelease.Contains(publish.PacketId))
         {
             Track(new MqttPubRec { PacketId = publish.PacketId }, 0);
             return;
         }
 
-        if (publish.QoS == MqttQos.ExactlyOnce && IsV5 && _awaitingRelease.Count >= ReceiveMaximum)
+        if (publish.QoS == MqttQos.ExactlyOnce && IsV5 && AwaitingRelease.Count >= ReceiveMaximum)
         {
             throw new MqttProtocolException(MqttServerReason.ReceiveMaximumExceeded, $"more than the Receive Maximum of {ReceiveMaximum} QoS 2 publishes are unreleased");
         }
@@ -92,7 +98,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
 
         if (publish.QoS == MqttQos.ExactlyOnce && position != FailedPosition)
         {
-            _awaitingRelease.Add(publish.PacketId);
+            AwaitingRelease.Add(publish.PacketId);
         }
 
         Track(Response(publish, IsV5 ? reason : (byte)0), position, retained);
@@ -142,7 +148,7 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
         var reason = MqttReasonCode.Success;
         try
         {
-            position = VirtualHost!.Publish(exchange, message, _routing);
+            position = VirtualHost!.Publish(exchange, message, Routing);
         }
         catch (StoreFailedException)
         {
@@ -151,17 +157,17 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             reason = MqttServerReason.UnspecifiedError;
         }
 
-        if (_routing.Refused)
+        if (Routing.Refused)
         {
             position = FailedPosition;
             reason = MqttServerReason.QuotaExceeded;
         }
-        else if (!_routing.IsRouted && reason == MqttReasonCode.Success)
+        else if (!Routing.IsRouted && reason == MqttReasonCode.Success)
         {
             reason = MqttServerReason.NoMatchingSubscribers;
         }
 
-        foreach (var queue in _routing.Queues)
+        foreach (var queue in Routing.Queues)
         {
             if (queue.IsFlowLimited)
             {
@@ -170,13 +176,13 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             }
         }
 
-        _routing.Clear();
+        Routing.Clear();
         return (position, reason);
     }
 
     private void OnPubRel(MqttPubRel release)
     {
-        var known = _awaitingRelease.Remove(release.PacketId);
+        var known = AwaitingRelease.Remove(release.PacketId);
         Track(new MqttPubComp { PacketId = release.PacketId, ReasonCode = known || !IsV5 ? MqttReasonCode.Success : MqttServerReason.PacketIdentifierNotFound }, 0);
     }
 

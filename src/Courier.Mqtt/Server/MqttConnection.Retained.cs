@@ -20,8 +20,14 @@ internal sealed partial class MqttConnection
 {
     private readonly Lock _retainedGate = new();
     // Retained publishes whose acknowledgements are tracked and not yet released, in publish order.
-    private readonly Queue<(MqttPublishResponse Response, long Sequence)> _retainedWaits = new();
-    private readonly Queue<(MqttPublishResponse Response, bool Stored, long Sequence)> _heldAcknowledgements = new();
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Queue<(MqttPublishResponse Response, long Sequence)>? _retainedWaitsCreated;
+    private Queue<(MqttPublishResponse Response, long Sequence)> RetainedWaits => LazyInitializer.EnsureInitialized(ref _retainedWaitsCreated, static () => new Queue<(MqttPublishResponse Response, long Sequence)>());
+
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Queue<(MqttPublishResponse Response, bool Stored, long Sequence)>? _heldAcknowledgementsCreated;
+    private Queue<(MqttPublishResponse Response, bool Stored, long Sequence)> HeldAcknowledgements => LazyInitializer.EnsureInitialized(ref _heldAcknowledgementsCreated, static () => new Queue<(MqttPublishResponse Response, bool Stored, long Sequence)>());
+
     private RetainedDurability? _retainedDurability;
     private RetainedMessages? _retained;
     private long _retainedDurable;
@@ -50,7 +56,7 @@ internal sealed partial class MqttConnection
         {
             lock (_retainedGate)
             {
-                _retainedWaits.Enqueue((response, retainedSequence));
+                RetainedWaits.Enqueue((response, retainedSequence));
             }
         }
 
@@ -64,19 +70,19 @@ internal sealed partial class MqttConnection
         lock (_retainedGate)
         {
             var sequence = 0L;
-            if (_retainedWaits.TryPeek(out var wait) && ReferenceEquals(wait.Response, response))
+            if (RetainedWaits.TryPeek(out var wait) && ReferenceEquals(wait.Response, response))
             {
-                _retainedWaits.Dequeue();
+                RetainedWaits.Dequeue();
                 sequence = wait.Sequence;
             }
 
-            if (_heldAcknowledgements.Count == 0 && (sequence <= _retainedDurable || !stored || _retainedFailed))
+            if (HeldAcknowledgements.Count == 0 && (sequence <= _retainedDurable || !stored || _retainedFailed))
             {
                 WriteAcknowledgement(response, stored && !(_retainedFailed && sequence > _retainedDurable));
                 return;
             }
 
-            _heldAcknowledgements.Enqueue((response, stored, sequence));
+            HeldAcknowledgements.Enqueue((response, stored, sequence));
             if (sequence > _retainedRequested)
             {
                 _retainedRequested = waitFor = sequence;
@@ -95,9 +101,9 @@ internal sealed partial class MqttConnection
         {
             _retainedFailed |= failed;
             _retainedDurable = Math.Max(_retainedDurable, sequence);
-            while (_heldAcknowledgements.TryPeek(out var held) && (held.Sequence <= _retainedDurable || _retainedFailed))
+            while (HeldAcknowledgements.TryPeek(out var held) && (held.Sequence <= _retainedDurable || _retainedFailed))
             {
-                _heldAcknowledgements.Dequeue();
+                HeldAcknowledgements.Dequeue();
                 if (((IDurableReleaseTarget<MqttPublishResponse>)this).IsOpen)
                 {
                     WriteAcknowledgement(held.Response, held.Stored && held.Sequence <= _retainedDurable);

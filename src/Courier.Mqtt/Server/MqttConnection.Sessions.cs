@@ -76,8 +76,8 @@ internal sealed partial class MqttConnection
                 state.PendingWill = null;
             }
 
-            _awaitingRelease.UnionWith(state.AwaitingRelease);
-            _releasing.UnionWith(state.Releasing);
+            AwaitingRelease.UnionWith(state.AwaitingRelease);
+            Releasing.UnionWith(state.Releasing);
             _resumedIds = state.InFlightIds.Count > 0 ? state.InFlightIds : null;
         }
 
@@ -110,7 +110,7 @@ internal sealed partial class MqttConnection
                     if (ReferenceEquals(binding.Destination, queue))
                     {
                         var filter = ToFilter(binding.RoutingKey);
-                        _subscriptions[filter] = qos;
+                        Subscriptions[filter] = qos;
                         SetOptionsLocked(filter, MqttSubscriptionOptions.FromBindingArguments(binding.Arguments));
                     }
                 }
@@ -122,7 +122,7 @@ internal sealed partial class MqttConnection
         ushort[] releasing;
         lock (_deliveryGate)
         {
-            releasing = [.. _releasing];
+            releasing = [.. Releasing];
         }
 
         foreach (var packetId in releasing)
@@ -153,7 +153,7 @@ internal sealed partial class MqttConnection
     private ushort PacketIdForLocked(MqttSubscriptionQueue subscription, QueuedMessage queued)
     {
         if (_resumedIds is not null && _resumedIds.Remove((subscription.Queue.Name, queued.Sequence), out var packetId)
-            && !_inFlight.ContainsKey(packetId) && !_releasing.Contains(packetId))
+            && !InFlight.ContainsKey(packetId) && !Releasing.Contains(packetId))
         {
             return packetId;
         }
@@ -191,13 +191,13 @@ internal sealed partial class MqttConnection
         var state = new MqttSessionState();
         lock (_deliveryGate)
         {
-            foreach (var (packetId, delivery) in _inFlight)
+            foreach (var (packetId, delivery) in InFlight)
             {
                 outstanding.Add((delivery.Queue, delivery.Message, packetId));
             }
 
-            _inFlight.Clear();
-            state.Releasing.UnionWith(_releasing);
+            InFlight.Clear();
+            state.Releasing.UnionWith(Releasing);
         }
 
         foreach (var subscription in _subscriptionQueues)
@@ -235,7 +235,7 @@ internal sealed partial class MqttConnection
             }
         }
 
-        state.AwaitingRelease.UnionWith(_awaitingRelease);
+        state.AwaitingRelease.UnionWith(AwaitingRelease);
         var willDelay = TimeSpan.Zero;
         if (!_disconnectedCleanly && _will is { Properties.WillDelayInterval: > 0 } will && TopicExchange() is not null)
         {

@@ -26,7 +26,10 @@ namespace Courier.Mqtt.Server;
 internal sealed partial class MqttConnection
 {
     // Shared subscriptions by their whole name ($share/group/filter): this connection's consumer of each.
-    private readonly Dictionary<string, MqttSubscriptionQueue> _shared = new(StringComparer.Ordinal);
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Dictionary<string, MqttSubscriptionQueue>? _sharedCreated;
+    private Dictionary<string, MqttSubscriptionQueue> SharedSubscriptions => LazyInitializer.EnsureInitialized(ref _sharedCreated, static () => new Dictionary<string, MqttSubscriptionQueue>(StringComparer.Ordinal));
+
     // The same, for threads other than the reader (dispatch when the outbound drains).
     private volatile MqttSubscriptionQueue[] _sharedSinks = [];
 
@@ -91,13 +94,13 @@ internal sealed partial class MqttConnection
 
                 // Subscribing again replaces the subscription (MQTT-3.8.4-3): the new consumer is
                 // added first, so the queue never loses its last one on the way.
-                if (_shared.Remove(subscription.Filter, out var previous))
+                if (SharedSubscriptions.Remove(subscription.Filter, out var previous))
                 {
                     ReleaseShared(previous);
                 }
 
-                _shared[subscription.Filter] = sink;
-                _sharedSinks = [.. _shared.Values];
+                SharedSubscriptions[subscription.Filter] = sink;
+                _sharedSinks = [.. SharedSubscriptions.Values];
                 return (byte)granted;
             }
 
@@ -112,12 +115,12 @@ internal sealed partial class MqttConnection
     /// <summary>UNSUBSCRIBE of a shared subscription, by the name it was subscribed with.</summary>
     private byte UnsubscribeShared(string name)
     {
-        if (!_shared.Remove(name, out var sink))
+        if (!SharedSubscriptions.Remove(name, out var sink))
         {
             return MqttServerReason.NoSubscriptionExisted;
         }
 
-        _sharedSinks = [.. _shared.Values];
+        _sharedSinks = [.. SharedSubscriptions.Values];
         ReleaseShared(sink);
         return MqttReasonCode.Success;
     }
@@ -133,7 +136,7 @@ internal sealed partial class MqttConnection
             ReleaseShared(sink);
         }
 
-        _shared.Clear();
+        SharedSubscriptions.Clear();
         _sharedSinks = [];
     }
 
@@ -144,12 +147,12 @@ internal sealed partial class MqttConnection
         lock (_deliveryGate)
         {
             sink.Cancelled = true;
-            foreach (var (packetId, delivery) in _inFlight)
+            foreach (var (packetId, delivery) in InFlight)
             {
                 if (ReferenceEquals(delivery.Queue, sink))
                 {
                     (unacknowledged ??= []).Add(delivery.Message);
-                    _inFlight.Remove(packetId);
+                    InFlight.Remove(packetId);
                 }
             }
         }

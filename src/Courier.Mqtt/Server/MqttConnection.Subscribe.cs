@@ -21,11 +21,20 @@ namespace Courier.Mqtt.Server;
 internal sealed partial class MqttConnection
 {
     private readonly Lock _deliveryGate = new();
-    private readonly Dictionary<string, MqttQos> _subscriptions = new(StringComparer.Ordinal);
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Dictionary<string, MqttQos>? _subscriptionsCreated;
+    private Dictionary<string, MqttQos> Subscriptions => LazyInitializer.EnsureInitialized(ref _subscriptionsCreated, static () => new Dictionary<string, MqttQos>(StringComparer.Ordinal));
+
     private readonly MqttSubscriptionQueue?[] _subscriptionQueues = new MqttSubscriptionQueue?[3];
     // QoS 2 deliveries whose PUBREC came (the message is settled) and whose PUBCOMP has not: their ids stay taken.
-    private readonly HashSet<ushort> _releasing = [];
-    private readonly Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)> _inFlight = [];
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private HashSet<ushort>? _releasingCreated;
+    private HashSet<ushort> Releasing => LazyInitializer.EnsureInitialized(ref _releasingCreated, static () => new HashSet<ushort>());
+
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)>? _inFlightCreated;
+    private Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)> InFlight => LazyInitializer.EnsureInitialized(ref _inFlightCreated, static () => new Dictionary<ushort, (MqttSubscriptionQueue Queue, QueuedMessage Message)>());
+
     private List<(IQueue Queue, QueuedMessage Message)> _toSettle = [];
     private bool _settleScheduled;
     private ushort _lastPacketId;
@@ -74,8 +83,8 @@ internal sealed partial class MqttConnection
             bool existed;
             lock (_deliveryGate)
             {
-                existed = _subscriptions.TryGetValue(subscription.Filter, out previous);
-                _subscriptions[subscription.Filter] = granted;
+                existed = Subscriptions.TryGetValue(subscription.Filter, out previous);
+                Subscriptions[subscription.Filter] = granted;
                 previousOptions = SetOptionsLocked(subscription.Filter, options);
             }
 
@@ -136,7 +145,7 @@ internal sealed partial class MqttConnection
             MqttSubscriptionOptions options;
             lock (_deliveryGate)
             {
-                existed = _subscriptions.Remove(filter, out qos);
+                existed = Subscriptions.Remove(filter, out qos);
                 options = SetOptionsLocked(filter, default);
             }
 
@@ -166,7 +175,7 @@ internal sealed partial class MqttConnection
 
             var message = queued.Message;
             var qos = (MqttQos)Math.Min((int)subscription.QoS, message.Annotations.Qos ?? (message.IsPersistent ? 1 : 0));
-            if (qos != MqttQos.AtMostOnce && _inFlight.Count + _releasing.Count >= _maxInFlight)
+            if (qos != MqttQos.AtMostOnce && InFlight.Count + Releasing.Count >= _maxInFlight)
             {
                 return false;
             }
@@ -213,7 +222,7 @@ internal sealed partial class MqttConnection
 
             if (packetId != 0)
             {
-                _inFlight.Add(packetId, (subscription, queued));
+                InFlight.Add(packetId, (subscription, queued));
             }
             else
             {
@@ -231,7 +240,7 @@ internal sealed partial class MqttConnection
 
     private bool AnyFilterMatchesLocked(MqttQos qos, string topic)
     {
-        foreach (var (filter, granted) in _subscriptions)
+        foreach (var (filter, granted) in Subscriptions)
         {
             if (granted == qos && MqttTopicMapping.Matches(filter, topic))
             {
@@ -248,7 +257,7 @@ internal sealed partial class MqttConnection
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (_inFlight.ContainsKey(_lastPacketId) || _releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId));
+        while (InFlight.ContainsKey(_lastPacketId) || Releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId));
 
         return _lastPacketId;
     }
@@ -298,7 +307,7 @@ internal sealed partial class MqttConnection
         (MqttSubscriptionQueue Queue, QueuedMessage Message) delivery;
         lock (_deliveryGate)
         {
-            if (!_inFlight.Remove(ack.PacketId, out delivery))
+            if (!InFlight.Remove(ack.PacketId, out delivery))
             {
                 return;
             }
@@ -318,10 +327,10 @@ internal sealed partial class MqttConnection
         bool known;
         lock (_deliveryGate)
         {
-            known = _inFlight.Remove(received.PacketId, out delivery);
+            known = InFlight.Remove(received.PacketId, out delivery);
             if (known && received.ReasonCode < MqttServerReason.UnspecifiedError)
             {
-                _releasing.Add(received.PacketId);
+                Releasing.Add(received.PacketId);
             }
         }
 
@@ -346,7 +355,7 @@ internal sealed partial class MqttConnection
         bool known;
         lock (_deliveryGate)
         {
-            known = _releasing.Remove(completed.PacketId);
+            known = Releasing.Remove(completed.PacketId);
         }
 
         if (known)

@@ -16,12 +16,15 @@ namespace Courier.Mqtt.Server;
 /// that only the MQTT mapper reads.</para>
 /// <para>Options are stored in the binding's arguments, as RabbitMQ 3.13's plugin stores them, so a
 /// persistent session gets them back with its bindings. Only filters with an option have an entry
-/// in <see cref="_subscriptionOptions"/> (under <see cref="_deliveryGate"/>); with none, deliveries
+/// in <see cref="SubscriptionOptionsByFilter"/> (under <see cref="_deliveryGate"/>); with none, deliveries
 /// match nothing.</para>
 /// </remarks>
 internal sealed partial class MqttConnection
 {
-    private readonly Dictionary<string, MqttSubscriptionOptions> _subscriptionOptions = new(StringComparer.Ordinal);
+    // Created on first use (by whichever thread comes first): an idle connection holds none of these.
+    private Dictionary<string, MqttSubscriptionOptions>? _subscriptionOptionsCreated;
+    private Dictionary<string, MqttSubscriptionOptions> SubscriptionOptionsByFilter => LazyInitializer.EnsureInitialized(ref _subscriptionOptionsCreated, static () => new Dictionary<string, MqttSubscriptionOptions>(StringComparer.Ordinal));
+
     private IReadOnlyDictionary<string, object?>? _publisherAnnotations;
 
     /// <summary>This connection's client id as the annotation on what it publishes; one table shared by all its messages.</summary>
@@ -39,7 +42,7 @@ internal sealed partial class MqttConnection
     }
 
     private MqttSubscriptionOptions OptionsOfLocked(string filter) =>
-        _subscriptionOptions.TryGetValue(filter, out var options) ? options : default;
+        SubscriptionOptionsByFilter.TryGetValue(filter, out var options) ? options : default;
 
     /// <summary>Records <paramref name="filter"/>'s options; returns the ones it had (the default when none).</summary>
     private MqttSubscriptionOptions SetOptionsLocked(string filter, MqttSubscriptionOptions options)
@@ -47,11 +50,11 @@ internal sealed partial class MqttConnection
         var previous = OptionsOfLocked(filter);
         if (options.IsDefault)
         {
-            _subscriptionOptions.Remove(filter);
+            SubscriptionOptionsByFilter.Remove(filter);
         }
         else
         {
-            _subscriptionOptions[filter] = options;
+            SubscriptionOptionsByFilter[filter] = options;
         }
 
         return previous;
@@ -63,7 +66,7 @@ internal sealed partial class MqttConnection
     /// </summary>
     private (bool Skip, bool RetainAsPublished, List<uint>? Identifiers) ApplyOptionsLocked(MqttQos qos, string topic, Message message)
     {
-        if (_subscriptionOptions.Count == 0)
+        if (SubscriptionOptionsByFilter.Count == 0)
         {
             return default;
         }
@@ -73,7 +76,7 @@ internal sealed partial class MqttConnection
         var skippedAsLocal = false;
         var retainAsPublished = false;
         List<uint>? identifiers = null;
-        foreach (var (filter, granted) in _subscriptions)
+        foreach (var (filter, granted) in Subscriptions)
         {
             if (granted != qos || !MqttTopicMapping.Matches(filter, topic))
             {
