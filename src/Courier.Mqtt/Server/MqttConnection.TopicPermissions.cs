@@ -18,6 +18,12 @@ internal sealed partial class MqttConnection
     /// </summary>
     private bool MayPublishTo(MqttPublish publish, string topic)
     {
+        if (!Broker.Users.HasTopicPermissions)
+        {
+            // The common case costs a flag read, not a routing key built for nothing on every publish.
+            return true;
+        }
+
         try
         {
             Broker.AuthorizeTopic(User!, VirtualHost!, AccessKind.Write, MqttTopicMapping.Exchange, MqttTopicMapping.ToRoutingKey(topic), ClientId);
