@@ -62,7 +62,7 @@ internal sealed partial class MqttConnection
     /// larger than the client's Maximum Packet Size: then it is not sent and counts as delivered
     /// (spec 3.1.2.11.4). Called under the delivery gate, so aliases are assigned in write order.
     /// </summary>
-    private MqttPublish? DeliveryLocked(string topic, MqttQos qos, ushort packetId, QueuedMessage queued, bool retainAsPublished, List<uint>? identifiers)
+    private MqttPublish? DeliveryLocked(string topic, MqttQos qos, ushort packetId, QueuedMessage queued, bool retainAsPublished, List<uint>? identifiers, bool allowAlias = true)
     {
         var message = queued.Message;
         var properties = IsV5 ? WithIdentifiers(MqttMessageMapper.ToMqtt(message), identifiers) : null;
@@ -75,7 +75,7 @@ internal sealed partial class MqttConnection
         }
 
         var name = topic;
-        if (_aliases is not null)
+        if (_aliases is not null && allowAlias)
         {
             (name, var alias) = _aliases.ForDelivery(topic);
             if (alias is not null)

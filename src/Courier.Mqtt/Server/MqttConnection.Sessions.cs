@@ -59,14 +59,11 @@ internal sealed partial class MqttConnection
                 }
             }
 
+            StartQos2Deliveries(cleanStart: true);
             return false;
         }
 
-        var present = state is not null;
-        for (var qos = MqttQos.AtMostOnce; qos <= MqttQos.ExactlyOnce && !present; qos++)
-        {
-            present = VirtualHost.TryGetQueue(SubscriptionQueueName(ClientId, qos), out var queue) && !queue.Exclusive;
-        }
+        var present = state is not null || HasSessionQueues();
 
         if (state is not null)
         {
@@ -81,6 +78,7 @@ internal sealed partial class MqttConnection
             _resumedIds = state.InFlightIds.Count > 0 ? state.InFlightIds : null;
         }
 
+        StartQos2Deliveries(cleanStart: false);
         return present;
     }
 
@@ -216,6 +214,7 @@ internal sealed partial class MqttConnection
 
         if (_sessionExpiry == 0)
         {
+            ForgetQos2Deliveries();
             foreach (var subscription in _subscriptionQueues)
             {
                 if (subscription is not null && !subscription.Queue.Exclusive)

@@ -199,6 +199,11 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
+            if (IsDurableQos2Delivery(qos, queued))
+            {
+                return DeliverDurablyLocked(subscription, queued, topic, retainAsPublished, identifiers);
+            }
+
             var packetId = qos != MqttQos.AtMostOnce ? PacketIdForLocked(subscription, queued) : (ushort)0;
             try
             {
@@ -257,7 +262,7 @@ internal sealed partial class MqttConnection
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (InFlight.ContainsKey(_lastPacketId) || Releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId));
+        while (InFlight.ContainsKey(_lastPacketId) || Releasing.Contains(_lastPacketId) || IsResumedIdLocked(_lastPacketId) || IsSavedQos2IdLocked(_lastPacketId));
 
         return _lastPacketId;
     }
@@ -323,6 +328,11 @@ internal sealed partial class MqttConnection
     /// </summary>
     private void OnPubRec(MqttPubRec received)
     {
+        if (TryReleaseDurably(received))
+        {
+            return;
+        }
+
         (MqttSubscriptionQueue Queue, QueuedMessage Message) delivery;
         bool known;
         lock (_deliveryGate)
@@ -356,6 +366,7 @@ internal sealed partial class MqttConnection
         lock (_deliveryGate)
         {
             known = Releasing.Remove(completed.PacketId);
+            CompleteDurablyLocked(completed.PacketId);
         }
 
         if (known)

@@ -124,9 +124,11 @@ public sealed partial class FileKeyedLog
             return;
         }
 
-        foreach (var (_, waiter) in told)
+        // Collected from the end: told in the order they asked (a delivery released after its
+        // packet id is durable keeps its place behind the ones before it).
+        for (var i = told.Count - 1; i >= 0; i--)
         {
-            waiter.OnDurable(upTo);
+            told[i].Waiter.OnDurable(upTo);
         }
     }
 

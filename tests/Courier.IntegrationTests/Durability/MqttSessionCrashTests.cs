@@ -98,7 +98,7 @@ public sealed class MqttSessionCrashTests(ITestOutputHelper output)
             .WithProtocolVersion(version)
             .WithTimeout(TimeSpan.FromSeconds(10));
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
