@@ -57,6 +57,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
+        ["--log-level"] = "Log:Level",
+        ["--log-file"] = "Log:File",
     };
 
     private readonly WebApplication _app;
@@ -161,8 +163,13 @@ public sealed class CourierHost : IAsyncDisposable
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (options.Log.File is { Length: > 0 } logFile)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(logFile));
+        }
+
+        builder.Logging.SetMinimumLevel(options.Log.Level);
+        builder.Logging.AddFilter("Microsoft", (LogLevel)Math.Max((int)LogLevel.Warning, (int)options.Log.Level));
         configureLogging?.Invoke(builder.Logging);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

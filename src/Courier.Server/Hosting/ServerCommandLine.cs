@@ -20,6 +20,8 @@ public static class ServerCommandLine
     public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["--data-dir"] = "where durable state is kept (default ./data)",
+        ["--log-level"] = "least severe level logged: Trace, Debug, Information (default), Warning, Error, Critical, None",
+        ["--log-file"] = "also append the log to this file (default: console only)",
         ["--amqp-address"] = "address of the AMQP 0-9-1 listener (default 0.0.0.0)",
         ["--amqp-port"] = "port of the AMQP 0-9-1 listener (default 5672; 0 lets the OS choose)",
         ["--amqp-frame-max"] = "largest AMQP frame offered in connection.tune (default 131072)",

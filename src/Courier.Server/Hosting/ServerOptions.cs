@@ -20,6 +20,17 @@ public sealed class ServerOptions
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();
+
+    public LogSettings Log { get; set; } = new();
+}
+
+public sealed class LogSettings
+{
+    /// <summary>The least severe level logged: Trace, Debug, Information (the default), Warning, Error, Critical or None.</summary>
+    public Microsoft.Extensions.Logging.LogLevel Level { get; set; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>A file the log is appended to as well as the console; none by default.</summary>
+    public string? File { get; set; }
 }
 
 public sealed class StorageSettings
