@@ -57,6 +57,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
+        ["--http-address"] = "Http:Address",
+        ["--http-port"] = "Http:Port",
     };
 
     private readonly WebApplication _app;
@@ -217,6 +219,7 @@ public sealed class CourierHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);
         Protocols.Register(listeners, options);
+        ManagementHosting.Register(listeners, options);
 
         configureServices?.Invoke(builder.Services);
 
@@ -230,6 +233,7 @@ public sealed class CourierHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(listeners.Bind);
 
         var app = builder.Build();
+        ManagementHosting.Use(app, app.Services.GetRequiredService<Broker>(), options, listeners.All);
         _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
         return new CourierHost(app, listeners.All, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
     }

@@ -17,6 +17,9 @@ public sealed class ServerOptions
     /// <summary>MQTT over WebSockets; the MQTT settings above apply to its connections too.</summary>
     public MqttWebSocketListenerOptions MqttWebSockets { get; set; } = new();
 
+    /// <summary>The management HTTP API's listener.</summary>
+    public HttpListenerOptions Http { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();

@@ -1,0 +1,7 @@
+namespace Courier.Server.Hosting;
+
+/// <summary>The HTTP listener of the management API (RabbitMQ's management plugin listens on 15672).</summary>
+public sealed class HttpListenerOptions : ListenerSettings
+{
+    public override int Port { get; set; } = 15672;
+}
