@@ -77,7 +77,7 @@ else
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
         --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$COURIER_MQTT_WS_PORT" \
-        --http-address 127.0.0.1 --http-port "$COURIER_HTTP_PORT" \
+        --http-address 127.0.0.1 --http-port "$COURIER_HTTP_PORT" --prometheus-address 127.0.0.1 --prometheus-port 0 \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi

@@ -144,16 +144,8 @@ internal static class UserEndpoints
 
     internal static Permission BuildPermission(UserStore users, string user, JsonObject body)
     {
-        FieldValues.OnlyKnown(body, "user", "vhost", "configure", "write", "read");
-        if (!users.TryGet(user, out _))
-        {
-            throw ApiException.BadRequest($"no user '{user}'");
-        }
-
-        return new Permission(
-            FieldValues.String(body, "configure") ?? throw ApiException.BadRequest("configure is missing"),
-            FieldValues.String(body, "write") ?? throw ApiException.BadRequest("write is missing"),
-            FieldValues.String(body, "read") ?? throw ApiException.BadRequest("read is missing"));
+        var (configure, write, read) = Patterns(users, user, body, "configure");
+        return new Permission(configure, write, read);
     }
 
     private static async Task PutTopicPermissionAsync(ApiRequest r)
@@ -168,15 +160,22 @@ internal static class UserEndpoints
 
     internal static TopicPermission BuildTopicPermission(UserStore users, string user, JsonObject body)
     {
-        FieldValues.OnlyKnown(body, "user", "vhost", "exchange", "write", "read");
+        var (exchange, write, read) = Patterns(users, user, body, "exchange");
+        return new TopicPermission(exchange, write, read);
+    }
+
+    /// <summary>The three fields of a permission body (<paramref name="first"/>, write, read), for an existing user; 400 when one is missing.</summary>
+    private static (string First, string Write, string Read) Patterns(UserStore users, string user, JsonObject body, string first)
+    {
+        FieldValues.OnlyKnown(body, "user", "vhost", first, "write", "read");
         if (!users.TryGet(user, out _))
         {
             throw ApiException.BadRequest($"no user '{user}'");
         }
 
-        return new TopicPermission(
-            FieldValues.String(body, "exchange") ?? throw ApiException.BadRequest("exchange is missing"),
-            FieldValues.String(body, "write") ?? throw ApiException.BadRequest("write is missing"),
-            FieldValues.String(body, "read") ?? throw ApiException.BadRequest("read is missing"));
+        return (Required(body, first), Required(body, "write"), Required(body, "read"));
     }
+
+    private static string Required(JsonObject body, string name) =>
+        FieldValues.String(body, name) ?? throw ApiException.BadRequest($"{name} is missing");
 }

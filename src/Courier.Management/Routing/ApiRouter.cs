@@ -55,6 +55,11 @@ public sealed class ApiRouter(Broker broker, ManagementNode node)
             };
             await WriteErrorAsync(http, status, error, e.Message).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // A pattern that is no regular expression, a JSON value of the wrong kind deep in a body.
+            await WriteErrorAsync(http, 400, "bad_request", e.Message).ConfigureAwait(false);
+        }
     }
 
     private async Task DispatchAsync(HttpContext http)

@@ -59,6 +59,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
         ["--http-address"] = "Http:Address",
         ["--http-port"] = "Http:Port",
+        ["--prometheus-address"] = "Prometheus:Address",
+        ["--prometheus-port"] = "Prometheus:Port",
     };
 
     private readonly WebApplication _app;

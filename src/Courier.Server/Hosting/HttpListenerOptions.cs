@@ -5,3 +5,9 @@ public sealed class HttpListenerOptions : ListenerSettings
 {
     public override int Port { get; set; } = 15672;
 }
+
+/// <summary>The HTTP listener of the Prometheus metrics (RabbitMQ's <c>rabbitmq_prometheus</c> listens on 15692).</summary>
+public sealed class PrometheusListenerOptions : ListenerSettings
+{
+    public override int Port { get; set; } = 15692;
+}

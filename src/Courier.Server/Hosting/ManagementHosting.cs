@@ -1,5 +1,6 @@
 using Courier.Core;
 using Courier.Management;
+using Courier.Management.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -15,8 +16,14 @@ internal static class ManagementHosting
     /// <summary>The protocol name of the management listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
     public const string Protocol = "http";
 
-    public static void Register(ProtocolListeners listeners, ServerOptions options) =>
+    /// <summary>The protocol name of the Prometheus listener.</summary>
+    public const string PrometheusProtocol = "prometheus";
+
+    public static void Register(ProtocolListeners listeners, ServerOptions options)
+    {
         listeners.AddHttp(Protocol, "HTTP management API", options.Http);
+        listeners.AddHttp(PrometheusProtocol, "Prometheus metrics", options.Prometheus);
+    }
 
     public static void Use(WebApplication app, Broker broker, ServerOptions options, IReadOnlyList<ProtocolListener> listeners)
     {
@@ -28,8 +35,16 @@ internal static class ManagementHosting
             Listeners = () => [.. listeners.Select(l => (l.Protocol, l.EndPoint))],
         };
         var api = ManagementApi.Create(broker, node);
-        var port = listeners.First(l => l.Protocol == Protocol);
-        app.Run(context => context.Connection.LocalPort == port.EndPoint.Port ? api(context) : NotFound(context));
+        var metrics = PrometheusMetrics.Create(broker, node);
+        var apiListener = listeners.First(l => l.Protocol == Protocol);
+        var metricsListener = listeners.First(l => l.Protocol == PrometheusProtocol);
+        app.Run(context =>
+        {
+            var port = context.Connection.LocalPort;
+            return port == apiListener.EndPoint.Port ? api(context)
+                : port == metricsListener.EndPoint.Port ? metrics(context)
+                : NotFound(context);
+        });
     }
 
     private static Task NotFound(HttpContext context)

@@ -43,6 +43,8 @@ public static class ServerCommandLine
         ["--queue-ready-in-memory"] = "ready messages a queue keeps in memory before paging transient arrivals (default 65536)",
         ["--http-address"] = "address of the management HTTP API's listener (default 0.0.0.0)",
         ["--http-port"] = "port of the management HTTP API's listener (default 15672; 0 lets the OS choose)",
+        ["--prometheus-address"] = "address of the Prometheus metrics' listener (default 0.0.0.0)",
+        ["--prometheus-port"] = "port of the Prometheus metrics (/metrics; default 15692; 0 lets the OS choose)",
     };
 
     /// <summary>What a command line asks for before any broker is built.</summary>

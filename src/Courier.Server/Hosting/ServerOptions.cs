@@ -20,6 +20,9 @@ public sealed class ServerOptions
     /// <summary>The management HTTP API's listener.</summary>
     public HttpListenerOptions Http { get; set; } = new();
 
+    /// <summary>The Prometheus metrics' listener.</summary>
+    public PrometheusListenerOptions Prometheus { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();
