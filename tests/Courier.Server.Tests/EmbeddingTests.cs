@@ -69,6 +69,18 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
                 Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
                 Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
+            },
+            http =>
+            {
+                Assert.Equal("http", http.Protocol);
+                Assert.Equal("HTTP management API", http.DisplayName);
+                Assert.NotEqual(0, http.EndPoint.Port);
+            },
+            prometheus =>
+            {
+                Assert.Equal("prometheus", prometheus.Protocol);
+                Assert.Equal("Prometheus metrics", prometheus.DisplayName);
+                Assert.NotEqual(0, prometheus.EndPoint.Port);
             });
         Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }
