@@ -157,7 +157,7 @@ launch_courier() {
     # Its MQTT-over-WebSockets listener on a free port too, if the build has one (a baseline from
     # before it would refuse the flags).
     if [ -d "$(dirname "$dll")/../../../WebSockets" ]; then
-        ws_flags=(--mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0)
+        ws_flags=(--mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0)
     fi
     rm -rf "$WORK/$name"
     mkdir -p "$WORK/$name"

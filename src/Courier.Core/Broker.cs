@@ -14,7 +14,7 @@ namespace Courier.Core;
 /// The root of the core model: the vhosts, the users and the options. One per node; every
 /// protocol listener shares it.
 /// </summary>
-public sealed class Broker
+public sealed partial class Broker
 {
     private readonly ConcurrentDictionary<string, VirtualHost> _virtualHosts = new(StringComparer.Ordinal);
     private readonly Lock _saveGate = new();
@@ -230,6 +230,11 @@ public sealed class Broker
     /// <summary>Called by a vhost, under its definitions lock, after a durable definition changed.</summary>
     internal void OnDefinitionsChanged(VirtualHost virtualHost, VirtualHostRecord record)
     {
+        if (!IsCurrent(virtualHost))
+        {
+            return;
+        }
+
         lock (_saveGate)
         {
             _savedVirtualHosts[virtualHost.Name] = record;

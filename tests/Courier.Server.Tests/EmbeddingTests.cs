@@ -18,7 +18,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Port 0: the OS picks a free port. A fresh data directory keeps runs apart.
-        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", _dataDir]);
+        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", _dataDir]);
         await _courier.StartAsync();
     }
 
@@ -69,6 +69,18 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
                 Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
                 Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
+            },
+            http =>
+            {
+                Assert.Equal("http", http.Protocol);
+                Assert.Equal("HTTP management API", http.DisplayName);
+                Assert.NotEqual(0, http.EndPoint.Port);
+            },
+            prometheus =>
+            {
+                Assert.Equal("prometheus", prometheus.Protocol);
+                Assert.Equal("Prometheus metrics", prometheus.DisplayName);
+                Assert.NotEqual(0, prometheus.EndPoint.Port);
             });
         Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
     }

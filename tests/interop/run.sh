@@ -53,6 +53,7 @@ trap 'exit 130' INT TERM
 if [[ -n "${COURIER_AMQP_PORT:-}" ]]; then
     COURIER_MQTT_PORT="${COURIER_MQTT_PORT:-1883}"
     COURIER_MQTT_WS_PORT="${COURIER_MQTT_WS_PORT:-15675}"
+    COURIER_HTTP_PORT="${COURIER_HTTP_PORT:-15672}"
     echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT (MQTT $COURIER_MQTT_PORT, MQTT over WebSockets $COURIER_MQTT_WS_PORT)"
 else
     COURIER_DLL="${COURIER_DLL:-$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll}"
@@ -71,14 +72,16 @@ else
     echo "run.sh: starting $COURIER_DLL on 127.0.0.1:$COURIER_AMQP_PORT (data dir $DATA_DIR)"
     COURIER_MQTT_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
     COURIER_MQTT_WS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-    export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
+    COURIER_HTTP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT COURIER_HTTP_PORT
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
         --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$COURIER_MQTT_WS_PORT" \
+        --http-address 127.0.0.1 --http-port "$COURIER_HTTP_PORT" --prometheus-address 127.0.0.1 --prometheus-port 0 \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi
-export COURIER_AMQP_PORT COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
+export COURIER_AMQP_PORT COURIER_MQTT_PORT COURIER_MQTT_WS_PORT COURIER_HTTP_PORT
 
 TESTS=("$HERE"/test_*.py)
 

@@ -35,6 +35,7 @@ trap courier_node_cleanup EXIT
 (cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
     --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" \
     --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$MQTT_WS_PORT" \
+    --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0 \
     --data-dir "$WORK/data" ${COURIER_NODE_ARGS[@]+"${COURIER_NODE_ARGS[@]}"}) >"$WORK/broker.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 300); do

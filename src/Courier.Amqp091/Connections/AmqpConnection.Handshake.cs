@@ -86,6 +86,7 @@ internal sealed partial class AmqpConnection
     private void OnStartOk(ConnectionStartOk method)
     {
         ClientCapabilities = ClientCapabilities.From(method.ClientProperties);
+        ClientProperties = method.ClientProperties;
         if (!TryParseCredentials(method.Mechanism, method.Response, out var userName, out var password))
         {
             throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"unknown authentication mechanism '{method.Mechanism}'");
@@ -202,6 +203,7 @@ internal sealed partial class AmqpConnection
 
         VirtualHost = virtualHost;
         Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
+        virtualHost.AddSession(Session);
         _state = ConnectionState.Open;
         Outbound.WriteMethod(0, new ConnectionOpenOk());
         AmqpLog.Opened(_logger, Name, User!.Name, virtualHost.Name);

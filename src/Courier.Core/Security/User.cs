@@ -13,7 +13,7 @@ public sealed class User
     {
         Name = name;
         Tags = tags;
-        _salt = RandomNumberGenerator.GetBytes(16);
+        _salt = RandomNumberGenerator.GetBytes(4); // RabbitMQ's salt size: see RabbitPasswordHash
         _passwordHash = Hash(_salt, password);
     }
 

@@ -39,6 +39,12 @@ public sealed class ClientSession
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>When the session was admitted, in Unix milliseconds.</summary>
+    public long ConnectedAt { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>What the protocol tells management about the session, when it tells anything.</summary>
+    public IClientSessionDetails? Details => _control as IClientSessionDetails;
+
     /// <summary>
     /// Asks the client to go away, the protocol's way (AMQP: connection.close 320 with the reason).
     /// Returns at once; the session ends, and releases what it owns, when the protocol is done.

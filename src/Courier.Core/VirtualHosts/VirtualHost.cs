@@ -319,6 +319,7 @@ public sealed partial class VirtualHost
     /// <summary>Deletes the exclusive queues a session that is ending owned.</summary>
     public void ReleaseOwner(ClientSession owner)
     {
+        RemoveSession(owner);
         List<IQueue>? owned = null;
         foreach (var queue in _queues.Values)
         {

@@ -53,6 +53,7 @@ internal sealed partial class MqttConnection
         ClientId = clientId;
         _will = connect.Will;
         Session = new ClientSession(MqttConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);
+        VirtualHost.AddSession(Session);
         _registered = true;
         if (_registry.Register(VirtualHost.Name, clientId, this) is { } previous)
         {

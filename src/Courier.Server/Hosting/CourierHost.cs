@@ -59,6 +59,10 @@ public sealed class CourierHost : IAsyncDisposable
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
         ["--log-level"] = "Log:Level",
         ["--log-file"] = "Log:File",
+        ["--http-address"] = "Http:Address",
+        ["--http-port"] = "Http:Port",
+        ["--prometheus-address"] = "Prometheus:Address",
+        ["--prometheus-port"] = "Prometheus:Port",
     };
 
     private readonly WebApplication _app;
@@ -224,6 +228,7 @@ public sealed class CourierHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         var listeners = new ProtocolListeners(builder.Services);
         Protocols.Register(listeners, options);
+        ManagementHosting.Register(listeners, options);
 
         configureServices?.Invoke(builder.Services);
 
@@ -237,6 +242,7 @@ public sealed class CourierHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(listeners.Bind);
 
         var app = builder.Build();
+        ManagementHosting.Use(app, app.Services.GetRequiredService<Broker>(), options, listeners.All);
         _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value; // runs ConfigureKestrel
         return new CourierHost(app, listeners.All, app.Services.GetRequiredService<Broker>(), app.Services.GetRequiredService<JournalMessageStore>(), options);
     }

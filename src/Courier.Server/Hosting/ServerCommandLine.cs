@@ -43,6 +43,10 @@ public static class ServerCommandLine
         ["--memory-high-watermark"] = "memory for message bodies before publishers are blocked: a fraction (default 0.4) or bytes",
         ["--disk-free-limit"] = "free bytes the data directory's disk must keep (default 50000000; 0 turns it off)",
         ["--queue-ready-in-memory"] = "ready messages a queue keeps in memory before paging transient arrivals (default 65536)",
+        ["--http-address"] = "address of the management HTTP API's listener (default 0.0.0.0)",
+        ["--http-port"] = "port of the management HTTP API's listener (default 15672; 0 lets the OS choose)",
+        ["--prometheus-address"] = "address of the Prometheus metrics' listener (default 0.0.0.0)",
+        ["--prometheus-port"] = "port of the Prometheus metrics (/metrics; default 15692; 0 lets the OS choose)",
     };
 
     /// <summary>What a command line asks for before any broker is built.</summary>

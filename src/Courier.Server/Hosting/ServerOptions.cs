@@ -17,6 +17,12 @@ public sealed class ServerOptions
     /// <summary>MQTT over WebSockets; the MQTT settings above apply to its connections too.</summary>
     public MqttWebSocketListenerOptions MqttWebSockets { get; set; } = new();
 
+    /// <summary>The management HTTP API's listener.</summary>
+    public HttpListenerOptions Http { get; set; } = new();
+
+    /// <summary>The Prometheus metrics' listener.</summary>
+    public PrometheusListenerOptions Prometheus { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();

@@ -236,7 +236,7 @@ public sealed class BrokerProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = false,
         };
-        foreach (var arg in (string[])[ServerAssembly, "--amqp-address", "127.0.0.1", "--amqp-port", port.ToString(CultureInfo.InvariantCulture), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", DataDir, .. _extraArgs])
+        foreach (var arg in (string[])[ServerAssembly, "--amqp-address", "127.0.0.1", "--amqp-port", port.ToString(CultureInfo.InvariantCulture), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", DataDir, .. _extraArgs])
         {
             info.ArgumentList.Add(arg);
         }
