@@ -57,6 +57,18 @@ public sealed class CourierHost : IAsyncDisposable
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
+        ["--tls-cert"] = "Tls:CertFile",
+        ["--tls-key"] = "Tls:KeyFile",
+        ["--tls-ca"] = "Tls:CaFile",
+        ["--tls-verify"] = "Tls:Verify",
+        ["--tls-fail-if-no-peer-cert"] = "Tls:FailIfNoPeerCert",
+        ["--amqps-address"] = "Amqps:Address",
+        ["--amqps-port"] = "Amqps:Port",
+        ["--mqtts-address"] = "Mqtts:Address",
+        ["--mqtts-port"] = "Mqtts:Port",
+        ["--mqtt-wss-address"] = "MqttWebSocketsTls:Address",
+        ["--mqtt-wss-port"] = "MqttWebSocketsTls:Port",
+        ["--mqtt-ssl-cert-login"] = "Mqtt:SslCertLogin",
     };
 
     private readonly WebApplication _app;

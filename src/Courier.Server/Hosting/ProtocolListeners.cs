@@ -11,7 +11,7 @@ namespace Courier.Server.Hosting;
 /// The listeners a node opens, one per protocol, each registered with its endpoint, the Kestrel
 /// connection handler that serves it and the handler's options. The host binds them all the same way.
 /// </summary>
-internal sealed class ProtocolListeners(IServiceCollection services)
+internal sealed partial class ProtocolListeners(IServiceCollection services)
 {
     private readonly List<(ProtocolListener Listener, Action<ListenOptions> UseHandler)> _registered = [];
 
