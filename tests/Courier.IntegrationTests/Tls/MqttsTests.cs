@@ -20,12 +20,7 @@ public sealed class MqttsTests
         await using var client = await MqttClients.ConnectAsync(broker, version, configure: b => b
             .WithTcpServer("127.0.0.1", broker.MqttsPort())
             .WithTlsOptions(t => t.UseTls().WithTargetHost("localhost").WithCertificateValidationHandler(e => ca.Trusts(e.Certificate))));
-        await client.SubscribeAsync("tls/+");
-        await client.PublishAsync("tls/mqtt", "hello");
-
-        var message = await client.NextAsync();
-        Assert.Equal("tls/mqtt", message.Topic);
-        Assert.Equal("hello", message.ConvertPayloadToString());
+        await AssertRoundTripAsync(client, "tls");
     }
 
     [Fact]
@@ -43,12 +38,7 @@ public sealed class MqttsTests
         var mqtt = new MqttClientFactory().CreateMqttClient();
         await using var client = new MqttClients.Received(mqtt);
         await mqtt.ConnectAsync(options);
-        await client.SubscribeAsync("wss/#");
-        await client.PublishAsync("wss/mqtt", "hello");
-
-        var message = await client.NextAsync();
-        Assert.Equal("wss/mqtt", message.Topic);
-        Assert.Equal("hello", message.ConvertPayloadToString());
+        await AssertRoundTripAsync(client, "wss");
     }
 
     [Fact]
@@ -61,5 +51,15 @@ public sealed class MqttsTests
         var answer = await TlsClients.SendRawAsync(broker.MqttsPort(), [0x10, 0x0D, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01, (byte)'x']);
 
         Assert.True(answer.Length == 0 || answer[0] == 0x15, $"the plaintext client got {Convert.ToHexString(answer)}");
+    }
+
+    private static async Task AssertRoundTripAsync(MqttClients.Received client, string prefix)
+    {
+        await client.SubscribeAsync(prefix + "/+");
+        await client.PublishAsync(prefix + "/mqtt", "hello");
+
+        var message = await client.NextAsync();
+        Assert.Equal(prefix + "/mqtt", message.Topic);
+        Assert.Equal("hello", message.ConvertPayloadToString());
     }
 }
