@@ -353,6 +353,14 @@ public sealed partial class Broker
         return user;
     }
 
+    /// <summary>
+    /// Admits a user whose name the transport has proven (a verified TLS client certificate's, for
+    /// SASL EXTERNAL): no password. Null when no such user exists, or a loopback-only user connects
+    /// from elsewhere.
+    /// </summary>
+    public User? AuthenticateTrusted(string userName, EndPoint? remote) =>
+        Users.TryGet(userName, out var user) && (!Options.LoopbackUsers.Contains(userName) || IsLoopback(remote)) ? user : null;
+
     /// <summary>Throws AccessRefused unless <paramref name="user"/> may access <paramref name="resource"/> in the vhost.</summary>
     public void Authorize(User user, VirtualHost virtualHost, AccessKind kind, string resourceKind, string resource)
     {

@@ -10,6 +10,10 @@
 # Env: COURIER_HOST (default 127.0.0.1), COURIER_AMQP_PORT, COURIER_MQTT_PORT (default 1883 with
 #      an already running broker), COURIER_MQTT_WS_PORT (default 15675 with one), COURIER_DLL,
 #      COURIER_SKIP_BUILD=1, COURIER_TEST_TIMEOUT (seconds per test file, default 180).
+#      TLS (test_tls.py): the broker this script starts gets a CA, a server certificate and a
+#      client certificate (CN guest) made here with openssl, and AMQPS/MQTTS ports; with an
+#      already running broker, set COURIER_AMQPS_PORT, COURIER_MQTTS_PORT and COURIER_TLS_CA (and
+#      COURIER_TLS_CLIENT_CERT/KEY for EXTERNAL), or test_tls.py skips.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +34,7 @@ fi
 BROKER_PID=""
 DATA_DIR=""
 BROKER_LOG=""
+TLS_DIR=""
 cleanup() {
     if [[ -n "$BROKER_PID" ]] && kill -0 "$BROKER_PID" 2>/dev/null; then
         kill "$BROKER_PID" 2>/dev/null || true
@@ -45,6 +50,9 @@ cleanup() {
     fi
     if [[ -n "$BROKER_LOG" ]]; then
         rm -f "$BROKER_LOG"
+    fi
+    if [[ -n "$TLS_DIR" ]]; then
+        rm -rf "$TLS_DIR"
     fi
 }
 trap cleanup EXIT
@@ -74,10 +82,47 @@ else
     COURIER_MQTT_WS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
     COURIER_HTTP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
     export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT COURIER_HTTP_PORT
+    # A test CA for this run, a server certificate for localhost/127.0.0.1 and a client
+    # certificate whose CN is guest (SASL EXTERNAL logs in as guest).
+    TLS_DIR="$(mktemp -d)"
+    make_tls() {
+        local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+        openssl req -x509 "${ec[@]}" -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" -days 2 \
+            -subj "/CN=Courier interop CA" -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign"
+        local name cn usage
+        for name in server client; do
+            if [[ "$name" == server ]]; then
+                cn=localhost usage="subjectAltName=DNS:localhost,IP:127.0.0.1"$'\n'"extendedKeyUsage=serverAuth"
+            else
+                cn=guest usage="extendedKeyUsage=clientAuth"
+            fi
+            openssl req "${ec[@]}" -keyout "$TLS_DIR/$name.key" -out "$TLS_DIR/$name.csr" -subj "/CN=$cn"
+            openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+                -CAcreateserial -out "$TLS_DIR/$name.pem" -days 2 -extfile <(printf '%s\n' "$usage")
+        done
+    }
+    if ! make_tls > "$TLS_DIR/openssl.log" 2>&1; then
+        echo "run.sh: could not make the test certificates with openssl:" >&2
+        cat "$TLS_DIR/openssl.log" >&2
+        exit 2
+    fi
+    COURIER_TLS_CA="$TLS_DIR/ca.pem"
+    COURIER_TLS_CLIENT_CERT="$TLS_DIR/client.pem"
+    COURIER_TLS_CLIENT_KEY="$TLS_DIR/client.key"
+    COURIER_AMQPS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    COURIER_MQTTS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    COURIER_MQTT_WSS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    export COURIER_TLS_CA COURIER_TLS_CLIENT_CERT COURIER_TLS_CLIENT_KEY COURIER_AMQPS_PORT COURIER_MQTTS_PORT COURIER_MQTT_WSS_PORT
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
         --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$COURIER_MQTT_WS_PORT" \
         --http-address 127.0.0.1 --http-port "$COURIER_HTTP_PORT" --prometheus-address 127.0.0.1 --prometheus-port 0 \
+        --tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key" \
+        --tls-verify peer --tls-ca "$COURIER_TLS_CA" \
+        --amqps-address 127.0.0.1 --amqps-port "$COURIER_AMQPS_PORT" \
+        --mqtts-address 127.0.0.1 --mqtts-port "$COURIER_MQTTS_PORT" \
+        --mqtt-wss-address 127.0.0.1 --mqtt-wss-port "$COURIER_MQTT_WSS_PORT" \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi

@@ -2,6 +2,7 @@ using System.Text;
 using Courier.Amqp091.Framing;
 using Courier.Core;
 using Courier.Core.Messages;
+using Courier.Core.Security;
 using Courier.Core.Sessions;
 
 namespace Courier.Amqp091.Connections;
@@ -10,6 +11,9 @@ namespace Courier.Amqp091.Connections;
 internal sealed partial class AmqpConnection
 {
     private const string Mechanisms = "PLAIN AMQPLAIN";
+
+    // EXTERNAL: the user is the verified TLS client certificate's CN, offered only when there is one.
+    private const string MechanismsWithExternal = "PLAIN AMQPLAIN EXTERNAL";
 
     // The 0-9-1 spec's frame-min-size, which RabbitMQ 3.x enforces. The codegen file we generate
     // from (RabbitMQ's current one) says 8192; accepting the older, lower bound keeps every client
@@ -33,7 +37,7 @@ internal sealed partial class AmqpConnection
                 ["cluster_name"] = Encoding.UTF8.GetBytes(_options.ClusterName),
                 ["capabilities"] = ClientCapabilities.ServerCapabilities,
             },
-            Mechanisms = Encoding.UTF8.GetBytes(Mechanisms),
+            Mechanisms = Encoding.UTF8.GetBytes(CertificateUser is null ? Mechanisms : MechanismsWithExternal),
             Locales = "en_US"u8.ToArray(),
         });
     }
@@ -87,12 +91,23 @@ internal sealed partial class AmqpConnection
     {
         ClientCapabilities = ClientCapabilities.From(method.ClientProperties);
         ClientProperties = method.ClientProperties;
-        if (!TryParseCredentials(method.Mechanism, method.Response, out var userName, out var password))
+        User? user;
+        string userName;
+        if (method.Mechanism == "EXTERNAL" && CertificateUser is not null)
+        {
+            // The response (an authorisation identity, if any) is not read, as in RabbitMQ: the certificate is the identity.
+            userName = CertificateUser;
+            user = Broker.AuthenticateTrusted(userName, RemoteEndPoint);
+        }
+        else if (TryParseCredentials(method.Mechanism, method.Response, out userName, out var password))
+        {
+            user = Broker.Authenticate(userName, password, RemoteEndPoint);
+        }
+        else
         {
             throw new AmqpProtocolException(AmqpConstants.CommandInvalid, $"unknown authentication mechanism '{method.Mechanism}'");
         }
 
-        var user = Broker.Authenticate(userName, password, RemoteEndPoint);
         if (user is null)
         {
             AmqpLog.LoginRefused(_logger, Name, userName, method.Mechanism);

@@ -61,6 +61,9 @@ internal sealed partial class AmqpConnection : IClientSessionControl
     private bool _isPublisher;
     private bool _sentBlocked;
 
+    /// <summary>The CN of the client's verified TLS certificate, if it sent one: SASL EXTERNAL is offered, and logs in as this user.</summary>
+    public string? CertificateUser { get; init; }
+
     public AmqpConnection(
         IDuplexPipe transport,
         EndPoint? remoteEndPoint,

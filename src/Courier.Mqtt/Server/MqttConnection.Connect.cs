@@ -90,9 +90,15 @@ internal sealed partial class MqttConnection
     private bool Authenticate(MqttConnect connect)
     {
         string userName;
-        string password;
+        string? password;
         var virtualHostName = Broker.Options.DefaultVirtualHost;
-        if (connect.UserName is null)
+        if (connect.UserName is null && _options.CertificateLogin && CertificateUser is not null)
+        {
+            // The verified client certificate is the identity: no password (RabbitMQ's ssl_cert_login).
+            userName = CertificateUser;
+            password = null;
+        }
+        else if (connect.UserName is null)
         {
             if (!_options.AllowAnonymous)
             {
@@ -117,7 +123,7 @@ internal sealed partial class MqttConnection
             password = connect.Password is null ? string.Empty : Encoding.UTF8.GetString(connect.Password);
         }
 
-        var user = Broker.Authenticate(userName, password, RemoteEndPoint);
+        var user = password is null ? Broker.AuthenticateTrusted(userName, RemoteEndPoint) : Broker.Authenticate(userName, password, RemoteEndPoint);
         if (user is null)
         {
             Refuse(MqttServerReason.V3BadUserNameOrPassword, MqttServerReason.BadUserNameOrPassword, $"login refused for user '{userName}'");

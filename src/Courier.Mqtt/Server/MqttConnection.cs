@@ -56,6 +56,9 @@ internal sealed partial class MqttConnection : IClientSessionControl
     private long _connectedAt;
     private ITimer? _timer;
 
+    /// <summary>The CN of the client's verified TLS certificate, if it sent one; the user of a CONNECT without a username when <see cref="MqttOptions.CertificateLogin"/> is on.</summary>
+    public string? CertificateUser { get; init; }
+
     public MqttConnection(
         IDuplexPipe transport,
         EndPoint? remoteEndPoint,

@@ -1,6 +1,8 @@
 using Courier.Core;
+using Courier.Core.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Courier.Mqtt.Server;
@@ -36,7 +38,11 @@ public sealed class MqttConnectionHandler : ConnectionHandler
             _options,
             _logger,
             _time,
-            connection.Abort);
+            connection.Abort)
+        {
+            // Set only on a TLS listener that asks for client certificates, and then verified.
+            CertificateUser = ClientCertificateName.CommonName(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate),
+        };
         await mqtt.RunAsync(closeRequested).ConfigureAwait(false);
     }
 }

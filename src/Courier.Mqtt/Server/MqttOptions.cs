@@ -14,6 +14,9 @@ public sealed record MqttOptions
     /// <summary>A CONNECT without a username logs in as the broker's default user (RabbitMQ's plugin does the same).</summary>
     public bool AllowAnonymous { get; init; } = true;
 
+    /// <summary>A CONNECT without a username on a connection with a verified TLS client certificate logs in as the certificate's CN (RabbitMQ's <c>ssl_cert_login</c>).</summary>
+    public bool CertificateLogin { get; init; }
+
     /// <summary>Unacknowledged QoS 1 deliveries per connection, lowered to the client's v5 Receive Maximum (RabbitMQ's <c>mqtt.prefetch</c> is 10).</summary>
     public ushort MaximumInFlight { get; init; } = 64;
 

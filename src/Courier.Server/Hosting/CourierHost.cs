@@ -63,6 +63,18 @@ public sealed class CourierHost : IAsyncDisposable
         ["--http-port"] = "Http:Port",
         ["--prometheus-address"] = "Prometheus:Address",
         ["--prometheus-port"] = "Prometheus:Port",
+        ["--tls-cert"] = "Tls:CertFile",
+        ["--tls-key"] = "Tls:KeyFile",
+        ["--tls-ca"] = "Tls:CaFile",
+        ["--tls-verify"] = "Tls:Verify",
+        ["--tls-fail-if-no-peer-cert"] = "Tls:FailIfNoPeerCert",
+        ["--amqps-address"] = "Amqps:Address",
+        ["--amqps-port"] = "Amqps:Port",
+        ["--mqtts-address"] = "Mqtts:Address",
+        ["--mqtts-port"] = "Mqtts:Port",
+        ["--mqtt-wss-address"] = "MqttWebSocketsTls:Address",
+        ["--mqtt-wss-port"] = "MqttWebSocketsTls:Port",
+        ["--mqtt-ssl-cert-login"] = "Mqtt:SslCertLogin",
     };
 
     private readonly WebApplication _app;

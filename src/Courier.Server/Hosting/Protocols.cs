@@ -1,5 +1,6 @@
 using Courier.Amqp091.Connections;
 using Courier.Mqtt.Server;
+using Courier.Server.Tls;
 
 namespace Courier.Server.Hosting;
 
@@ -8,6 +9,7 @@ internal static class Protocols
 {
     public static void Register(ProtocolListeners listeners, ServerOptions options)
     {
+        listeners.Tls = TlsListenerSecurity.From(options.Tls);
         listeners.Add<AmqpConnectionHandler, AmqpOptions>(AmqpConnectionHandler.ProtocolName, "AMQP 0-9-1", options.Amqp, new AmqpOptions
         {
             FrameMax = options.Amqp.FrameMax,
@@ -19,6 +21,7 @@ internal static class Protocols
         listeners.Add<MqttConnectionHandler, MqttOptions>(MqttConnectionHandler.ProtocolName, "MQTT 3.1/3.1.1/5.0", options.Mqtt, new MqttOptions
         {
             AllowAnonymous = options.Mqtt.AllowAnonymous,
+            CertificateLogin = options.Mqtt.SslCertLogin,
             MaximumPacketSize = options.Mqtt.MaxPacketSize,
             MaximumInFlight = options.Mqtt.Prefetch,
             TopicAliasMaximum = options.Mqtt.TopicAliasMaximum,
@@ -27,8 +30,20 @@ internal static class Protocols
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
         listeners.AddWebSocket<MqttConnectionHandler>(MqttWebSocketProtocol, "MQTT over WebSockets", options.MqttWebSockets, ["mqtt", "mqttv3.1"], options.Mqtt.MaxPacketSize);
+        listeners.AddTls(AmqpConnectionHandler.ProtocolName, AmqpsProtocol, "AMQP 0-9-1 over TLS", options.Amqps);
+        listeners.AddTls(MqttConnectionHandler.ProtocolName, MqttsProtocol, "MQTT over TLS", options.Mqtts);
+        listeners.AddTls(MqttWebSocketProtocol, MqttWebSocketTlsProtocol, "MQTT over secure WebSockets", options.MqttWebSocketsTls);
     }
 
     /// <summary>The protocol name of the MQTT-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
     public const string MqttWebSocketProtocol = "mqtt-ws";
+
+    /// <summary>The protocol name of the AMQPS listener (AMQP 0-9-1 over TLS).</summary>
+    public const string AmqpsProtocol = "amqps";
+
+    /// <summary>The protocol name of the MQTT-over-TLS listener.</summary>
+    public const string MqttsProtocol = "mqtts";
+
+    /// <summary>The protocol name of the MQTT-over-secure-WebSockets listener.</summary>
+    public const string MqttWebSocketTlsProtocol = "mqtt-wss";
 }

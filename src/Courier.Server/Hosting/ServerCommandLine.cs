@@ -47,6 +47,18 @@ public static class ServerCommandLine
         ["--http-port"] = "port of the management HTTP API's listener (default 15672; 0 lets the OS choose)",
         ["--prometheus-address"] = "address of the Prometheus metrics' listener (default 0.0.0.0)",
         ["--prometheus-port"] = "port of the Prometheus metrics (/metrics; default 15692; 0 lets the OS choose)",
+        ["--tls-cert"] = "PEM file of the server certificate (then its intermediates); turns the TLS listeners on",
+        ["--tls-key"] = "PEM file of the server certificate's private key (unencrypted)",
+        ["--tls-ca"] = "PEM file of the authorities client certificates must chain to (with --tls-verify peer)",
+        ["--tls-verify"] = "none (default) or peer: ask TLS clients for a certificate and verify it against --tls-ca",
+        ["--tls-fail-if-no-peer-cert"] = "with --tls-verify peer, refuse TLS clients that send no certificate (default false)",
+        ["--amqps-address"] = "address of the AMQPS (AMQP over TLS) listener (default 0.0.0.0)",
+        ["--amqps-port"] = "port of the AMQPS listener, open only with --tls-cert (default 5671; 0 lets the OS choose)",
+        ["--mqtts-address"] = "address of the MQTT-over-TLS listener (default 0.0.0.0)",
+        ["--mqtts-port"] = "port of the MQTT-over-TLS listener, open only with --tls-cert (default 8883; 0 lets the OS choose)",
+        ["--mqtt-wss-address"] = "address of the MQTT-over-secure-WebSockets listener (default 0.0.0.0)",
+        ["--mqtt-wss-port"] = "port of the MQTT-over-secure-WebSockets listener, open only with --tls-cert (default 15676; 0 lets the OS choose)",
+        ["--mqtt-ssl-cert-login"] = "an MQTT CONNECT without a username logs in as its verified client certificate's CN (default false)",
     };
 
     /// <summary>What a command line asks for before any broker is built.</summary>

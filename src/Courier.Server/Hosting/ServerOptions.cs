@@ -22,6 +22,17 @@ public sealed class ServerOptions
 
     /// <summary>The Prometheus metrics' listener.</summary>
     public PrometheusListenerOptions Prometheus { get; set; } = new();
+    /// <summary>The certificate and client-certificate policy of every TLS listener.</summary>
+    public TlsSettings Tls { get; set; } = new();
+
+    /// <summary>AMQP 0-9-1 over TLS; open only with a certificate. The AMQP settings apply to its connections too.</summary>
+    public AmqpsListenerOptions Amqps { get; set; } = new();
+
+    /// <summary>MQTT over TLS; open only with a certificate. The MQTT settings apply to its connections too.</summary>
+    public MqttsListenerOptions Mqtts { get; set; } = new();
+
+    /// <summary>MQTT over secure WebSockets; open only with a certificate, on the MQTT WebSocket path.</summary>
+    public MqttWebSocketsTlsListenerOptions MqttWebSocketsTls { get; set; } = new();
 
     public BrokerSettings Broker { get; set; } = new();
 
@@ -102,6 +113,9 @@ public sealed class MqttListenerOptions : ListenerSettings
 
     /// <summary>Seconds a persistent session outlives its connection at most (a 5.0 client's interval is lowered to it); one day.</summary>
     public uint MaxSessionExpiry { get; set; } = 86_400;
+
+    /// <summary>A CONNECT without a username on a TLS connection with a verified client certificate logs in as the certificate's CN (RabbitMQ's <c>ssl_cert_login</c>).</summary>
+    public bool SslCertLogin { get; set; }
 }
 
 public sealed class BrokerSettings
