@@ -225,6 +225,14 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 break;
             }
 
+            if (_isPublisher && Broker.Resources.IsBlocked && !_shutdownRequested && _state != ConnectionState.Closing)
+            {
+                // A publish in this buffer turned an alarm on (the disk's is raised by the append
+                // that would cross the limit): the frames after it wait, unread, until it clears.
+                stoppedForFlow = true;
+                break;
+            }
+
             AmqpFrame frame;
             try
             {

@@ -35,8 +35,11 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
         Interlocked.Add(ref _unwrittenBytes, bytes);
         var reserved = Interlocked.Add(ref _reservedSinceMeasure, bytes);
         var limit = Volatile.Read(ref _diskLimit);
+        // The alarm comes when the next append of the same size would cross the limit, so with
+        // publishes of like sizes free space never goes below it (a larger one can cross it by
+        // the difference).
         if (_diskFree is not null && limit > 0 && !Volatile.Read(ref _diskAlarm)
-            && Volatile.Read(ref _lastDiskFree) - reserved < limit)
+            && Volatile.Read(ref _lastDiskFree) - reserved - bytes < limit)
         {
             SetDiskAlarm(true);
         }

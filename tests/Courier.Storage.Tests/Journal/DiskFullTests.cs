@@ -21,7 +21,7 @@ public sealed class DiskFullTests
     private const int SegmentSize = 4 * 1024 * 1024;
 
     [Fact]
-    public async Task The_disk_alarm_comes_with_the_append_that_would_take_free_space_below_the_limit()
+    public async Task The_disk_alarm_comes_with_the_append_after_which_the_next_would_take_free_space_below_the_limit()
     {
         // 1. A 4 MiB disk with a 3 MiB free-space limit, and a clock that never polls the disk again.
         const long Capacity = 4 * 1024 * 1024, Limit = 3 * 1024 * 1024;
@@ -29,22 +29,24 @@ public sealed class DiskFullTests
         using var resources = Monitor(device, Limit, out _);
         using var store = Open(device, resources, out _);
 
-        // 2. 64 KiB messages, each waited for: the alarm is off while what is on the disk leaves
-        //    the limit free, and on from the append that would not (before its bytes are written).
+        // 2. 64 KiB messages, each waited for: no alarm while one more would still leave the limit
+        //    free; the alarm with the message after which one more would not, the limit still free.
         for (var n = 0; n < 64; n++)
         {
             var usedBefore = device.UsedBytes;
             var stored = store.AppendMessage(SampleMessages.Plain(n, MessageBody), [1]);
             var alarm = resources.Alarm.Disk;
             await TornTailRecoveryTests.AwaitDurable(store, stored.CommitSequence);
+            var free = Capacity - device.UsedBytes;
+            var size = device.UsedBytes - usedBefore;
+            Assert.True(free >= Limit, $"message {n} took free space below the limit: {free} bytes free");
             if (alarm)
             {
-                Assert.True(Capacity - usedBefore >= Limit, $"the alarm came late: {Capacity - usedBefore} bytes were free before message {n}");
-                Assert.True(Capacity - device.UsedBytes < Limit, $"the alarm came early: message {n} left {Capacity - device.UsedBytes} bytes free");
+                Assert.True(free - size < Limit, $"the alarm came early: after message {n} one more would leave {free - size} bytes free");
                 return;
             }
 
-            Assert.True(Capacity - device.UsedBytes >= Limit, $"message {n} took free space below the limit without an alarm");
+            Assert.True(free - size >= Limit, $"no alarm though one more message would leave {free - size} bytes free");
         }
 
         Assert.Fail("the disk alarm never came on");
