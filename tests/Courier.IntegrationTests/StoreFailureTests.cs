@@ -103,6 +103,32 @@ public sealed class StoreFailureTests
         device.FailFlushes = false;
     }
 
+    [Fact]
+    public async Task Purge_ok_is_sent_only_once_the_purge_is_durable()
+    {
+        var device = new MemoryJournalDevice();
+        await using var broker = await TestBroker.StartAsync(configure: null, services => services.AddSingleton<IJournalDevice>(device));
+        var store = (Courier.Storage.JournalMessageStore)broker.Host.Broker.Store!;
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.QueueDeclareAsync("durable", durable: true, exclusive: false, autoDelete: false);
+        await channel.BasicPublishAsync(string.Empty, "durable", false, new BasicProperties { Persistent = true }, "a"u8.ToArray());
+
+        // 1. Syncs fail from now on; the purge is done in memory but cannot be made durable.
+        device.FailFlushes = true;
+        await using var admin = await broker.ConnectAsync();
+        await using var adminChannel = await admin.CreateChannelAsync();
+        var purge = adminChannel.QueuePurgeAsync("durable");
+        await Wait.UntilAsync(() => store.IsStalled, "the journal stalls on the purge's settle");
+        var attempts = device.FlushAttempts;
+        await Wait.UntilAsync(() => device.FlushAttempts > attempts + 1, "the journal retries");
+        Assert.False(purge.IsCompleted, "purge-ok came before the purge was durable");
+
+        // 2. The disk recovers: purge-ok follows.
+        device.FailFlushes = false;
+        Assert.Equal(1u, await Wait.ForAsync(purge, "purge-ok once the purge is durable"));
+    }
+
     private static int Count(List<ulong> list)
     {
         lock (list)
