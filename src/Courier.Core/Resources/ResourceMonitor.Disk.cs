@@ -21,6 +21,7 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
     private long _unwrittenBytes;
     private long _reservedSinceMeasure;
     private int _storeStalled;
+    private long _lastAppendBytes;
 
     /// <summary>Free bytes as the alarm sees them: the last measurement less what was reserved since.</summary>
     public long DiskFreeEstimate => Volatile.Read(ref _lastDiskFree) - Interlocked.Read(ref _reservedSinceMeasure);
@@ -32,6 +33,7 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
 
     void IDiskSpaceAccount.Reserve(long bytes)
     {
+        Volatile.Write(ref _lastAppendBytes, bytes);
         Interlocked.Add(ref _unwrittenBytes, bytes);
         var reserved = Interlocked.Add(ref _reservedSinceMeasure, bytes);
         var limit = Volatile.Read(ref _diskLimit);
@@ -62,7 +64,11 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
         }
     }
 
-    /// <summary>Measures free space and restarts the count of what is reserved against it; returns the estimate.</summary>
+    /// <summary>
+    /// Measures free space and restarts the count of what is reserved against it; returns the
+    /// estimate less the size of the last append, so a poll does not clear an alarm that the
+    /// last append raised (one more of its size would still cross the limit).
+    /// </summary>
     private long MeasureDisk(Func<long> diskFree)
     {
         lock (_diskGate)
@@ -71,7 +77,7 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
             var free = diskFree();
             Interlocked.Exchange(ref _reservedSinceMeasure, Math.Max(0, unwritten));
             Volatile.Write(ref _lastDiskFree, free);
-            return free - Math.Max(0, unwritten);
+            return free - Math.Max(0, unwritten) - Volatile.Read(ref _lastAppendBytes);
         }
     }
 }

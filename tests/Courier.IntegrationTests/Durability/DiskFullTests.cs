@@ -32,6 +32,8 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
         // 2. 64 KiB persistent messages until the node blocks the publisher.
         await using var publisher = await Publisher.StartAsync(broker);
+        using var report = new TestReport(() => output.WriteLine(
+            $"{publisher.Confirmed} of {publisher.Published} confirmed, {publisher.Nacked.Count} nacked, blocked: {publisher.IsBlocked}, {disk.FreeBytes} bytes free"));
         await publisher.PublishUntilBlockedAsync(maxMessages: 2000);
         output.WriteLine($"blocked after {publisher.Published} publishes, {disk.FreeBytes} bytes free");
 
@@ -51,6 +53,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         // 5. Everything it had sent is confirmed now, and it publishes again.
         await publisher.PublishAsync(count: 1);
         await Wait.UntilAsync(() => publisher.Confirmed == publisher.Published, "every publish confirmed", TimeSpan.FromSeconds(30));
+
         Assert.Empty(publisher.Nacked);
         broker.AssertNoErrorsLogged();
     }
@@ -110,6 +113,56 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         Assert.DoesNotContain(broker.Lines, line => line.Contains("Unhandled exception", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task On_a_disk_with_no_free_space_a_node_starts_blocked_and_resumes_when_space_returns_and_a_new_one_refuses_in_one_line()
+    {
+        // 1. A node with a durable queue and a confirmed message, stopped; then a file fills the disk.
+        await using var disk = await SmallDisk.MountAsync(16L * 1024 * 1024);
+        await using var broker = await BrokerProcess.StartAsync(output.WriteLine, "--data-dir", Path.Combine(disk.Path, "data"), "--disk-free-limit", "0");
+        await using (var publisher = await Publisher.StartAsync(broker))
+        {
+            await using (var admin = await broker.ConnectAsync())
+            await using (var adminChannel = await admin.CreateChannelAsync())
+            {
+                await adminChannel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false);
+            }
+
+            await publisher.PublishAsync(count: 1);
+            await Wait.UntilAsync(() => publisher.Confirmed == 1, "the first publish confirmed");
+        }
+
+        Assert.True(await broker.StopGracefullyAsync());
+        var filler = Path.Combine(disk.Path, "filler");
+        disk.Fill(filler);
+        Assert.Equal(0, disk.FreeBytes);
+
+        // 2. A node that has to write something new (a fresh data directory) refuses in one line.
+        var (code, error) = await BrokerProcess.RunUntilExitAsync("--amqp-port", "0", "--mqtt-port", "0", "--mqtt-ws-port", "0", "--data-dir", Path.Combine(disk.Path, "fresh"));
+        Assert.Equal(75, code);
+        Assert.Single(error.Split('\n'));
+        Assert.Contains("disk is full", error, StringComparison.Ordinal);
+
+        // 3. The existing node starts, with its message; a publish waits (not confirmed, not
+        //    nacked) and its publisher is blocked while the journal cannot write.
+        await broker.RestartAsync();
+        Assert.Equal([1L], await ReadQueueAsync(broker));
+        await using (var publisher = await Publisher.StartAsync(broker))
+        {
+            await publisher.PublishAsync(count: 1);
+            await Wait.UntilAsync(() => publisher.IsBlocked, "the publisher is blocked on the full disk", TimeSpan.FromSeconds(30));
+            Assert.Equal(0, publisher.Confirmed);
+            Assert.Empty(publisher.Nacked);
+
+            // 4. Space returns: the publish is confirmed and the publisher unblocked.
+            File.Delete(filler);
+            await Wait.UntilAsync(() => publisher.Confirmed == 1 && !publisher.IsBlocked, "the confirm and connection.unblocked once space returns", TimeSpan.FromSeconds(30));
+        }
+
+        await using var check = await broker.ConnectAsync();
+        await using var checkChannel = await check.CreateChannelAsync();
+        Assert.Equal(2u, (await checkChannel.QueueDeclarePassiveAsync(Queue)).MessageCount);
+    }
+
     /// <summary>The ids of the messages in the queue (consumed without acks, so they stay).</summary>
     private static async Task<HashSet<long>> ReadQueueAsync(BrokerProcess broker)
     {
@@ -131,6 +184,12 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         await channel.BasicConsumeAsync(Queue, autoAck: false, consumer);
         await Wait.UntilAsync(() => { lock (ids) { return ids.Count == count; } }, $"{count} messages delivered", TimeSpan.FromSeconds(60));
         return ids;
+    }
+
+    /// <summary>Says where things stood when the test ends, passed or failed.</summary>
+    private sealed class TestReport(Action report) : IDisposable
+    {
+        public void Dispose() => report();
     }
 
     /// <summary>A confirming publisher of numbered 64 KiB persistent messages with a window of unconfirmed ones.</summary>

@@ -39,6 +39,36 @@ public sealed class SmallDisk : IAsyncDisposable
         return new SmallDisk(path, size);
     }
 
+    /// <summary>Writes <paramref name="path"/> until the filesystem is full (ENOSPC).</summary>
+    public void Fill(string path)
+    {
+        var chunk = new byte[1024 * 1024];
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        for (var written = 0L; written <= Size; written += chunk.Length)
+        {
+            try
+            {
+                stream.Write(chunk);
+            }
+            catch (IOException)
+            {
+                // Full: what did not fit in the last chunk goes in smaller pieces.
+                for (var piece = chunk.Length / 2; piece >= 512; piece /= 2)
+                {
+                    try
+                    {
+                        stream.Write(chunk, 0, piece);
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+
+                return;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await RunAsync("umount", "-l", Path);

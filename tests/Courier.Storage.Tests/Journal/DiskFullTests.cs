@@ -26,7 +26,7 @@ public sealed class DiskFullTests
         // 1. A 4 MiB disk with a 3 MiB free-space limit, and a clock that never polls the disk again.
         const long Capacity = 4 * 1024 * 1024, Limit = 3 * 1024 * 1024;
         var device = new MemoryJournalDevice { Capacity = Capacity };
-        using var resources = Monitor(device, Limit, out _);
+        using var resources = Monitor(device, Limit, out var time);
         using var store = Open(device, resources, out _);
 
         // 2. 64 KiB messages, each waited for: no alarm while one more would still leave the limit
@@ -43,6 +43,11 @@ public sealed class DiskFullTests
             if (alarm)
             {
                 Assert.True(free - size < Limit, $"the alarm came early: after message {n} one more would leave {free - size} bytes free");
+
+                // 3. The next poll measures the disk still above the limit, and keeps the alarm:
+                //    one more message would still cross it.
+                time.Advance(TimeSpan.FromSeconds(1));
+                Assert.True(resources.Alarm.Disk, "a poll of the disk cleared the alarm the last append raised");
                 return;
             }
 
