@@ -111,18 +111,6 @@ public sealed partial class SegmentLog
             _disk?.Written(unreserved);
         }
 
-        if (moot is null)
-        {
-            return;
-        }
-
-        foreach (var segment in moot)
-        {
-            segment.File.Dispose();
-            _device.Delete(segment.Id);
-            JournalLog.SegmentDeleted(_logger, segment.Id);
-        }
-
-        _disk?.Freed();
+        DeleteFiles(moot);
     }
 }

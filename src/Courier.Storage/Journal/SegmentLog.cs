@@ -424,6 +424,12 @@ public sealed partial class SegmentLog : IDisposable
             }
         }
 
+        DeleteFiles(dead);
+    }
+
+    /// <summary>Deletes the files of segments already taken out of the log (outside its lock), and says space was freed.</summary>
+    private void DeleteFiles(List<Segment>? dead)
+    {
         if (dead is null)
         {
             return;
