@@ -42,5 +42,12 @@ catch (Exception e) when (e is Courier.Storage.Journal.StoreFormatException or C
     Console.Error.WriteLine($"courier: {e.Message}");
     return 1;
 }
+catch (IOException e) when (Courier.Storage.Devices.DataDirectoryFaults.IsDiskFull(e))
+{
+    // Start-up had to write something new (changed definitions, say) and the disk is full:
+    // refuse in one line, with what to do, rather than abort with a stack trace.
+    Console.Error.WriteLine($"courier: cannot start: the data directory's disk is full ({e.Message}); free some space and start again");
+    return Courier.Storage.Devices.DataDirectoryFaults.DiskFullExitCode;
+}
 
 return 0;

@@ -23,6 +23,11 @@ internal sealed class JournalCompactor(JournalMessageStore store, int segment) :
     public static int Compact(JournalMessageStore store, IMessageHolders holders)
     {
         var moved = 0;
+        if (store.IsStalled)
+        {
+            return 0; // copying forward needs room the disk does not have
+        }
+
         foreach (var segment in store.Journal.CompactionCandidates())
         {
             moved += holders.Relocate(new JournalCompactor(store, segment));

@@ -42,6 +42,18 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     public bool IsFailed => _journal.IsFailed;
 
+    /// <summary>True while the journal cannot write (disk full, I/O error) and retries: new messages are refused meanwhile.</summary>
+    public bool IsStalled => _journal.IsStalled;
+
+    /// <summary>Where appends reserve the disk space they will take (the node's disk alarm); set before <see cref="Recover"/>.</summary>
+    public IDiskSpaceAccount? DiskSpace
+    {
+        get => _journal.DiskSpace;
+        set => _journal.DiskSpace = value;
+    }
+
+    public long AppendedSequence => _journal.LastSequence;
+
     public SegmentLog Journal => _journal;
 
     /// <summary>
@@ -183,10 +195,28 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
 
     /// <exception cref="ArgumentException">The message cannot be stored (an exchange name or routing key over
     /// <see cref="Message.MaxAddressBytes"/>); nothing was appended.</exception>
-    public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds) =>
-        Append(RecordType.StampedMessage, message, queueIds, id: 0, _time.GetUtcNow().ToUnixTimeMilliseconds());
+    /// <exception cref="StoreFailedException">The journal has failed, or is stalled (it cannot write now):
+    /// a message that arrives while the disk is full is refused (its publisher nacked) rather than
+    /// held in a queue with no place on disk.</exception>
+    public StoredMessage AppendMessage(Message message, ReadOnlySpan<int> queueIds)
+    {
+        ThrowIfStalled();
+        return Append(RecordType.StampedMessage, message, queueIds, id: 0, _time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
 
-    public StoredMessage AppendPaged(Message message) => Append(RecordType.NeutralPagedMessage, message, [0], id: 0, arrived: 0);
+    public StoredMessage AppendPaged(Message message)
+    {
+        ThrowIfStalled();
+        return Append(RecordType.NeutralPagedMessage, message, [0], id: 0, arrived: 0);
+    }
+
+    private void ThrowIfStalled()
+    {
+        if (_journal.IsStalled)
+        {
+            throw new StoreFailedException("the journal cannot write (disk full or failing) and accepts no new messages until it can");
+        }
+    }
 
     /// <summary>Queue references the messages of <paramref name="segment"/> still hold.</summary>
     public int ReferencesIn(int segment) => _journal.ReferencesIn(segment);

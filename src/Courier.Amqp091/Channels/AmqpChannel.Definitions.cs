@@ -3,6 +3,7 @@ using Courier.Core;
 using Courier.Core.Exchanges;
 using Courier.Core.Queues;
 using Courier.Core.Security;
+using Courier.Core.Storage;
 
 namespace Courier.Amqp091.Channels;
 
@@ -166,10 +167,27 @@ internal sealed partial class AmqpChannel
         var queue = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queue);
         var count = VirtualHost.PurgeQueue(queue, Owner);
-        if (!method.Nowait)
+        if (method.Nowait)
+        {
+            return;
+        }
+
+        // purge-ok promises the purge survives a crash: it waits for the settles to be durable.
+        if (count > 0 && Broker.Store is { AppendedSequence: > 0 } store)
+        {
+            store.WhenDurable(store.AppendedSequence, new PurgeWaiter(this, (uint)count));
+        }
+        else
         {
             Write(new QueuePurgeOk { MessageCount = (uint)count });
         }
+    }
+
+    private sealed class PurgeWaiter(AmqpChannel channel, uint count) : IDurabilityWaiter
+    {
+        public void OnDurable(long sequence) => channel.Write(new QueuePurgeOk { MessageCount = count });
+
+        public void OnStoreFailed() => channel._connection.Abort();
     }
 
     private void OnQueueDelete(QueueDelete method)

@@ -229,6 +229,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
             }
 
             AmqpFrame frame;
+            var unread = buffer;
             try
             {
                 if (!AmqpFrameReader.TryReadFrame(ref buffer, FrameMax, out frame))
@@ -243,6 +244,16 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 buffer = buffer.Slice(buffer.End);
                 _finished = true;
                 return false;
+            }
+
+            if (frame.Type == AmqpFrameType.Method && _isPublisher && Broker.Resources.IsBlocked && !_shutdownRequested && _state != ConnectionState.Closing)
+            {
+                // A publish in this buffer turned an alarm on (the disk's is raised by the append
+                // that would cross the limit): the methods after it wait, unread, until it clears
+                // (a message being received is read to its end first).
+                buffer = unread;
+                stoppedForFlow = true;
+                break;
             }
 
             _lastReceived = _time.GetTimestamp();

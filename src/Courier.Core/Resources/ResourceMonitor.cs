@@ -11,7 +11,7 @@ namespace Courier.Core.Resources;
 /// holds them; it is updated with an interlocked add per message, and the alarm is re-evaluated on
 /// each change, so a burst is stopped without waiting for a timer.
 /// </remarks>
-public sealed class ResourceMonitor : IDisposable
+public sealed partial class ResourceMonitor : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Func<long>? _diskFree;
@@ -132,6 +132,7 @@ public sealed class ResourceMonitor : IDisposable
     {
         if (_diskFree is null)
         {
+            SetDiskAlarm(IsStoreStalled);
             return;
         }
 
@@ -139,14 +140,14 @@ public sealed class ResourceMonitor : IDisposable
         bool alarm;
         try
         {
-            alarm = limit > 0 && _diskFree() < limit;
+            alarm = limit > 0 && MeasureDisk(_diskFree) < limit;
         }
         catch (IOException)
         {
             return;
         }
 
-        SetDiskAlarm(alarm);
+        SetDiskAlarm(alarm || IsStoreStalled);
     }
 
     // Concurrent adds and removes may each see a different total; deciding under the lock from

@@ -37,6 +37,9 @@ public interface IMessageStore
     /// </summary>
     long AppendDelivered(int queueId, MessageRef message, int deliveryCount = 1);
 
+    /// <summary>The sequence number of the last record appended (wait for it to know everything appended so far is durable).</summary>
+    long AppendedSequence => 0;
+
     /// <summary>Calls <paramref name="waiter"/> once every record up to <paramref name="sequence"/> is durable (at once if it already is).</summary>
     void WhenDurable(long sequence, IDurabilityWaiter waiter);
 

@@ -207,7 +207,10 @@ public sealed class CourierHost : IAsyncDisposable
             services.GetRequiredService<IJournalDevice>(),
             journalOptions,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage"),
-            services.GetService<IReplicationStage>()));
+            services.GetService<IReplicationStage>())
+        {
+            DiskSpace = services.GetRequiredService<ResourceMonitor>(),
+        });
         var limits = new ResourceLimits
         {
             MemoryHighWatermark = options.Broker.MemoryHighWatermark <= 1

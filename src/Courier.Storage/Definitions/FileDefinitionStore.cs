@@ -55,14 +55,41 @@ public sealed class FileDefinitionStore : IDefinitionStore
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         var temporary = _path + ".tmp";
         var bytes = JsonSerializer.SerializeToUtf8Bytes(SnapshotFile.From(snapshot), JsonOptions);
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        if (IsAlreadySaved(bytes))
         {
+            // Nothing changed (a start-up that applies what is already there): writing the same
+            // bytes again would only fail on a full disk, where start-up must still work.
+            return;
+        }
+
+        try
+        {
+            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // Disk full or failing: the previous definitions.json stands; leave no partial copy.
+            File.Delete(temporary);
+            throw;
         }
 
         File.Move(temporary, _path, overwrite: true);
         Devices.DirectorySync.Sync(Path.GetDirectoryName(_path)!);
+    }
+
+    private bool IsAlreadySaved(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            var info = new FileInfo(_path);
+            return info.Exists && info.Length == bytes.Length && File.ReadAllBytes(_path).AsSpan().SequenceEqual(bytes);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static string EncodeTable(IReadOnlyDictionary<string, object?> table)

@@ -4,7 +4,9 @@ namespace Courier.Storage.Devices;
 /// Segments in memory, for tests, with a model of what a disk keeps across power loss: bytes are
 /// durable only once flushed. <see cref="Crash"/> drops everything unflushed (optionally keeping a
 /// torn prefix of it); faults can be armed to fail the next flush, or to write only part of the
-/// next write and then fail.
+/// next write and then fail; a <see cref="Capacity"/> makes it a small disk that fills up (writes
+/// past it store what fits and fail with ENOSPC), and <see cref="FailFlushes"/> a failing one
+/// (every sync fails with EIO until it is cleared).
 /// </summary>
 public sealed class MemoryJournalDevice : IJournalDevice
 {
@@ -20,6 +22,50 @@ public sealed class MemoryJournalDevice : IJournalDevice
     public int? ShortNextWrite { get; set; }
 
     public int FlushCount { get; private set; }
+
+    /// <summary>Bytes the device holds at most across all segments (null: no limit).</summary>
+    public long? Capacity { get; set; }
+
+    /// <summary>While set, every flush fails with EIO and makes nothing durable.</summary>
+    public bool FailFlushes { get; set; }
+
+    /// <summary>Flushes attempted, failed ones included (tests watch retries with it).</summary>
+    public int FlushAttempts { get; private set; }
+
+    /// <summary>Bytes held across all segments.</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return UsedBytesLocked();
+            }
+        }
+    }
+
+    /// <summary>Free bytes (<see cref="Capacity"/> less what is held; long.MaxValue without a capacity).</summary>
+    public long FreeBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Capacity is { } capacity ? capacity - UsedBytesLocked() : long.MaxValue;
+            }
+        }
+    }
+
+    private long UsedBytesLocked()
+    {
+        long used = 0;
+        foreach (var segment in _segments.Values)
+        {
+            used += segment.LengthLocked;
+        }
+
+        return used;
+    }
 
     public IReadOnlyList<int> ListSegments()
     {
@@ -115,6 +161,9 @@ public sealed class MemoryJournalDevice : IJournalDevice
         }
     }
 
+    private const int NoSpaceLeft = 28; // ENOSPC
+    private const int InputOutputError = 5; // EIO
+
     private sealed class Segment : ISegmentFile
     {
         private MemoryJournalDevice _device;
@@ -129,6 +178,8 @@ public sealed class MemoryJournalDevice : IJournalDevice
         }
 
         public void MoveTo(MemoryJournalDevice device) => _device = device;
+
+        public long LengthLocked => _volatileLength;
 
         public long Length
         {
@@ -152,6 +203,18 @@ public sealed class MemoryJournalDevice : IJournalDevice
                     throw new IOException("injected short write");
                 }
 
+                if (_device.Capacity is { } capacity)
+                {
+                    var growth = Math.Max(0, offset + data.Length - _volatileLength);
+                    var room = capacity - _device.UsedBytesLocked();
+                    if (growth > room)
+                    {
+                        var fits = (int)Math.Max(0, Math.Min(data.Length, _volatileLength + room - offset));
+                        WriteLocked(offset, data[..fits]);
+                        throw new IOException("No space left on device (injected)", NoSpaceLeft);
+                    }
+                }
+
                 WriteLocked(offset, data);
             }
         }
@@ -172,6 +235,12 @@ public sealed class MemoryJournalDevice : IJournalDevice
         {
             lock (_device._gate)
             {
+                _device.FlushAttempts++;
+                if (_device.FailFlushes)
+                {
+                    throw new IOException("Input/output error (injected fsync failure)", InputOutputError);
+                }
+
                 if (_device.FailNextFlush)
                 {
                     _device.FailNextFlush = false;

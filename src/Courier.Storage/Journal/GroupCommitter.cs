@@ -17,6 +17,9 @@ namespace Courier.Storage.Journal;
 /// <para>A log is never told before its own records are synced and replicated: waiters are told
 /// in the round's last step. A log whose write, sync or replication fails is failed alone; the
 /// other logs go on.</para>
+/// <para>A log whose write or sync fails with an I/O error is stalled, not failed: the loop retries
+/// its round after <see cref="JournalOptions.StallRetryMin"/>, doubling up to
+/// <see cref="JournalOptions.StallRetryMax"/>, until it succeeds (see SegmentLog.Stall.cs).</para>
 /// <para>Threading: logs call <see cref="RequestCommit"/> from any thread; everything else of a
 /// round runs on the loop. A round allocates nothing when the stage completes at once.</para>
 /// </remarks>
@@ -95,11 +98,19 @@ public sealed class GroupCommitter : IDisposable
     private async Task CommitLoopAsync()
     {
         var stopping = false;
+        var retryDelay = TimeSpan.Zero;
         while (true)
         {
             try
             {
-                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (retryDelay > TimeSpan.Zero)
+                {
+                    await WaitOrRetryAsync(retryDelay).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -144,6 +155,8 @@ public sealed class GroupCommitter : IDisposable
                 Monitor.PulseAll(_gate);
             }
 
+            retryDelay = AnyStalled() ? NextRetryDelay(retryDelay) : TimeSpan.Zero;
+
             if (stopping)
             {
                 return;
@@ -183,6 +196,42 @@ public sealed class GroupCommitter : IDisposable
 
         return logs;
     }
+
+    /// <summary>
+    /// A log is stalled (disk full, I/O error): the next round comes when another log asks for one
+    /// or after <paramref name="delay"/>, whichever is first, so the stalled round is retried with
+    /// backoff without holding up the other logs. Throws only when the committer stops.
+    /// </summary>
+    private async Task WaitOrRetryAsync(TimeSpan delay)
+    {
+        using var timeout = new CancellationTokenSource(delay, _options.Time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, timeout.Token);
+        try
+        {
+            await _signal.WaitAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private bool AnyStalled()
+    {
+        foreach (var log in Volatile.Read(ref _logs))
+        {
+            if (log.IsStalled && !log.IsFailed)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private TimeSpan NextRetryDelay(TimeSpan last) =>
+        last == TimeSpan.Zero ? _options.StallRetryMin
+        : last * 2 > _options.StallRetryMax ? _options.StallRetryMax
+        : last * 2;
 
     private void FailAll(Exception e)
     {

@@ -22,4 +22,10 @@ internal static partial class JournalLog
 
     [LoggerMessage(2006, LogLevel.Warning, "Journal upgraded to format {Version} in {ElapsedMs} ms: {Segments} segments, {Records} records copied, {Dropped} torn bytes dropped")]
     public static partial void Upgraded(ILogger logger, int version, long elapsedMs, int segments, long records, long dropped);
+
+    [LoggerMessage(2007, LogLevel.Warning, "The {Log} log could not write or sync ({Reason}); publishers are blocked, nothing unsaved is confirmed, and the write is retried until the disk allows")]
+    public static partial void Stalled(ILogger logger, string log, string reason);
+
+    [LoggerMessage(2008, LogLevel.Information, "The {Log} log writes again")]
+    public static partial void Resumed(ILogger logger, string log);
 }

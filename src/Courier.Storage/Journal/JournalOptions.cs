@@ -38,6 +38,12 @@ public sealed record JournalOptions
     /// <summary>The store's epoch, written into every record and segment header: 1 on a single node; the cluster bumps it on a change of leader.</summary>
     public int Epoch { get; init; } = 1;
 
-    /// <summary>The clock of <see cref="DeferredWindow"/>.</summary>
+    /// <summary>First wait before a stalled round (a write or sync that failed: disk full, I/O error) is retried; it doubles on each failure.</summary>
+    public TimeSpan StallRetryMin { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest wait between retries of a stalled round.</summary>
+    public TimeSpan StallRetryMax { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock of <see cref="DeferredWindow"/> and of the stall retries.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

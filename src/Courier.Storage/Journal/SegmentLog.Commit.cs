@@ -26,7 +26,10 @@ public sealed partial class SegmentLog
         }
     }
 
-    /// <summary>Takes everything appended so far as this round's batch: the pending buffers become in flight.</summary>
+    /// <summary>
+    /// Takes everything appended so far as this round's batch: the pending buffers become in flight.
+    /// A stalled log keeps its failed round and adds to it (after dropping what became moot).
+    /// </summary>
     internal void CollectRound()
     {
         _roundFailed = IsFailed;
@@ -35,14 +38,25 @@ public sealed partial class SegmentLog
             return;
         }
 
+        List<Segment>? moot = null;
+        long unreserved = 0;
         lock (_gate)
         {
+            if (_round.Count > 0)
+            {
+                moot = AbandonMootSegmentsLocked(ref unreserved);
+            }
+
             _roundTarget = _appendSequence;
             _deferredBytes = 0;
             Volatile.Write(ref _commitRequestedSequence, _roundTarget);
             foreach (var segment in _segments.Values)
             {
-                if (segment.Pending.WrittenCount > 0)
+                if (segment.Pending.WrittenCount > 0 && segment.InFlight is not null)
+                {
+                    MergePendingIntoRoundLocked(segment);
+                }
+                else if (segment.Pending.WrittenCount > 0)
                 {
                     var offset = segment.FlushedOffset;
                     var chunk = new RoundChunk(segment, segment.SwapPending(), offset, segment.PendingRecordsStart, segment.PendingFirst, segment.PendingLast);
@@ -55,6 +69,25 @@ public sealed partial class SegmentLog
                 }
             }
         }
+
+        DeleteAbandoned(moot, unreserved);
+    }
+
+    /// <summary>A stalled round already holds this segment's earlier bytes: what was appended since goes after them.</summary>
+    private void MergePendingIntoRoundLocked(Segment segment)
+    {
+        var index = _round.FindIndex(c => c.Segment == segment);
+        var chunk = _round[index];
+        chunk.Buffer.Write(segment.Pending.WrittenSpan);
+        segment.FlushedOffset += segment.Pending.WrittenCount;
+        _round[index] = chunk with
+        {
+            First = chunk.First == 0 ? segment.PendingFirst : chunk.First,
+            Last = segment.PendingLast == 0 ? chunk.Last : segment.PendingLast,
+        };
+        segment.Pending.ResetWrittenCount();
+        segment.PendingFirst = segment.PendingLast = 0;
+        segment.PendingRecordsStart = 0;
     }
 
     internal void WriteRound()
@@ -70,6 +103,10 @@ public sealed partial class SegmentLog
             {
                 chunk.Segment.File.Write(chunk.Offset, chunk.Buffer.WrittenSpan);
             }
+        }
+        catch (IOException e)
+        {
+            Stall(e);
         }
         catch (Exception e)
         {
@@ -90,6 +127,10 @@ public sealed partial class SegmentLog
             {
                 chunk.Segment.File.Flush();
             }
+        }
+        catch (IOException e)
+        {
+            Stall(e);
         }
         catch (Exception e)
         {
@@ -161,10 +202,19 @@ public sealed partial class SegmentLog
     /// <summary>The round is safe: give the buffers back, tell the waiters, delete what is dead.</summary>
     internal void CompleteRound()
     {
+        if (_roundFailed && _stalled && !IsFailed)
+        {
+            // Kept for the retry; what a purge or acks freed elsewhere can go meanwhile.
+            ReleaseDeadSegments();
+            return;
+        }
+
+        long written = 0;
         lock (_gate)
         {
             foreach (var chunk in _round)
             {
+                written += chunk.Buffer.WrittenCount;
                 chunk.Segment.InFlight = null;
                 chunk.Buffer.ResetWrittenCount();
                 chunk.Segment.TrimBuffers(isTail: chunk.Segment == _tail);
@@ -175,6 +225,12 @@ public sealed partial class SegmentLog
         if (_roundFailed)
         {
             return;
+        }
+
+        _disk?.Written(written);
+        if (_stalled)
+        {
+            Resume();
         }
 
         Interlocked.Exchange(ref _durableSequence, _roundTarget);

@@ -29,9 +29,17 @@ namespace Courier.Storage.Journal;
 /// record releases one. A segment with no references left, that is not the tail, and whose own
 /// settle and delivered records refer only to segments already deleted (so deleting it cannot bring a settled
 /// message back on replay) is deleted.</para>
-/// <para>Failure: if a write, sync or the replication stage fails the log stops: waiters are told
-/// it failed, appends throw <see cref="StoreFailedException"/>, and nothing after the last
-/// successful commit is ever reported durable.</para>
+/// <para>Disk faults: a write or sync that fails with an <see cref="IOException"/> (ENOSPC, EIO)
+/// stalls the log instead of ending it (SegmentLog.Stall.cs): what the round wrote is cut from the
+/// files, its bytes are kept and written again with backoff, waiters wait, and the log tells the
+/// node's <see cref="DiskSpace"/> so publishers are blocked. While stalled, segments that nothing
+/// holds any more (a purge, a queue deleted, acks) are deleted without being written, the tail
+/// included. Every append reserves its bytes with <see cref="DiskSpace"/> first, so the disk alarm
+/// is raised before those bytes reach the disk.</para>
+/// <para>Failure: if the replication stage fails, or a write or sync fails otherwise than with an
+/// I/O error, the log stops: waiters are told it failed, appends throw
+/// <see cref="StoreFailedException"/>, and nothing after the last successful commit is ever
+/// reported durable.</para>
 /// </remarks>
 public sealed partial class SegmentLog : IDisposable
 {
@@ -142,6 +150,8 @@ public sealed partial class SegmentLog : IDisposable
         where TState : allows ref struct
     {
         var size = HeaderSize + payloadLength;
+        var reserved = (long)size;
+        (StoredLocation, long) appended;
         lock (_gate)
         {
             if (_failure is not null)
@@ -153,6 +163,7 @@ public sealed partial class SegmentLog : IDisposable
             if (tail.AppendOffset > SegmentHeader.Size && tail.AppendOffset + size > _options.SegmentSize)
             {
                 tail = _tail = CreateSegmentLocked(tail.Id + 1);
+                reserved += SegmentHeader.Size;
             }
 
             var sequence = ++_appendSequence;
@@ -179,6 +190,13 @@ public sealed partial class SegmentLog : IDisposable
                 {
                     tail.AddDependency(released.Id);
                 }
+                else if (ShouldRollReleasedTailLocked(tail))
+                {
+                    // Low on disk and the tail holds nothing any more: later records go to a new
+                    // segment, so this one can be deleted (with this very record in it).
+                    _tail = CreateSegmentLocked(tail.Id + 1);
+                    reserved += SegmentHeader.Size;
+                }
             }
 
             if (refersToSegment >= 0 && refersToSegment != tail.Id && _segments.ContainsKey(refersToSegment))
@@ -204,8 +222,11 @@ public sealed partial class SegmentLog : IDisposable
                 }
             }
 
-            return (location, sequence);
+            appended = (location, sequence);
         }
+
+        _disk?.Reserve(reserved);
+        return appended;
     }
 
     private void RequestCommitLocked()
@@ -389,7 +410,7 @@ public sealed partial class SegmentLog : IDisposable
                 changed = false;
                 foreach (var segment in _segments.Values)
                 {
-                    if (segment == _tail || segment.References > 0 || segment.Pending.WrittenCount > 0 || segment.HasDependencyIn(_segments)
+                    if (segment == _tail || segment.References > 0 || segment.Pending.WrittenCount > 0 || segment.InFlight is not null || segment.HasDependencyIn(_segments)
                         || segment.DeletableAfter > Interlocked.Read(ref _durableSequence))
                     {
                         continue;
@@ -403,6 +424,12 @@ public sealed partial class SegmentLog : IDisposable
             }
         }
 
+        DeleteFiles(dead);
+    }
+
+    /// <summary>Deletes the files of segments already taken out of the log (outside its lock), and says space was freed.</summary>
+    private void DeleteFiles(List<Segment>? dead)
+    {
         if (dead is null)
         {
             return;
@@ -414,6 +441,8 @@ public sealed partial class SegmentLog : IDisposable
             _device.Delete(segment.Id);
             JournalLog.SegmentDeleted(_logger, segment.Id);
         }
+
+        _disk?.Freed();
     }
 
     /// <summary>A new segment, its header pending: it names the next sequence number, so that survives this segment's predecessors.</summary>

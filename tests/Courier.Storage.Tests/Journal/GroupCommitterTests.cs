@@ -95,21 +95,28 @@ public sealed class GroupCommitterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_log_whose_sync_fails_fails_alone_and_the_other_log_goes_on()
+    public async Task A_log_whose_sync_fails_stalls_alone_and_the_other_log_goes_on()
     {
         await CommitAsync(_logA, Append(_logA, 1));
-        ((MemoryJournalDevice)_deviceA.Inner).FailNextFlush = true;
+        var deviceA = (MemoryJournalDevice)_deviceA.Inner;
+        deviceA.FailFlushes = true;
 
         var waiterA = new DurabilityProbe();
         var waiterB = new DurabilityProbe();
         _logA.WhenDurable(Append(_logA, 2), waiterA);
         _logB.WhenDurable(Append(_logB, 2), waiterB);
 
-        Assert.Equal(DurabilityOutcome.Failed, await waiterA.Outcome);
+        // Log B is committed while log A cannot sync; A waits, and is neither failed nor confirmed.
         Assert.Equal(DurabilityOutcome.Durable, await waiterB.Outcome);
-        Assert.True(_logA.IsFailed);
-        Assert.False(_logB.IsFailed);
         await CommitAsync(_logB, Append(_logB, 3));
+        await Eventually.True(() => _logA.IsStalled, "log A stalls");
+        Assert.False(waiterA.IsCompleted);
+        Assert.False(_logA.IsFailed);
+
+        // Its disk recovers: the round is retried and A's waiter is told.
+        deviceA.FailFlushes = false;
+        Assert.Equal(DurabilityOutcome.Durable, await waiterA.Outcome);
+        Assert.False(_logA.IsStalled);
     }
 
     private static long Append(SegmentLog log, int n) =>

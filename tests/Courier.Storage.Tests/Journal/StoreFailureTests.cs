@@ -7,9 +7,9 @@ using static Courier.Storage.Tests.Journal.TornTailRecoveryTests;
 namespace Courier.Storage.Tests.Journal;
 
 /// <summary>
-/// A store whose write or sync fails must never confirm what it could not save: the waiters of
-/// unsynced records are told it failed, the store refuses further appends, and after a power loss
-/// only what was synced before the fault comes back.
+/// A store whose write or sync fails must never confirm what it could not save: the round is
+/// written again and synced before its waiters are told (DiskFullTests covers a fault that lasts),
+/// and after a power loss what was confirmed comes back.
 /// </summary>
 public sealed class StoreFailureTests
 {
@@ -22,7 +22,7 @@ public sealed class StoreFailureTests
     [Theory]
     [InlineData(Fault.FailedSync)]
     [InlineData(Fault.ShortWrite)]
-    public async Task A_failed_write_or_sync_fails_the_waiters_and_the_store_and_confirms_nothing_unsynced(Fault fault)
+    public async Task A_failed_write_or_sync_is_retried_and_confirms_nothing_before_it_is_synced(Fault fault)
     {
         var device = new MemoryJournalDevice();
         using var store = Open(device, CommitPolicy.Always, out _);
@@ -36,7 +36,8 @@ public sealed class StoreFailureTests
 
         await AwaitDurable(store, synced[^1].CommitSequence);
 
-        // 2. Arm the fault, append one more and wait for it.
+        // 2. Arm the fault (once), append one more and wait for it.
+        var syncsBefore = device.FlushCount;
         if (fault == Fault.FailedSync)
         {
             device.FailNextFlush = true;
@@ -46,31 +47,22 @@ public sealed class StoreFailureTests
             device.ShortNextWrite = 5;
         }
 
-        var doomed = store.AppendMessage(SampleMessages.Plain(3), [1]);
-        var probe = new DurabilityProbe();
-        store.WhenDurable(doomed.CommitSequence, probe);
+        var retried = store.AppendMessage(SampleMessages.Plain(3), [1]);
+        var probe = new DurabilityProbe(_ => Assert.True(device.FlushCount > syncsBefore, "told durable before a sync succeeded"));
 
-        // 3. Its waiter is told the store failed, once, and never that it is durable.
-        Assert.Equal(DurabilityOutcome.Failed, await probe.Outcome);
+        // 3. The journal does not fail: it writes the round again and syncs it, and only then
+        //    tells the waiter, once.
+        store.WhenDurable(retried.CommitSequence, probe);
+        Assert.Equal(DurabilityOutcome.Durable, await probe.Outcome);
         Assert.Equal(1, probe.Calls);
-        Assert.True(store.IsFailed);
+        Assert.False(store.IsFailed);
+        Assert.False(store.IsStalled);
 
-        // 4. The store refuses everything after that, and late waiters get the same answer.
-        Assert.Throws<StoreFailedException>(() => store.AppendMessage(SampleMessages.Plain(4), [1]));
-        Assert.Throws<StoreFailedException>(() => store.AppendSettle(1, synced[0].Ref));
-        var late = new DurabilityProbe();
-        store.WhenDurable(doomed.CommitSequence, late);
-        Assert.Equal(DurabilityOutcome.Failed, await late.Outcome);
-        var before = new DurabilityProbe();
-        store.WhenDurable(synced[^1].CommitSequence, before);
-        Assert.Equal(DurabilityOutcome.Durable, await before.Outcome);
-
-        // 5. Power loss and restart: what was synced is back, the failed record is not.
+        // 4. Power loss and restart: everything confirmed is back, the retried record too.
         store.Dispose();
         device.Crash();
         using var reopened = Open(device, CommitPolicy.Always, out var recovery);
-        Assert.Equal(synced.Select(s => s.MessageId), recovery.Queues[1].Select(m => m.MessageId));
-        Assert.False(reopened.IsFailed);
+        Assert.Equal([.. synced.Select(s => s.MessageId), retried.MessageId], recovery.Queues[1].Select(m => m.MessageId));
     }
 
     [Fact]
