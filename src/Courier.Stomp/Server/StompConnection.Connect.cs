@@ -27,7 +27,7 @@ internal sealed partial class StompConnection
         }
 
         _heartBeats = StompHeartBeat.Negotiate(clientHeartBeat, _options.HeartBeat);
-        _sessionId = "session-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        _sessionId = "session-" + StompNames.Base64Url(RandomNumberGenerator.GetBytes(16));
         Session = new ClientSession(StompConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);
         Outbound.Write(new StompFrame(StompCommand.Connected,
         [

@@ -27,6 +27,7 @@ internal sealed partial class StompConnection
     private readonly Lock _deliveryGate = new();
     private readonly Dictionary<string, StompSubscription> _subscriptions = new(StringComparer.Ordinal);
     private ulong _deliveryTag;
+    private StompSubscription? _pendingActivation;
 
     private void OnSubscribe(StompFrame frame)
     {
@@ -57,10 +58,10 @@ internal sealed partial class StompConnection
 
         var destination = StompDestination.Parse(destinationText);
         var (queue, durable) = SubscriptionQueue(destination, frame);
-        Subscribe(new StompSubscription(this, id, queue, ackMode, prefetch, durable, fixedDestination: null), IsTrue(frame, Exclusive) && destination.Kind != StompDestinationKind.Queue);
+        Subscribe(new StompSubscription(this, id, queue, ackMode, prefetch, durable, fixedDestination: null), IsTrue(frame, Exclusive) && destination.Kind != StompDestinationKind.Queue, activateNow: false);
     }
 
-    private void Subscribe(StompSubscription subscription, bool exclusiveConsumer)
+    private void Subscribe(StompSubscription subscription, bool exclusiveConsumer, bool activateNow)
     {
         var consumer = new QueueConsumer("stomp-" + _sessionId + "-" + subscription.Id, subscription, autoSettle: subscription.AckMode == StompAckMode.Auto, exclusive: exclusiveConsumer, owner: Session!);
         subscription.Consumer = consumer;
@@ -83,9 +84,22 @@ internal sealed partial class StompConnection
             throw;
         }
 
+        if (activateNow)
+        {
+            Activate(subscription);
+        }
+        else
+        {
+            // After the receipt is written (Handle), so that no MESSAGE overtakes it.
+            _pendingActivation = subscription;
+        }
+    }
+
+    private void Activate(StompSubscription subscription)
+    {
         lock (_deliveryGate)
         {
-            subscription.Active = true;
+            subscription.Active = _subscriptions.ContainsKey(subscription.Id);
         }
 
         subscription.Queue.Dispatch();
@@ -124,7 +138,7 @@ internal sealed partial class StompConnection
         }
 
         var name = frame[StompQueueHeaders.QueueName]
-                   ?? (durable ? DurableSubscriptionQueueName(destination.RoutingKey, frame.Id!) : "stomp-subscription-" + RandomSuffix());
+                   ?? (durable ? StompNames.DurableSubscriptionQueue(destination.RoutingKey, frame.Id!) : "stomp-subscription-" + RandomSuffix());
         var exchange = VirtualHost!.GetExchange(destination.Name);
         Authorize(AccessKind.Configure, "queue", name);
         Authorize(AccessKind.Write, "queue", name);
@@ -159,48 +173,7 @@ internal sealed partial class StompConnection
 
     private static bool IsTrue(StompFrame frame, string header) => string.Equals(frame[header], "true", StringComparison.Ordinal);
 
-    private static string RandomSuffix() => Base64Url(RandomNumberGenerator.GetBytes(16));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>
-    /// The queue of a durable topic subscription, named as RabbitMQ's plugin names it so that a
-    /// client moving between the two finds its subscription: <c>stomp-subscription-</c> and the
-    /// base64url MD5 of the Erlang external term <c>{Name, Id}</c> (two strings).
-    /// </summary>
-    internal static string DurableSubscriptionQueueName(string name, string id)
-    {
-        using var term = new MemoryStream();
-        term.Write([131, 104, 2]);
-        WriteErlangString(term, name);
-        WriteErlangString(term, id);
-        return "stomp-subscription-" + Base64Url(MD5.HashData(term.ToArray()));
-    }
-
-    private static void WriteErlangString(MemoryStream term, string value)
-    {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(value);
-        if (bytes.Length == 0)
-        {
-            term.WriteByte(106);
-            return;
-        }
-
-        if (bytes.Length <= ushort.MaxValue)
-        {
-            term.Write([107, (byte)(bytes.Length >> 8), (byte)bytes.Length]);
-            term.Write(bytes);
-            return;
-        }
-
-        term.Write([108, (byte)(bytes.Length >> 24), (byte)(bytes.Length >> 16), (byte)(bytes.Length >> 8), (byte)bytes.Length]);
-        foreach (var b in bytes)
-        {
-            term.Write([97, b]);
-        }
-
-        term.WriteByte(106);
-    }
+    private static string RandomSuffix() => StompNames.Base64Url(RandomNumberGenerator.GetBytes(16));
 
     private void OnUnsubscribe(StompFrame frame)
     {
@@ -218,7 +191,7 @@ internal sealed partial class StompConnection
             if (deleteDurable && frame.Destination is { } destinationText && StompDestination.Parse(destinationText) is { IsExchangeBound: true } destination)
             {
                 // The durable subscription of an earlier connection: its queue goes, as in RabbitMQ.
-                DeleteQueue(frame[StompQueueHeaders.QueueName] ?? DurableSubscriptionQueueName(destination.RoutingKey, id));
+                DeleteQueue(frame[StompQueueHeaders.QueueName] ?? StompNames.DurableSubscriptionQueue(destination.RoutingKey, id));
                 return;
             }
 

@@ -40,7 +40,7 @@ internal sealed partial class StompConnection
         {
             Authorize(AccessKind.Configure, "queue", queue.Name);
             Authorize(AccessKind.Read, "queue", queue.Name);
-            Subscribe(new StompSubscription(this, destination, queue, StompAckMode.Auto, prefetch: 0, durable: false, fixedDestination: destination), exclusiveConsumer: true);
+            Subscribe(new StompSubscription(this, destination, queue, StompAckMode.Auto, prefetch: 0, durable: false, fixedDestination: destination), exclusiveConsumer: true, activateNow: true);
         }
         catch (BrokerException)
         {

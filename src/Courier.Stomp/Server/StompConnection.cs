@@ -245,6 +245,13 @@ internal sealed partial class StompConnection : IClientSessionControl
         {
             TrackReceipt(new StompReceipt(frame.Receipt, EndsConnection: false), position);
         }
+
+        if (_pendingActivation is { } subscription)
+        {
+            _pendingActivation = null;
+            FlushReceipts();
+            Activate(subscription);
+        }
     }
 
     /// <summary>The header a frame must have; its absence is a protocol error.</summary>
