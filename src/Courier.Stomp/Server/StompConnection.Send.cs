@@ -59,7 +59,14 @@ internal sealed partial class StompConnection : IDurableReleaseTarget<StompRecei
 
         if (destination.Kind == StompDestinationKind.Queue && !_declaredQueues.Contains(destination.Name))
         {
-            DeclareQueue(destination.Name, frame);
+            // A SEND declares a missing queue; an existing one is redeclared (and so checked) only
+            // when the SEND carries queue arguments, so a plain SEND never fails on a queue a
+            // SUBSCRIBE declared with arguments.
+            if (!VirtualHost!.TryGetQueue(destination.Name, out _) || StompQueueHeaders.ArgumentsOf(frame).Count > 0)
+            {
+                DeclareQueue(destination.Name, frame);
+            }
+
             _declaredQueues.Add(destination.Name);
         }
 
