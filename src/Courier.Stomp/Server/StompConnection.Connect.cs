@@ -39,7 +39,7 @@ internal sealed partial class StompConnection
         ]));
         _connected = true;
         StompLog.Opened(_logger, Name, version.ToHeaderValue(), User.Name, VirtualHost.Name);
-        _timer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        Rearm(TimeSpan.Zero);
     }
 
     /// <summary>Checks <c>login</c> and <c>passcode</c>, or admits an anonymous client as the default user; picks the vhost from <c>host</c>.</summary>

@@ -358,13 +358,18 @@ internal sealed partial class StompConnection : IClientSessionControl
             next = next == Timeout.InfiniteTimeSpan || limit - silent < next ? limit - silent : next;
         }
 
-        if (next != Timeout.InfiniteTimeSpan)
+        Rearm(next == Timeout.InfiniteTimeSpan ? next : next + TimeSpan.FromMilliseconds(1));
+    }
+
+    private void Rearm(TimeSpan due)
+    {
+        try
         {
-            _timer?.Change(next + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+            _timer?.Change(due, Timeout.InfiniteTimeSpan);
         }
-        else
+        catch (ObjectDisposedException)
         {
-            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // The connection ended while the callback ran.
         }
     }
 
