@@ -18,7 +18,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Port 0: the OS picks a free port. A fresh data directory keeps runs apart.
-        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", _dataDir]);
+        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", _dataDir]);
         await _courier.StartAsync();
     }
 
@@ -70,6 +70,19 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
                 Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
             },
+            stomp =>
+            {
+                Assert.Equal("stomp", stomp.Protocol);
+                Assert.Equal("STOMP 1.0/1.1/1.2", stomp.DisplayName);
+                Assert.NotEqual(0, stomp.EndPoint.Port);
+                Assert.Equal(stomp.EndPoint, _courier.EndPointOf("stomp"));
+            },
+            stompWebSockets =>
+            {
+                Assert.Equal("stomp-ws", stompWebSockets.Protocol);
+                Assert.Equal("STOMP over WebSockets", stompWebSockets.DisplayName);
+                Assert.NotEqual(0, stompWebSockets.EndPoint.Port);
+            },
             http =>
             {
                 Assert.Equal("http", http.Protocol);
@@ -82,6 +95,6 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("Prometheus metrics", prometheus.DisplayName);
                 Assert.NotEqual(0, prometheus.EndPoint.Port);
             });
-        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
+        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("kafka"));
     }
 }

@@ -34,6 +34,11 @@ public sealed class ServerOptions
     /// <summary>MQTT over secure WebSockets; open only with a certificate, on the MQTT WebSocket path.</summary>
     public MqttWebSocketsTlsListenerOptions MqttWebSocketsTls { get; set; } = new();
 
+    public StompListenerOptions Stomp { get; set; } = new();
+
+    /// <summary>STOMP over WebSockets; the STOMP settings above apply to its connections too.</summary>
+    public StompWebSocketListenerOptions StompWebSockets { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();
