@@ -74,6 +74,14 @@ public sealed class GrowableBufferWriter : IBufferWriter<byte>
     /// <summary>Forgets what was written, keeping the array.</summary>
     public void ResetWrittenCount() => _written = 0;
 
+    /// <summary>Forgets what was written after the first <paramref name="count"/> bytes (a frame whose writer failed halfway).</summary>
+    public void Truncate(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _written);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _written = count;
+    }
+
     /// <summary>
     /// The owner has copied <see cref="WrittenSpan"/> out: forgets it, and drops an array grown
     /// past <see cref="RetainedCapacity"/> once <see cref="QuietFlushesBeforeShrink"/> flushes in a

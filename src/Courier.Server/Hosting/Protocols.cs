@@ -1,5 +1,6 @@
 using Courier.Amqp091.Connections;
 using Courier.Mqtt.Server;
+using Courier.Stomp.Server;
 
 namespace Courier.Server.Hosting;
 
@@ -27,7 +28,21 @@ internal static class Protocols
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         });
         listeners.AddWebSocket<MqttConnectionHandler>(MqttWebSocketProtocol, "MQTT over WebSockets", options.MqttWebSockets, ["mqtt", "mqttv3.1"], options.Mqtt.MaxPacketSize);
+        var stomp = new StompOptions
+        {
+            AllowAnonymous = options.Stomp.AllowAnonymous,
+            ServerName = "Courier/" + CourierHost.Version,
+            FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
+        };
+        listeners.Add<StompConnectionHandler, StompOptions>(StompConnectionHandler.ProtocolName, "STOMP 1.0/1.1/1.2", options.Stomp, stomp);
+        listeners.AddWebSocket<StompConnectionHandler>(StompWebSocketProtocol, "STOMP over WebSockets", options.StompWebSockets, ["v12.stomp", "v11.stomp", "v10.stomp"], stomp.Limits.MaxBodySize + StompFrameOverhead);
     }
+
+    /// <summary>The protocol name of the STOMP-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
+    public const string StompWebSocketProtocol = "stomp-ws";
+
+    // Room beyond the largest body for one frame's command and headers in a WebSocket message.
+    private const long StompFrameOverhead = 16L * 1024 * 1024;
 
     /// <summary>The protocol name of the MQTT-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
     public const string MqttWebSocketProtocol = "mqtt-ws";

@@ -17,6 +17,11 @@ public sealed class ServerOptions
     /// <summary>MQTT over WebSockets; the MQTT settings above apply to its connections too.</summary>
     public MqttWebSocketListenerOptions MqttWebSockets { get; set; } = new();
 
+    public StompListenerOptions Stomp { get; set; } = new();
+
+    /// <summary>STOMP over WebSockets; the STOMP settings above apply to its connections too.</summary>
+    public StompWebSocketListenerOptions StompWebSockets { get; set; } = new();
+
     public BrokerSettings Broker { get; set; } = new();
 
     public StorageSettings Storage { get; set; } = new();

@@ -19,7 +19,7 @@ public sealed class ListenerStartTests
         (int ExitCode, string Error) exit;
         try
         {
-            exit = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", address, "--amqp-port", port.ToString(), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0");
+            exit = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", address, "--amqp-port", port.ToString(), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0");
         }
         finally
         {

@@ -110,7 +110,7 @@ public sealed class Format1UpgradeTests : IDisposable
         bytes[8] = 4;
         File.WriteAllBytes(id, bytes);
 
-        var (exitCode, error) = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0");
+        var (exitCode, error) = await BrokerProcess.RunUntilExitAsync("--data-dir", dataDir, "--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0");
         Assert.Equal(1, exitCode);
         Assert.StartsWith("courier: ", error);
         Assert.Contains("newer Courier (journal format 4", error);

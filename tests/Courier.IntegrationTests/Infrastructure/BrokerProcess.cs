@@ -58,6 +58,16 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The STOMP port of the current run: the node picks a free one, and says which when it listens.</summary>
+    public int StompPort
+    {
+        get
+        {
+            var line = RunLinesContaining("Listening for STOMP 1.0").Last(); // not "STOMP over WebSockets"
+            return int.Parse(line[(line.LastIndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+        }
+    }
+
     /// <summary>How many times the process has been started.</summary>
     public int Runs { get; private set; }
 
@@ -236,7 +246,7 @@ public sealed class BrokerProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = false,
         };
-        foreach (var arg in (string[])[ServerAssembly, "--amqp-address", "127.0.0.1", "--amqp-port", port.ToString(CultureInfo.InvariantCulture), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", DataDir, .. _extraArgs])
+        foreach (var arg in (string[])[ServerAssembly, "--amqp-address", "127.0.0.1", "--amqp-port", port.ToString(CultureInfo.InvariantCulture), "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0", "--data-dir", DataDir, .. _extraArgs])
         {
             info.ArgumentList.Add(arg);
         }

@@ -27,6 +27,8 @@ public sealed class TestBroker : IAsyncDisposable
 
     public int MqttPort => Host.MqttEndPoint.Port;
 
+    public int StompPort => Host.EndPointOf("stomp").Port;
+
     /// <summary>Set when a test provokes server-side errors on purpose.</summary>
     public bool ErrorsExpected { get; set; }
 
@@ -40,7 +42,7 @@ public sealed class TestBroker : IAsyncDisposable
         var dataDir = Path.Combine(Path.GetTempPath(), "courier-test-" + Guid.NewGuid().ToString("N"));
         var logs = new CollectingLoggerProvider();
         var host = CourierHost.Create(
-            ["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", dataDir, .. args],
+            ["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0", "--data-dir", dataDir, .. args],
             logging =>
             {
                 logging.ClearProviders();
