@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the pika and paho-mqtt interop tests (RabbitMQ tutorials 1-6, the feature checks in test_*.py
+# Runs the pika, paho-mqtt and stomp.py interop tests (RabbitMQ tutorials 1-6, the feature checks in test_*.py
 # and the MQTT checks in test_mqtt_*.py) against Courier.
 #
 #   tests/interop/run.sh                         build Courier, start it on a free
@@ -8,7 +8,8 @@
 #                                                use an already running broker
 #
 # Env: COURIER_HOST (default 127.0.0.1), COURIER_AMQP_PORT, COURIER_MQTT_PORT (default 1883 with
-#      an already running broker), COURIER_MQTT_WS_PORT (default 15675 with one), COURIER_DLL,
+#      an already running broker), COURIER_MQTT_WS_PORT (default 15675 with one), COURIER_STOMP_PORT
+#      (default 61613 with one), COURIER_DLL,
 #      COURIER_SKIP_BUILD=1, COURIER_TEST_TIMEOUT (seconds per test file, default 180).
 set -euo pipefail
 
@@ -20,6 +21,10 @@ TEST_TIMEOUT="${COURIER_TEST_TIMEOUT:-180}"
 
 if ! "$PY" -c 'import pika' 2>/dev/null; then
     echo "run.sh: $PY cannot import pika; install it with: apt-get install -y python3-pika" >&2
+    exit 2
+fi
+if ! "$PY" -c 'import stomp' 2>/dev/null; then
+    echo "run.sh: $PY cannot import stomp; install it with: apt-get install -y python3-stomp" >&2
     exit 2
 fi
 if ! "$PY" -c 'import paho.mqtt.client' 2>/dev/null; then
@@ -53,6 +58,7 @@ trap 'exit 130' INT TERM
 if [[ -n "${COURIER_AMQP_PORT:-}" ]]; then
     COURIER_MQTT_PORT="${COURIER_MQTT_PORT:-1883}"
     COURIER_MQTT_WS_PORT="${COURIER_MQTT_WS_PORT:-15675}"
+    COURIER_STOMP_PORT="${COURIER_STOMP_PORT:-61613}"
     echo "run.sh: using the broker already at $COURIER_HOST:$COURIER_AMQP_PORT (MQTT $COURIER_MQTT_PORT, MQTT over WebSockets $COURIER_MQTT_WS_PORT)"
 else
     COURIER_DLL="${COURIER_DLL:-$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll}"
@@ -71,14 +77,16 @@ else
     echo "run.sh: starting $COURIER_DLL on 127.0.0.1:$COURIER_AMQP_PORT (data dir $DATA_DIR)"
     COURIER_MQTT_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
     COURIER_MQTT_WS_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-    export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
+    COURIER_STOMP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    export COURIER_MQTT_PORT COURIER_MQTT_WS_PORT COURIER_STOMP_PORT
     dotnet "$COURIER_DLL" --amqp-address 127.0.0.1 --amqp-port "$COURIER_AMQP_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$COURIER_MQTT_PORT" \
         --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$COURIER_MQTT_WS_PORT" \
+        --stomp-address 127.0.0.1 --stomp-port "$COURIER_STOMP_PORT" --stomp-ws-address 127.0.0.1 --stomp-ws-port 0 \
         --data-dir "$DATA_DIR" > "$BROKER_LOG" 2>&1 &
     BROKER_PID=$!
 fi
-export COURIER_AMQP_PORT COURIER_MQTT_PORT COURIER_MQTT_WS_PORT
+export COURIER_AMQP_PORT COURIER_MQTT_PORT COURIER_MQTT_WS_PORT COURIER_STOMP_PORT
 
 TESTS=("$HERE"/test_*.py)
 

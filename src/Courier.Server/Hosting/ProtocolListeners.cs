@@ -36,7 +36,7 @@ internal sealed class ProtocolListeners(IServiceCollection services)
     /// is upgraded on its path to one of <paramref name="subProtocols"/>, then served by
     /// <typeparamref name="THandler"/> (registered with its options by <see cref="Add{THandler, TOptions}"/>) over the frames.
     /// </summary>
-    public void AddWebSocket<THandler>(string protocol, string displayName, WebSocketListenerSettings settings, IReadOnlyList<string> subProtocols, long maxFramePayloadBytes)
+    public void AddWebSocket<THandler>(string protocol, string displayName, WebSocketListenerSettings settings, IReadOnlyList<string> subProtocols, long maxFramePayloadBytes, bool acceptTextFrames = false)
         where THandler : ConnectionHandler
     {
         if (_registered.Any(r => r.Listener.Protocol == protocol))
@@ -49,7 +49,7 @@ internal sealed class ProtocolListeners(IServiceCollection services)
             throw new ArgumentException($"the WebSocket path of {displayName} must start with '/', not '{settings.Path}'");
         }
 
-        var options = new WebSocketTransportOptions { Path = settings.Path, SubProtocols = subProtocols, MaxFramePayloadBytes = maxFramePayloadBytes };
+        var options = new WebSocketTransportOptions { Path = settings.Path, SubProtocols = subProtocols, MaxFramePayloadBytes = maxFramePayloadBytes, AcceptTextFrames = acceptTextFrames };
         _registered.Add((new ProtocolListener(protocol, displayName, new IPEndPoint(ParseAddress(settings.Address), settings.Port)), listen =>
         {
             var services = listen.ApplicationServices;

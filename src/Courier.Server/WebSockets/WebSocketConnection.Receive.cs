@@ -187,8 +187,11 @@ internal sealed partial class WebSocketConnection
                 }
 
                 break;
-            case Opcode.Binary when _inMessage:
+            case Opcode.Binary or Opcode.Text when _inMessage:
                 return Fail(WebSocketCloseStatus.ProtocolError, "a new message began inside a fragmented one", out failed);
+            case Opcode.Text when _options.AcceptTextFrames:
+                // A text protocol (STOMP): its bytes are read as they come, as a binary message's are.
+                break;
             case Opcode.Continuation when !_inMessage:
                 return Fail(WebSocketCloseStatus.ProtocolError, "a continuation frame outside a fragmented message", out failed);
             case Opcode.Text:

@@ -9,6 +9,9 @@ public sealed record WebSocketTransportOptions
     /// <summary>The subprotocols the protocol speaks, in the server's order of preference; a request offering none of them is answered 400.</summary>
     public required IReadOnlyList<string> SubProtocols { get; init; }
 
+    /// <summary>Text messages are taken as binary ones (a text protocol such as STOMP, whose browser clients send text); otherwise they are refused with close 1003.</summary>
+    public bool AcceptTextFrames { get; init; }
+
     /// <summary>The largest upgrade request head (request line and headers) read before answering 431; nothing bigger is buffered.</summary>
     public int MaxRequestHeadBytes { get; init; } = 16 * 1024;
 

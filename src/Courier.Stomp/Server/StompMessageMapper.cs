@@ -175,10 +175,11 @@ internal static class StompMessageMapper
         }
     }
 
-    /// <summary>A header value as STOMP text: strings as they are, numbers and booleans printed; tables, lists and binary left out.</summary>
+    /// <summary>A header value as STOMP text: strings (and AMQP long strings) as they are, numbers and booleans printed; tables, lists and binary left out.</summary>
     private static string? AsText(object? value) => value switch
     {
         string s => s,
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
         bool b => b ? "true" : "false",
         sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal =>
             Convert.ToString(value, CultureInfo.InvariantCulture),
