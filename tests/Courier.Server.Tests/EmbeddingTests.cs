@@ -69,7 +69,20 @@ public sealed class EmbeddingTests : IAsyncLifetime
                 Assert.Equal("MQTT over WebSockets", mqttWebSockets.DisplayName);
                 Assert.NotEqual(0, mqttWebSockets.EndPoint.Port);
                 Assert.Equal(mqttWebSockets.EndPoint, _courier.MqttWebSocketEndPoint);
+            },
+            stomp =>
+            {
+                Assert.Equal("stomp", stomp.Protocol);
+                Assert.Equal("STOMP 1.0/1.1/1.2", stomp.DisplayName);
+                Assert.NotEqual(0, stomp.EndPoint.Port);
+                Assert.Equal(stomp.EndPoint, _courier.EndPointOf("stomp"));
+            },
+            stompWebSockets =>
+            {
+                Assert.Equal("stomp-ws", stompWebSockets.Protocol);
+                Assert.Equal("STOMP over WebSockets", stompWebSockets.DisplayName);
+                Assert.NotEqual(0, stompWebSockets.EndPoint.Port);
             });
-        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("stomp"));
+        Assert.Throws<ArgumentException>(() => _courier.EndPointOf("kafka"));
     }
 }

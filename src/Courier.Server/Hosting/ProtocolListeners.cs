@@ -35,8 +35,9 @@ internal sealed class ProtocolListeners(IServiceCollection services)
     /// Registers a protocol over WebSockets: each connection accepted on <paramref name="settings"/>
     /// is upgraded on its path to one of <paramref name="subProtocols"/>, then served by
     /// <typeparamref name="THandler"/> (registered with its options by <see cref="Add{THandler, TOptions}"/>) over the frames.
+    /// A <paramref name="textProtocol"/> (STOMP) also takes text messages, and upgrades that offer no subprotocol.
     /// </summary>
-    public void AddWebSocket<THandler>(string protocol, string displayName, WebSocketListenerSettings settings, IReadOnlyList<string> subProtocols, long maxFramePayloadBytes, bool acceptTextFrames = false)
+    public void AddWebSocket<THandler>(string protocol, string displayName, WebSocketListenerSettings settings, IReadOnlyList<string> subProtocols, long maxFramePayloadBytes, bool textProtocol = false)
         where THandler : ConnectionHandler
     {
         if (_registered.Any(r => r.Listener.Protocol == protocol))
@@ -49,7 +50,7 @@ internal sealed class ProtocolListeners(IServiceCollection services)
             throw new ArgumentException($"the WebSocket path of {displayName} must start with '/', not '{settings.Path}'");
         }
 
-        var options = new WebSocketTransportOptions { Path = settings.Path, SubProtocols = subProtocols, MaxFramePayloadBytes = maxFramePayloadBytes, AcceptTextFrames = acceptTextFrames };
+        var options = new WebSocketTransportOptions { Path = settings.Path, SubProtocols = subProtocols, MaxFramePayloadBytes = maxFramePayloadBytes, AcceptTextFrames = textProtocol, SubProtocolOptional = textProtocol };
         _registered.Add((new ProtocolListener(protocol, displayName, new IPEndPoint(ParseAddress(settings.Address), settings.Port)), listen =>
         {
             var services = listen.ApplicationServices;

@@ -35,7 +35,7 @@ internal static class Protocols
             FlowPauseLimit = TimeSpan.FromMilliseconds(Math.Max(1, options.Amqp.FlowPauseMilliseconds)),
         };
         listeners.Add<StompConnectionHandler, StompOptions>(StompConnectionHandler.ProtocolName, "STOMP 1.0/1.1/1.2", options.Stomp, stomp);
-        listeners.AddWebSocket<StompConnectionHandler>(StompWebSocketProtocol, "STOMP over WebSockets", options.StompWebSockets, ["v12.stomp", "v11.stomp", "v10.stomp"], stomp.Limits.MaxBodySize + StompFrameOverhead, acceptTextFrames: true);
+        listeners.AddWebSocket<StompConnectionHandler>(StompWebSocketProtocol, "STOMP over WebSockets", options.StompWebSockets, ["v12.stomp", "v11.stomp", "v10.stomp"], stomp.Limits.MaxBodySize + StompFrameOverhead, textProtocol: true);
     }
 
     /// <summary>The protocol name of the STOMP-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>

@@ -115,6 +115,12 @@ internal static class WebSocketHandshake
         }
 
         var chosen = Choose(offered, options.SubProtocols);
+        if (chosen is null && offered.Count == 0 && options.SubProtocolOptional)
+        {
+            // No Sec-WebSocket-Protocol at all, where the protocol allows it (STOMP, as RabbitMQ's Web STOMP): none is named back.
+            return new HandshakeDecision(101, "Switching Protocols", string.Empty, AcceptKeyFor(key));
+        }
+
         if (chosen is null)
         {
             return new HandshakeDecision(400, $"no supported subprotocol offered; this endpoint speaks {string.Join(", ", options.SubProtocols)}");
@@ -130,8 +136,13 @@ internal static class WebSocketHandshake
         if (decision.Accepted)
         {
             response.Append("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
-                .Append("Sec-WebSocket-Accept: ").Append(decision.AcceptKey).Append("\r\n")
-                .Append("Sec-WebSocket-Protocol: ").Append(decision.SubProtocol).Append("\r\n\r\n");
+                .Append("Sec-WebSocket-Accept: ").Append(decision.AcceptKey).Append("\r\n");
+            if (decision.SubProtocol is { Length: > 0 })
+            {
+                response.Append("Sec-WebSocket-Protocol: ").Append(decision.SubProtocol).Append("\r\n");
+            }
+
+            response.Append("\r\n");
         }
         else
         {

@@ -12,6 +12,9 @@ public sealed record WebSocketTransportOptions
     /// <summary>Text messages are taken as binary ones (a text protocol such as STOMP, whose browser clients send text); otherwise they are refused with close 1003.</summary>
     public bool AcceptTextFrames { get; init; }
 
+    /// <summary>An upgrade offering no subprotocol at all is accepted (STOMP clients such as stomp.py offer none; RabbitMQ's Web STOMP takes them); otherwise it is answered 400.</summary>
+    public bool SubProtocolOptional { get; init; }
+
     /// <summary>The largest upgrade request head (request line and headers) read before answering 431; nothing bigger is buffered.</summary>
     public int MaxRequestHeadBytes { get; init; } = 16 * 1024;
 
