@@ -15,14 +15,17 @@
 # limit less 1000, quick 200), COMPARE_AMQP_CLIENT (the load generator's AMQP
 # client for producers and consumers: lean, the default, or rabbitmq for RabbitMQ.Client 7.x),
 # COMPARE_MQTT_CLIENT (the same for MQTT: lean, the default, or mqttnet),
-# COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS (a
+# COMPARE_SCENARIOS / COMPARE_MQTT_SCENARIOS / COMPARE_STOMP_SCENARIOS (a
 # space-separated subset of the scenario names below, empty for none; write such a partial run with --out elsewhere).
 # ttl_dlx (TTL expiry and dead-lettering under load) is not in the default list: run it with
 # COMPARE_SCENARIOS=ttl_dlx COMPARE_MQTT_SCENARIOS= bench/compare.sh --out /tmp/ttl.md.
 #
-# The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto; both are installed
-# with apt-get when absent. Every broker runs as a child of this script on free loopback ports with
-# its own data under a temporary directory, and is stopped by pid when the script exits.
+# The peer for AMQP is Debian's rabbitmq-server, for MQTT Debian's mosquitto, for STOMP both
+# RabbitMQ's STOMP plugin and Debian's activemq (5.17); all are installed with apt-get when absent.
+# The STOMP rows need a Courier build with a STOMP listener (--stomp-port); without one the script
+# says so and runs them against the two peers only. Every broker runs as a child of this script on
+# free loopback ports with its own data under a temporary directory, and is stopped by pid when the
+# script exits.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +43,7 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
         --baseline) BASELINE=$2; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -69,8 +72,12 @@ AMQP_CLIENT=${COMPARE_AMQP_CLIENT:-lean}
 # The same for MQTT: lean, the default, or mqttnet (MQTTnet 5, whose subscriber falls behind above
 # a few thousand QoS 1 messages a second here).
 MQTT_CLIENT=${COMPARE_MQTT_CLIENT:-lean}
+# Read here, before ensure_packages, which installs ActiveMQ only for a run with STOMP rows.
+STOMP_SCENARIOS=${COMPARE_STOMP_SCENARIOS-stomp_receipts stomp_autoack stomp_fanout}
 # Set while the MQTT scenarios run: "courier" is then reached over MQTT (target below).
 MQTT_MODE=0
+# The same for STOMP: "courier" and "rabbitmq" are then reached over STOMP.
+STOMP_MODE=0
 # Every perftest run is bounded: its own --max-run, and timeout(1) a little beyond that.
 MAX_RUN=$((DURATION * 4 + 240))
 
@@ -89,6 +96,7 @@ RABBIT_SCRIPT_PID=""
 RABBIT_PID=""
 EPMD_PID=""
 MOSQUITTO_PID=""
+ACTIVEMQ_PID=""
 
 stop_pid() { # pid [grace seconds]
     local pid=$1 grace=${2:-20} i
@@ -112,6 +120,7 @@ cleanup() {
     stop_baseline
     stop_rabbitmq
     stop_pid "$MOSQUITTO_PID" 10
+    stop_pid "$ACTIVEMQ_PID" 30
     if [ -n "$BASELINE_DIR" ]; then
         git -C "$ROOT" worktree remove --force "$BASELINE_DIR" 2>/dev/null || true
     fi
@@ -149,15 +158,23 @@ wait_port() { # port seconds pid
 
 # launch_courier DLL NAME: starts one Courier build on a free loopback port with its own data
 # directory; sets LAUNCHED_PID, LAUNCHED_PORT and LAUNCHED_MQTT_PORT (its MQTT listener, also free,
-# so it never collides with Mosquitto or anything else on 1883).
+# so it never collides with Mosquitto or anything else on 1883), and LAUNCHED_STOMP_PORT (its STOMP
+# listener, free too, or empty for a build without STOMP).
 launch_courier() {
     local dll=$1 name=$2 ws_flags=()
     LAUNCHED_PORT=$(free_port)
     LAUNCHED_MQTT_PORT=$(free_port)
+    LAUNCHED_STOMP_PORT=""
     # Its MQTT-over-WebSockets listener on a free port too, if the build has one (a baseline from
     # before it would refuse the flags).
     if [ -d "$(dirname "$dll")/../../../WebSockets" ]; then
         ws_flags=(--mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0)
+    fi
+    # Its STOMP listeners likewise, if the build has them (its --help lists the flag): otherwise
+    # they would take 0.0.0.0:61613 and :15674.
+    if dotnet "$dll" --help 2> /dev/null | grep -q -- '--stomp-port'; then
+        LAUNCHED_STOMP_PORT=$(free_port)
+        ws_flags+=(--stomp-address 127.0.0.1 --stomp-port "$LAUNCHED_STOMP_PORT" --stomp-ws-address 127.0.0.1 --stomp-ws-port 0)
     fi
     rm -rf "$WORK/$name"
     mkdir -p "$WORK/$name"
@@ -180,6 +197,7 @@ start_courier() {
     COURIER_PID=$LAUNCHED_PID
     COURIER_PORT=$LAUNCHED_PORT
     COURIER_MQTT_PORT=$LAUNCHED_MQTT_PORT
+    COURIER_STOMP_PORT=$LAUNCHED_STOMP_PORT
 }
 
 stop_courier() {
@@ -208,6 +226,9 @@ ensure_packages() {
         command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || missing+=(rabbitmq-server)
         command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
     fi
+    if [ -z "$BASELINE" ] && [ -n "${STOMP_SCENARIOS// /}" ]; then
+        [ -f /usr/share/activemq/bin/activemq.jar ] || missing+=(activemq)
+    fi
     command -v fio > /dev/null || missing+=(fio)
     command -v perf > /dev/null || missing+=(linux-perf)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -223,6 +244,14 @@ start_rabbitmq() {
     mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
     echo '[].' > "$dir/enabled_plugins"
     RABBIT_PORT=$(free_port)
+    RABBIT_STOMP_PORT=""
+    if [ -n "${STOMP_SCENARIOS// /}" ]; then
+        # The STOMP plugin only for a run with STOMP rows, so the AMQP rows stay comparable with
+        # earlier runs; its listener on loopback and a free port.
+        RABBIT_STOMP_PORT=$(free_port)
+        echo '[rabbitmq_stomp].' > "$dir/enabled_plugins"
+        echo "stomp.listeners.tcp.1 = 127.0.0.1:$RABBIT_STOMP_PORT" > "$dir/rabbitmq.conf"
+    fi
     local dist_port epmd_port
     dist_port=$(free_port)
     epmd_port=$(free_port)
@@ -248,6 +277,11 @@ start_rabbitmq() {
         exit 1
     fi
     RABBIT_PID=$(cat "$dir/rabbitmq.pid")
+    if [ -n "$RABBIT_STOMP_PORT" ] && ! wait_port "$RABBIT_STOMP_PORT" 60 "$RABBIT_SCRIPT_PID"; then
+        tail -30 "$WORK/rabbitmq.log" >&2
+        echo "RabbitMQ's STOMP plugin did not start" >&2
+        exit 1
+    fi
 }
 
 stop_rabbitmq() {
@@ -287,6 +321,31 @@ EOF
     fi
 }
 
+# ---- ActiveMQ ----------------------------------------------------------------------------------
+
+# Debian's ActiveMQ 5.17, run in the foreground by java from a private instance directory: its
+# packaged activemq.xml (KahaDB, JMX off) with the one connector replaced by STOMP on a free
+# loopback port, and the heap the package's init script gives it (512 MiB).
+start_activemq() {
+    local dir="$WORK/activemq"
+    rm -rf "$dir"
+    mkdir -p "$dir/conf" "$dir/data"
+    ACTIVEMQ_PORT=$(free_port)
+    sed -e "s#<transportConnector name=\"openwire\" uri=\"[^\"]*\"/>#<transportConnector name=\"stomp\" uri=\"stomp://127.0.0.1:$ACTIVEMQ_PORT\"/>#" \
+        /etc/activemq/instances-available/main/activemq.xml > "$dir/conf/activemq.xml"
+    grep -q "stomp://127.0.0.1:$ACTIVEMQ_PORT" "$dir/conf/activemq.xml" || { echo "could not set ActiveMQ's STOMP connector" >&2; exit 1; }
+    cp /etc/activemq/instances-available/main/log4j2.properties "$dir/conf/"
+    (cd "$dir" && exec java -Xms512M -Xmx512M -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$dir" -Dactivemq.conf="$dir/conf" \
+        -Dactivemq.data="$dir/data" -Dlog4j2.configurationFile="$dir/conf/log4j2.properties" \
+        -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml") >> "$WORK/activemq.log" 2>&1 < /dev/null &
+    ACTIVEMQ_PID=$!
+    if ! wait_port "$ACTIVEMQ_PORT" 120 "$ACTIVEMQ_PID"; then
+        tail -30 "$WORK/activemq.log" >&2
+        echo "ActiveMQ did not start" >&2
+        exit 1
+    fi
+}
+
 # ---- running the load generator ----------------------------------------------------------------
 
 PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
@@ -294,15 +353,25 @@ PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
 target() { # broker -> perftest arguments
     case "$1" in
         courier)
-            if [ "$MQTT_MODE" = 1 ]; then
+            if [ "$STOMP_MODE" = 1 ]; then
+                echo "--stomp 127.0.0.1:$COURIER_STOMP_PORT --broker-pid $COURIER_PID"
+            elif [ "$MQTT_MODE" = 1 ]; then
                 echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$COURIER_MQTT_PORT --broker-pid $COURIER_PID"
             else
                 echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID"
             fi
             ;;
         baseline) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID" ;;
-        rabbitmq) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID" ;;
+        rabbitmq)
+            if [ "$STOMP_MODE" = 1 ]; then
+                echo "--stomp 127.0.0.1:$RABBIT_STOMP_PORT --broker-pid $RABBIT_PID"
+            else
+                echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$RABBIT_PORT --broker-pid $RABBIT_PID"
+            fi
+            ;;
         mosquitto) echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$MQTT_PORT --broker-pid $MOSQUITTO_PID" ;;
+        # ActiveMQ takes any login (its packaged configuration has no authentication).
+        activemq) echo "--stomp 127.0.0.1:$ACTIVEMQ_PORT --broker-pid $ACTIVEMQ_PID" ;;
     esac
 }
 
@@ -312,6 +381,7 @@ broker_pid() {
         baseline) echo "$BASELINE_PID" ;;
         rabbitmq) echo "$RABBIT_PID" ;;
         mosquitto) echo "$MOSQUITTO_PID" ;;
+        activemq) echo "$ACTIVEMQ_PID" ;;
     esac
 }
 
@@ -450,6 +520,24 @@ scenario_mqtt_qos1_fanout() {
         -r "$MQTT_FANOUT_RATE" -z "$DURATION"
 }
 
+# STOMP 1.2 through the lean client: /queue/ destinations are durable queues on all three brokers.
+# With receipts: persistent SENDs, each holding a slot of a 1,000-receipt window until its RECEIPT
+# (after the message is on disk, like a publisher confirm); the subscriber acks cumulatively
+# (ack:client, prefetch-count 1000).
+scenario_stomp_receipts() {
+    COUNT_FSYNCS=1 perftest stomp-receipts "$1" "$2" -x 1 -y 1 --persistent -s 256 -c 1000 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION" --queue-pattern "cmp-stomp-receipts-$2-%d"
+}
+
+scenario_stomp_autoack() {
+    perftest stomp-autoack "$1" "$2" -x 1 -y 1 -s 256 -a -z "$DURATION" --queue-pattern "cmp-stomp-autoack-$2-%d"
+}
+
+scenario_stomp_fanout() {
+    perftest stomp-fanout-10 "$1" "$2" -x 1 -y 10 --fanout --exchange "cmp-stomp-fanout-$2" -s 256 --prefetch 1000 \
+        --multi-ack-every 100 -z "$DURATION"
+}
+
 # ---- the run -----------------------------------------------------------------------------------
 
 FAILURES=0
@@ -493,6 +581,7 @@ if [ -n "$BASELINE" ]; then
     dotnet build -c Release "$BASELINE_DIR/src/Courier.Server" -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
     PEER=baseline
     MQTT_SCENARIOS=""
+    STOMP_SCENARIOS=""
     log "starting Courier and the baseline on loopback"
     start_courier
     start_baseline
@@ -501,12 +590,16 @@ else
     PEER=rabbitmq
     log "starting Courier, RabbitMQ and Mosquitto on loopback"
     start_courier
-    # RabbitMQ only when an AMQP scenario runs (an MQTT-only run needs none).
-    if [ -n "${AMQP_SCENARIOS// /}" ]; then
+    # RabbitMQ only when an AMQP or STOMP scenario runs (an MQTT-only run needs none).
+    if [ -n "${AMQP_SCENARIOS// /}${STOMP_SCENARIOS// /}" ]; then
         start_rabbitmq
     fi
     start_mosquitto
     log "Courier pid $COURIER_PID port $COURIER_PORT; RabbitMQ pid ${RABBIT_PID:-none} port ${RABBIT_PORT:-none}; Mosquitto pid $MOSQUITTO_PID port $MQTT_PORT"
+    if [ -n "${STOMP_SCENARIOS// /}" ]; then
+        start_activemq
+        log "STOMP: Courier port ${COURIER_STOMP_PORT:-none}; RabbitMQ port $RABBIT_STOMP_PORT; ActiveMQ pid $ACTIVEMQ_PID port $ACTIVEMQ_PORT"
+    fi
 fi
 
 for scenario in $AMQP_SCENARIOS; do
@@ -527,6 +620,23 @@ for scenario in $MQTT_SCENARIOS; do
     done
 done
 MQTT_MODE=0
+
+# The STOMP scenarios: Courier, RabbitMQ's STOMP plugin and ActiveMQ, in turn.
+STOMP_MODE=1
+STOMP_BROKERS="courier rabbitmq activemq"
+if [ -n "${STOMP_SCENARIOS// /}" ] && [ -z "${COURIER_STOMP_PORT:-}" ]; then
+    log "this Courier build has no STOMP listener (courier --help lists no --stomp-port): the STOMP rows run against RabbitMQ and ActiveMQ only"
+    STOMP_BROKERS="rabbitmq activemq"
+fi
+for scenario in $STOMP_SCENARIOS; do
+    log "scenario $scenario: $PAIRS round(s) of $STOMP_BROKERS"
+    for ((run = 1; run <= PAIRS; run++)); do
+        for broker in $STOMP_BROKERS; do
+            "scenario_$scenario" "$broker" "$run"
+        done
+    done
+done
+STOMP_MODE=0
 
 # ---- the report --------------------------------------------------------------------------------
 
@@ -555,6 +665,9 @@ cat > "$WORK/machine.json" <<EOF
   "rabbitmq": "$(dpkg_version rabbitmq-server)",
   "erlang": "$(dpkg_version erlang-base)",
   "mosquitto": "$(dpkg_version mosquitto)",
+  "activemq": "$(dpkg_version activemq)",
+  "java": "$(java -version 2>&1 | head -1 | sed 's/"//g')",
+  "courier_stomp": $([ -n "${COURIER_STOMP_PORT:-}" ] && echo true || echo false),
   "courier": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+local changes')"
 }
 EOF

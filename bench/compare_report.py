@@ -6,7 +6,11 @@ usage: compare_report.py RESULTS.jsonl MACHINE.json OUT.md
 Every run is one JSON object (the perftest summary plus scenario, broker and run). The section
 between <!-- compare:begin --> and <!-- compare:end --> in OUT.md is replaced (for a run with
 --baseline, the section between <!-- compare-baseline:begin --> and <!-- compare-baseline:end -->);
-the rest of the file is left as it is (a new file gets the markers).
+the rest of the file is left as it is (a new file gets the markers). STOMP rows go between
+<!-- compare-stomp:begin --> and <!-- compare-stomp:end --> instead, with their own copy of the
+run's details; a section is only rewritten when the run has rows for it, so a STOMP-only run
+(COMPARE_SCENARIOS= COMPARE_MQTT_SCENARIOS=) leaves the AMQP and MQTT tables alone, and the other
+way round.
 """
 import json
 import statistics
@@ -16,6 +20,8 @@ BEGIN = "<!-- compare:begin -->"
 END = "<!-- compare:end -->"
 BEGIN_BASELINE = "<!-- compare-baseline:begin -->"
 END_BASELINE = "<!-- compare-baseline:end -->"
+BEGIN_STOMP = "<!-- compare-stomp:begin -->"
+END_STOMP = "<!-- compare-stomp:end -->"
 
 SCENARIOS = [
     ("durable-confirm", "Durable queue, persistent 256 B, confirms (window 1000), manual ack, prefetch 1000, 1 → 1"),
@@ -35,6 +41,10 @@ SCENARIOS = [
     ("mqtt-idle", "{mqtt_idle} idle MQTT 3.1.1 connections (clean session, no keep-alive) on a freshly started broker"),
     ("mqtt-qos0-1to100", "MQTT QoS 0, 256 B, 1 → 100 subscribers, {rate} msg/s published"),
     ("mqtt-qos1-1to100", "MQTT QoS 1 (100 in flight), 256 B, 1 → 100 subscribers, {rate} msg/s published"),
+    ("stomp-receipts", "STOMP: persistent 256 B SENDs to a durable /queue/, each waiting for its RECEIPT (window 1000); "
+                       "subscriber ack:client (cumulative), prefetch 1000, 1 → 1"),
+    ("stomp-autoack", "STOMP: 256 B SENDs without receipts to a /queue/, subscriber ack:auto, 1 → 1"),
+    ("stomp-fanout-10", "STOMP: 256 B SENDs without receipts to a /topic/, 10 subscribers (ack:client, prefetch 1000): 1 → 10"),
 ]
 
 
@@ -74,13 +84,14 @@ METRICS = {
     "durable-confirm": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "queues-50x50": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "ttl-dlx": THROUGHPUT + [FSYNCS, PER_FSYNC],
+    "stomp-receipts": THROUGHPUT + [FSYNCS, PER_FSYNC],
     "backlog-publish": [SENT, CPU, PEAK, TOOL],
     "backlog-drain": [RECEIVED, CPU, PEAK, TOOL],
     "idle-connections": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
     "mqtt-idle": [PER_CONNECTION, RSS_AFTER, OPEN_RATE],
 }
 
-PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto", "baseline": "baseline"}
+PEER_NAMES = {"rabbitmq": "RabbitMQ", "mosquitto": "Mosquitto", "baseline": "baseline", "activemq": "ActiveMQ"}
 
 
 def fmt(value):
@@ -121,9 +132,20 @@ def ratio(courier, peer, higher_is_better):
     return f"**{r:.2f}×**" if better else f"{r:.2f}×"
 
 
+def best_of(medians, higher_is_better):
+    """The best of the peers' medians: the highest where higher is better, else the lowest."""
+    values = [m for m in medians if m is not None]
+    if not values or higher_is_better is None:
+        return None
+    return max(values) if higher_is_better else min(values)
+
+
 def table(results, scenarios, brokers, machine):
+    """One row per metric; the ratio is Courier's median over the first peer's, or with several
+    peers over the best peer's median for that metric."""
     header_brokers = [("courier", "Courier")] + [(b, PEER_NAMES[b]) for b in brokers]
-    lines = ["| Scenario | Metric | " + " | ".join(name for _, name in header_brokers) + " | Courier / " + PEER_NAMES[brokers[0]] + " |",
+    against = PEER_NAMES[brokers[0]] if len(brokers) == 1 else "best of " + " and ".join(PEER_NAMES[b] for b in brokers)
+    lines = ["| Scenario | Metric | " + " | ".join(name for _, name in header_brokers) + " | Courier / " + against + " |",
              "|---|---|" + "---:|" * (len(header_brokers) + 1)]
     for key, title in scenarios:
         runs = {b: [r for r in results if r["scenario"] == key and r["broker"] == b] for b, _ in header_brokers}
@@ -138,7 +160,8 @@ def table(results, scenarios, brokers, machine):
             for b, _ in header_brokers:
                 text, medians[b] = cell([value(r) for r in runs[b]])
                 cells.append(text)
-            lines.append(f"| {title if first else ''} | {label} | " + " | ".join(cells) + f" | {ratio(medians['courier'], medians[brokers[0]], higher)} |")
+            peer = best_of([medians[b] for b in brokers], higher) if len(brokers) > 1 else medians[brokers[0]]
+            lines.append(f"| {title if first else ''} | {label} | " + " | ".join(cells) + f" | {ratio(medians['courier'], peer, higher)} |")
             first = False
         if key not in ("idle-connections", "mqtt-idle", "backlog-publish"):
             cells = [loss_cell(runs[b]) for b, _ in header_brokers]
@@ -153,20 +176,33 @@ def main():
     with open(machine_path, encoding="utf-8") as f:
         machine = json.load(f)
 
-    quick = machine["quick"] == 1
     baseline = machine.get("peer") == "baseline"
     begin, end = (BEGIN_BASELINE, END_BASELINE) if baseline else (BEGIN, END)
-    amqp = [s for s in SCENARIOS if not s[0].startswith("mqtt")]
+    amqp = [s for s in SCENARIOS if not s[0].startswith(("mqtt", "stomp"))]
     mqtt = [s for s in SCENARIOS if s[0].startswith("mqtt")]
-    section = [begin, ""]
+    stomp = [s for s in SCENARIOS if s[0].startswith("stomp")]
+    stomp_results = [r for r in results if r["scenario"].startswith("stomp")]
+    other_results = [r for r in results if not r["scenario"].startswith("stomp")]
+    text = read(out_path, begin, end)
+    if other_results:
+        text = replace(text, begin, end, main_section(other_results, machine, baseline, amqp, mqtt))
+    if stomp_results:
+        text = replace(text, BEGIN_STOMP, END_STOMP, stomp_section(stomp_results, machine, stomp))
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def run_details(machine, baseline=False, order="Courier and the peer alternating (A B A B …)"):
+    """The lines that say how, when and on what a run was made."""
+    quick = machine["quick"] == 1
+    section = []
     if quick:
         section += ["### Latest run: a quick smoke run (`bench/compare.sh --quick`), not a benchmark", "",
                     f"One pair of {machine['duration']} s runs per scenario with small counts: it shows every scenario works "
                     "end to end; the numbers are indicative only.", ""]
     else:
         section += ["### Latest run", "",
-                    f"{machine['pairs']} pairs of {machine['duration']} s runs per scenario, Courier and the peer alternating "
-                    "(A B A B …); each cell is the median, with the range over the runs in brackets.", ""]
+                    f"{machine['pairs']} pairs of {machine['duration']} s runs per scenario, {order}; each cell is the median, with the range over the runs in brackets.", ""]
     if baseline:
         section += ["A before/after run: the same scenarios against this build and against Courier built from "
                     f"`{machine['baseline']}` (the baseline), alternating.", ""]
@@ -180,6 +216,11 @@ def main():
         f"- Disk under the data directories (fio, sequential writes, each followed by fsync when appending to a file as a journal does, by fdatasync when overwriting a laid-out file): {machine.get('disk', 'not measured')}",
         "",
     ]
+    return section
+
+
+def main_section(results, machine, baseline, amqp, mqtt):
+    section = run_details(machine, baseline)
     if baseline:
         section += ["#### AMQP 0-9-1: this build and the baseline", "",
                     "↑ higher is better, ↓ lower is better; the ratio is this build's median over the baseline's.", ""]
@@ -196,23 +237,44 @@ def main():
                                                               else "MQTTnet 5 (`--client mqttnet`)."), ""]
             section += table(results, mqtt, ["mosquitto"], machine)
 
-    errors = [(r["scenario"], r["broker"], r["run"], e) for r in results for e in r.get("errors", [])]
-    if errors:
-        section += ["", "Errors reported by runs:", ""]
-        section += [f"- {s} / {b} #{n}: {e}" for s, b, n, e in errors[:20]]
-    section += ["", end]
+    return section + errors_of(results)
 
+
+def stomp_section(results, machine, stomp):
+    section = run_details(machine, order="Courier, RabbitMQ and ActiveMQ in turn (A B C A B C …)")
+    section += [f"- ActiveMQ {machine.get('activemq', 'unknown')} ({machine.get('java', 'java')}), RabbitMQ's `rabbitmq_stomp` plugin; "
+                "the load generator's lean STOMP 1.2 client for all three", ""]
+    if not machine.get("courier_stomp", False):
+        section += ["This Courier build had no STOMP listener: the rows show the two peers only.", ""]
+    section += ["#### STOMP: Courier, RabbitMQ and ActiveMQ", "",
+                "↑ higher is better, ↓ lower is better; the ratio is Courier's median over the better of the two peers' medians "
+                "(for each metric), in bold where Courier is better.", ""]
+    section += table(results, stomp, ["rabbitmq", "activemq"], machine)
+    return section + errors_of(results)
+
+
+def errors_of(results):
+    errors = [(r["scenario"], r["broker"], r["run"], e) for r in results for e in r.get("errors", [])]
+    if not errors:
+        return []
+    return ["", "Errors reported by runs:", ""] + [f"- {s} / {b} #{n}: {e}" for s, b, n, e in errors[:20]]
+
+
+def read(out_path, begin, end):
     try:
         with open(out_path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read()
     except FileNotFoundError:
-        text = f"# Benchmarks\n\n{begin}\n{end}\n"
+        return f"# Benchmarks\n\n{begin}\n{end}\n"
+
+
+def replace(text, begin, end, section):
+    """Puts section between the markers, adding them at the end when the text has none."""
     if begin not in text or end not in text:
         text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
-    with open(out_path, "w", encoding="utf-8") as f:
-        f.write(head + "\n".join(section) + tail)
+    return head + "\n".join([begin, ""] + section + ["", end]) + tail
 
 
 if __name__ == "__main__":

@@ -84,4 +84,28 @@ public sealed class CommandLineTests
         Assert.Null(options);
         Assert.False(string.IsNullOrEmpty(error));
     }
+
+    [Fact]
+    public void Stomp_runs_take_a_broker_and_a_login()
+    {
+        var options = CommandLine.Parse(["--stomp", "127.0.0.1:61613", "--stomp-login", "u:p", "--persistent", "-c", "1000"], out string? error);
+
+        Assert.Null(error);
+        Assert.True(options!.IsStomp);
+        Assert.Equal("127.0.0.1:61613", options.StompEndpoint);
+        Assert.Equal("u:p", options.StompLogin);
+        Assert.Equal("guest:guest", CommandLine.Parse(["--stomp", "h:1"], out _)!.StompLogin);
+    }
+
+    [Theory]
+    [InlineData("--durable")]
+    [InlineData("--publish-only")]
+    [InlineData("--mqtt-persistent-session")]
+    public void Stomp_refuses_what_it_cannot_express(string option)
+    {
+        var options = CommandLine.Parse(["--stomp", "127.0.0.1:61613", option], out string? error);
+
+        Assert.Null(options);
+        Assert.False(string.IsNullOrEmpty(error));
+    }
 }

@@ -49,8 +49,8 @@ public sealed record RunSummary
             var o = Options;
             w.WriteString("label", o.Label);
             w.WriteString("target", Target);
-            w.WriteString("protocol", o.IsMqtt ? "mqtt" : "amqp");
-            w.WriteString("client", o.IsMqtt ? "mqttnet" : o.Client == AmqpClient.Lean ? "lean" : "rabbitmq-client");
+            w.WriteString("protocol", o.IsStomp ? "stomp" : o.IsMqtt ? "mqtt" : "amqp");
+            w.WriteString("client", o.IsStomp || o.Client == AmqpClient.Lean ? "lean" : o.IsMqtt ? "mqttnet" : "rabbitmq-client");
             w.WriteString("mode", o.Mode switch { RunMode.PublishOnly => "publish-only", RunMode.ConsumeOnly => "consume-only", _ => "normal" });
             w.WriteNumber("producers", o.Mode == RunMode.ConsumeOnly ? 0 : o.Producers);
             w.WriteNumber("consumers", o.Mode == RunMode.PublishOnly ? 0 : o.Consumers);

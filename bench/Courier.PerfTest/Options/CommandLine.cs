@@ -9,7 +9,7 @@ namespace Courier.PerfTest.Options;
 public static class CommandLine
 {
     public const string Usage = """
-        courier-perftest: end-to-end load for AMQP 0-9-1 and MQTT brokers
+        courier-perftest: end-to-end load for AMQP 0-9-1, MQTT and STOMP brokers
 
         Target
           --uri URI                 amqp://user:pass@host:port[/vhost] (default amqp://guest:guest@127.0.0.1:5672)
@@ -21,6 +21,12 @@ public static class CommandLine
           --qos 0|1                 MQTT quality of service (default 0)
           --mqtt-persistent-session subscribers connect with clean session 0 (a persistent session,
                                     ended with a clean connect after the run)
+          --stomp HOST:PORT         speak STOMP 1.2 to this broker (always the lean client): queue i is
+                                    /queue/NAME, --fanout uses /topic/EXCHANGE, --persistent sends
+                                    persistent:true, -c N keeps N SENDs waiting for their RECEIPT,
+                                    consumers subscribe with ack:client (cumulative, prefetch-count
+                                    --prefetch) or, with -a, ack:auto
+          --stomp-login USER:PASS   CONNECT's login and passcode (default guest:guest)
 
         Shape
           -x, --producers N         producers, each on its own connection (default 1)
@@ -91,6 +97,8 @@ public static class CommandLine
                     "--mqtt" => o with { MqttEndpoint = Next() },
                     "--qos" => o with { Qos = Int() },
                     "--mqtt-persistent-session" => o with { MqttPersistentSession = true },
+                    "--stomp" => o with { StompEndpoint = Next() },
+                    "--stomp-login" => o with { StompLogin = Next() },
                     "--producers" or "-x" => o with { Producers = Int() },
                     "--consumers" or "-y" => o with { Consumers = Int() },
                     "--queues" or "-q" => o with { Queues = Int() },
@@ -160,6 +168,11 @@ public static class CommandLine
             return "--queue-pattern needs %d when --queues > 1";
         }
 
+        if (StompError(o) is { } stompError)
+        {
+            return stompError;
+        }
+
         if (o.IsMqtt && o.Persistent)
         {
             return "--persistent has no meaning over MQTT; use --qos 1";
@@ -177,5 +190,36 @@ public static class CommandLine
         }
 
         return null;
+    }
+
+    /// <summary>What STOMP cannot express: refused rather than silently dropped.</summary>
+    private static string? StompError(PerfTestOptions o)
+    {
+        if (!o.IsStomp)
+        {
+            return null;
+        }
+
+        if (o.IsMqtt)
+        {
+            return "--stomp and --mqtt exclude each other";
+        }
+
+        if (o.DurableQueues)
+        {
+            return "--durable has no STOMP header to set: /queue/ destinations are durable queues on RabbitMQ, ActiveMQ and Courier";
+        }
+
+        if (o.Qos != 0 || o.MqttPersistentSession)
+        {
+            return "--qos and --mqtt-persistent-session need MQTT";
+        }
+
+        if (o.QueueArguments is not null || o.DeadLetterQueue is not null)
+        {
+            return "--queue-args and --dead-letter-queue need AMQP";
+        }
+
+        return o.Mode != RunMode.Normal ? "--publish-only and --consume-only need AMQP" : null;
     }
 }

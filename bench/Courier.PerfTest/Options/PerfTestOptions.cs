@@ -39,6 +39,12 @@ public sealed record PerfTestOptions
     /// <summary><c>host:port</c> of an MQTT broker; when set, the run speaks MQTT instead of AMQP.</summary>
     public string? MqttEndpoint { get; init; }
 
+    /// <summary><c>host:port</c> of a STOMP broker; when set, the run speaks STOMP 1.2 (the lean client) instead of AMQP.</summary>
+    public string? StompEndpoint { get; init; }
+
+    /// <summary>STOMP CONNECT's <c>login:passcode</c>.</summary>
+    public string StompLogin { get; init; } = "guest:guest";
+
     /// <summary>MQTT subscribers connect with clean session 0, so their subscriptions are a persistent session's.</summary>
     public bool MqttPersistentSession { get; init; }
 
@@ -122,4 +128,6 @@ public sealed record PerfTestOptions
     public bool Quiet { get; init; }
 
     public bool IsMqtt => MqttEndpoint is not null;
+
+    public bool IsStomp => StompEndpoint is not null;
 }
