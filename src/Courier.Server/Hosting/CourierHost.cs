@@ -80,6 +80,10 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtts-port"] = "Mqtts:Port",
         ["--mqtt-wss-address"] = "MqttWebSocketsTls:Address",
         ["--mqtt-wss-port"] = "MqttWebSocketsTls:Port",
+        ["--stomps-address"] = "Stomps:Address",
+        ["--stomps-port"] = "Stomps:Port",
+        ["--stomp-wss-address"] = "StompWebSocketsTls:Address",
+        ["--stomp-wss-port"] = "StompWebSocketsTls:Port",
         ["--mqtt-ssl-cert-login"] = "Mqtt:SslCertLogin",
     };
 

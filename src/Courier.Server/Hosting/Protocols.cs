@@ -42,7 +42,15 @@ internal static class Protocols
         listeners.AddTls(AmqpConnectionHandler.ProtocolName, AmqpsProtocol, "AMQP 0-9-1 over TLS", options.Amqps);
         listeners.AddTls(MqttConnectionHandler.ProtocolName, MqttsProtocol, "MQTT over TLS", options.Mqtts);
         listeners.AddTls(MqttWebSocketProtocol, MqttWebSocketTlsProtocol, "MQTT over secure WebSockets", options.MqttWebSocketsTls);
+        listeners.AddTls(StompConnectionHandler.ProtocolName, StompsProtocol, "STOMP over TLS", options.Stomps);
+        listeners.AddTls(StompWebSocketProtocol, StompWebSocketTlsProtocol, "STOMP over secure WebSockets", options.StompWebSocketsTls);
     }
+
+    /// <summary>The protocol name of the STOMP-over-TLS listener.</summary>
+    public const string StompsProtocol = "stomps";
+
+    /// <summary>The protocol name of the STOMP-over-secure-WebSockets listener.</summary>
+    public const string StompWebSocketTlsProtocol = "stomp-wss";
 
     /// <summary>The protocol name of the STOMP-over-WebSockets listener (for <see cref="CourierHost.EndPointOf"/>).</summary>
     public const string StompWebSocketProtocol = "stomp-ws";

@@ -34,6 +34,12 @@ public sealed class ServerOptions
     /// <summary>MQTT over secure WebSockets; open only with a certificate, on the MQTT WebSocket path.</summary>
     public MqttWebSocketsTlsListenerOptions MqttWebSocketsTls { get; set; } = new();
 
+    /// <summary>STOMP over TLS; open only with a certificate. The STOMP settings apply to its connections too.</summary>
+    public StompsListenerOptions Stomps { get; set; } = new();
+
+    /// <summary>STOMP over secure WebSockets; open only with a certificate, on the STOMP WebSocket path.</summary>
+    public StompWebSocketsTlsListenerOptions StompWebSocketsTls { get; set; } = new();
+
     public StompListenerOptions Stomp { get; set; } = new();
 
     /// <summary>STOMP over WebSockets; the STOMP settings above apply to its connections too.</summary>

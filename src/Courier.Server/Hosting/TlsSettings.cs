@@ -59,3 +59,15 @@ public sealed class MqttWebSocketsTlsListenerOptions : TlsListenerSettings
 {
     protected override int DefaultPort => 15676;
 }
+
+/// <summary>STOMP over TLS, on 61614 as RabbitMQ's STOMP plugin's TLS listener.</summary>
+public sealed class StompsListenerOptions : TlsListenerSettings
+{
+    protected override int DefaultPort => 61614;
+}
+
+/// <summary>STOMP over secure WebSockets, on 15673 as RabbitMQ's Web STOMP TLS listener; same path as the plain one.</summary>
+public sealed class StompWebSocketsTlsListenerOptions : TlsListenerSettings
+{
+    protected override int DefaultPort => 15673;
+}

@@ -19,6 +19,8 @@ internal static class TlsClients
             "--amqps-address", "127.0.0.1", "--amqps-port", "0",
             "--mqtts-address", "127.0.0.1", "--mqtts-port", "0",
             "--mqtt-wss-address", "127.0.0.1", "--mqtt-wss-port", "0",
+            "--stomps-address", "127.0.0.1", "--stomps-port", "0",
+            "--stomp-wss-address", "127.0.0.1", "--stomp-wss-port", "0",
             .. args,
         ]);
 
