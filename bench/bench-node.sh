@@ -29,7 +29,7 @@ trap cleanup EXIT
 # At most 10 minutes (a restart over a large journal or retained log takes a while).
 start_broker() {
     dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$AMQP_PORT" \
-        --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" --mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0 --data-dir "$WORK/data" >>"$WORK/broker.log" 2>&1 &
+        --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" --mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 --stomp-address 127.0.0.1 --stomp-port 0 --stomp-ws-address 127.0.0.1 --stomp-ws-port 0 --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0 --data-dir "$WORK/data" >>"$WORK/broker.log" 2>&1 &
     BROKER_PID=$!
     for _ in $(seq 1 6000); do
         (exec 3<>"/dev/tcp/127.0.0.1/${READY_PORT:-$AMQP_PORT}") 2>/dev/null && return 0

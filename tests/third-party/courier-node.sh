@@ -1,7 +1,8 @@
 # Sourced by the third-party suite runners: starts a Courier node (Release build unless
 # COURIER_SKIP_BUILD=1) on 127.0.0.1:$COURIER_AMQP_PORT (default 5672, which the AMQP suites
 # assume), MQTT on 127.0.0.1:$COURIER_MQTT_PORT (default 0: a free port; the MQTT suite sets 1883),
-# MQTT over WebSockets on 127.0.0.1:$COURIER_MQTT_WS_PORT (default 0: a free port),
+# MQTT over WebSockets on 127.0.0.1:$COURIER_MQTT_WS_PORT (default 0: a free port), STOMP and STOMP
+# over WebSockets on $COURIER_STOMP_PORT and $COURIER_STOMP_WS_PORT (default 0: free ports),
 # with a fresh data directory, waits until it accepts connections, and stops it on exit.
 # COURIER_NODE_ARGS (a bash array, set before sourcing) adds to the node's command line.
 # Sets ROOT, PORT, MQTT_PORT, MQTT_WS_PORT, WORK and BROKER_PID.
@@ -35,6 +36,7 @@ trap courier_node_cleanup EXIT
 (cd "$WORK" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" --amqp-address 127.0.0.1 --amqp-port "$PORT" \
     --mqtt-address 127.0.0.1 --mqtt-port "$MQTT_PORT" \
     --mqtt-ws-address 127.0.0.1 --mqtt-ws-port "$MQTT_WS_PORT" \
+    --stomp-address 127.0.0.1 --stomp-port "${COURIER_STOMP_PORT:-0}" --stomp-ws-address 127.0.0.1 --stomp-ws-port "${COURIER_STOMP_WS_PORT:-0}" \
     --http-address 127.0.0.1 --http-port 0 --prometheus-address 127.0.0.1 --prometheus-port 0 \
     --data-dir "$WORK/data" ${COURIER_NODE_ARGS[@]+"${COURIER_NODE_ARGS[@]}"}) >"$WORK/broker.log" 2>&1 &
 BROKER_PID=$!

@@ -53,8 +53,8 @@ WS_PORT=${STOMP_PY_WS_PORT:-$(free_port)}
 BROKER=${STOMP_PY_BROKER:-courier}
 case "$BROKER" in
     courier)
-        # The node's STOMP listeners on the ports chosen here (COURIER_NODE_ARGS is courier-node.sh's).
-        COURIER_NODE_ARGS=(--stomp-address 127.0.0.1 --stomp-port "$STOMP_PORT" --stomp-ws-address 127.0.0.1 --stomp-ws-port "$WS_PORT")
+        # The node's STOMP listeners on the ports chosen here (courier-node.sh reads these).
+        COURIER_STOMP_PORT=$STOMP_PORT COURIER_STOMP_WS_PORT=$WS_PORT
         COURIER_AMQP_PORT=${COURIER_AMQP_PORT:-$(free_port)}
         # shellcheck source=courier-node.sh
         . "$(dirname "$0")/courier-node.sh"
