@@ -57,6 +57,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--memory-high-watermark"] = "Broker:MemoryHighWatermark",
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
+        ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
     };
 
     private readonly WebApplication _app;
@@ -192,6 +193,7 @@ public sealed class CourierHost : IAsyncDisposable
                 : (long)options.Broker.MemoryHighWatermark,
             DiskFreeLimit = options.Broker.DiskFreeLimit,
             QueueReadyInMemory = options.Broker.QueueReadyInMemory,
+            QueueHeadBytes = options.Broker.QueueHeadBytes,
         };
         builder.Services.AddSingleton(services => new ResourceMonitor(
             limits,
