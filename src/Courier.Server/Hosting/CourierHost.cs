@@ -276,7 +276,19 @@ public sealed class CourierHost : IAsyncDisposable
         _dataLock ??= DataDirectoryLock.Acquire(dataDir);
 
         // Recover before listening: clients see the broker only as it was when it stopped.
+        var uncleanStop = UncleanStopMarker.WasLeftBy(dataDir);
         StoreRecovery? recovery = _store.Recover();
+        var flagged = UncleanStopMarker.FlagMaybeDelivered(dataDir, uncleanStop, recovery.Queues, out var watermarkFailure);
+        if (uncleanStop)
+        {
+            ServerLog.UncleanStop(logger, flagged);
+        }
+
+        if (watermarkFailure is not null)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, watermarkFailure);
+        }
+
         Broker.Delayed!.RoutingFailed += e => ServerLog.DelayedRoutingFailed(logger, e);
         Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
         ServerLog.Recovered(
@@ -299,11 +311,14 @@ public sealed class CourierHost : IAsyncDisposable
             Broker.Delayed.Dispose();
             _app.Services.GetRequiredService<FileKeyedLogStore>().Dispose();
             _store.Dispose();
+            RemoveUncleanStopMarker(dataDir, logger);
             ReleaseDataDirectory();
         });
         Broker.CompactionFailed += e => ServerLog.CompactionFailed(logger, e);
         Broker.StartCompaction(_app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10));
         _app.Lifetime.ApplicationStopping.Register(Broker.StopCompaction);
+
+        PlaceUncleanStopMarker(dataDir, logger);
 
         // Recovery's scratch (an entry per message scanned) is garbage now; give it back to the
         // OS before clients arrive rather than carry it as resident memory.
@@ -333,6 +348,30 @@ public sealed class CourierHost : IAsyncDisposable
     {
         await _app.DisposeAsync().ConfigureAwait(false);
         ReleaseDataDirectory();
+    }
+
+    private static void PlaceUncleanStopMarker(string dataDir, ILogger logger)
+    {
+        try
+        {
+            UncleanStopMarker.Place(dataDir);
+        }
+        catch (IOException e)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, e);
+        }
+    }
+
+    private static void RemoveUncleanStopMarker(string dataDir, ILogger logger)
+    {
+        try
+        {
+            UncleanStopMarker.Remove(dataDir);
+        }
+        catch (IOException e)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, e);
+        }
     }
 
     private void ReleaseDataDirectory() => Interlocked.Exchange(ref _dataLock, null)?.Dispose();
