@@ -113,7 +113,19 @@ internal sealed partial class MqttConnection
                 userName = userName[(colon + 1)..];
             }
 
-            password = connect.Password is null ? string.Empty : Encoding.UTF8.GetString(connect.Password);
+            // Binary data on the wire; passwords are text here, and one rewritten to U+FFFD would
+            // let "\xff" log in where the password is "\xfe": invalid UTF-8 is a refused login.
+            password = string.Empty;
+            if (connect.Password is not null && !System.Text.Unicode.Utf8.IsValid(connect.Password))
+            {
+                Refuse(MqttServerReason.V3BadUserNameOrPassword, MqttServerReason.BadUserNameOrPassword, $"login refused for user '{userName}': the password is not well-formed UTF-8");
+                return false;
+            }
+
+            if (connect.Password is not null)
+            {
+                password = Encoding.UTF8.GetString(connect.Password);
+            }
         }
 
         var user = Broker.Authenticate(userName, password, RemoteEndPoint);
