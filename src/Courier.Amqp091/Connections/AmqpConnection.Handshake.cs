@@ -218,6 +218,7 @@ internal sealed partial class AmqpConnection
             throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"access to vhost '{method.VirtualHost}' refused for user '{User!.Name}'");
         }
 
+        TakeConnectionSlot();
         VirtualHost = virtualHost;
         Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
         _state = ConnectionState.Open;

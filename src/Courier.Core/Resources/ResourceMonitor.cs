@@ -33,6 +33,7 @@ public sealed class ResourceMonitor : IDisposable
         _diskLimit = limits.DiskFreeLimit;
         QueueReadyInMemory = limits.QueueReadyInMemory;
         QueueHeadBytes = limits.QueueHeadBytes;
+        Connections = new ConnectionLimit(limits.MaxConnections);
         _diskFree = diskFree;
         if (diskFree is not null)
         {
@@ -56,6 +57,9 @@ public sealed class ResourceMonitor : IDisposable
 
     /// <summary><see cref="ResourceLimits.QueueHeadBytes"/>; 0 when the head is bounded in count only.</summary>
     public long QueueHeadBytes { get; }
+
+    /// <summary>The node's open connections against <see cref="ResourceLimits.MaxConnections"/>.</summary>
+    public ConnectionLimit Connections { get; }
 
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging

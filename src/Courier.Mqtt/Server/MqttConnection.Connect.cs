@@ -141,6 +141,11 @@ internal sealed partial class MqttConnection
             return false;
         }
 
+        if (!TakeConnectionSlot())
+        {
+            return false;
+        }
+
         User = user;
         VirtualHost = virtualHost;
         return true;

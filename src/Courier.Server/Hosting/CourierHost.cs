@@ -58,6 +58,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--disk-free-limit"] = "Broker:DiskFreeLimit",
         ["--queue-ready-in-memory"] = "Broker:QueueReadyInMemory",
         ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
+        ["--max-connections"] = "Broker:MaxConnections",
     };
 
     private readonly WebApplication _app;
@@ -194,6 +195,7 @@ public sealed class CourierHost : IAsyncDisposable
             DiskFreeLimit = options.Broker.DiskFreeLimit,
             QueueReadyInMemory = options.Broker.QueueReadyInMemory,
             QueueHeadBytes = options.Broker.QueueHeadBytes,
+            MaxConnections = options.Broker.MaxConnections,
         };
         builder.Services.AddSingleton(services => new ResourceMonitor(
             limits,

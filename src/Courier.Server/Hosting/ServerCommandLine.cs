@@ -41,6 +41,7 @@ public static class ServerCommandLine
         ["--memory-high-watermark"] = "memory for message bodies before publishers are blocked: a fraction (default 0.4) or bytes",
         ["--disk-free-limit"] = "free bytes the data directory's disk must keep (default 50000000; 0 turns it off)",
         ["--queue-ready-in-memory"] = "ready messages a queue keeps in memory before paging transient arrivals (default 65536)",
+        ["--max-connections"] = "client connections the node keeps open at once, all protocols together (default 0: no limit)",
         ["--queue-head-bytes"] = "body bytes a queue's in-memory head holds before its backlog waits in the journal (default 8388608; 0: count only)",
     };
 
