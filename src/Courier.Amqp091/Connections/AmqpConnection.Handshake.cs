@@ -1,5 +1,6 @@
 using System.Text;
 using Courier.Amqp091.Framing;
+using Courier.Amqp091.Mapping;
 using Courier.Core;
 using Courier.Core.Messages;
 using Courier.Core.Security;
@@ -136,6 +137,17 @@ internal sealed partial class AmqpConnection
         });
     }
 
+    /// <summary>An AMQPLAIN field (a long string, or a short one): invalid UTF-8 is refused, not rewritten into another user's name.</summary>
+    private static string StrictLoginField(IReadOnlyDictionary<string, object?> table, string key) => table.GetValueOrDefault(key) switch
+    {
+        null => string.Empty,
+        string text => text,
+        byte[] bytes => StrictUtf8.TryDecode(bytes, out var text)
+            ? text
+            : throw new AmqpProtocolException(AmqpConstants.SyntaxError, $"AMQPLAIN {key} is not well-formed UTF-8"),
+        _ => FieldTable.GetString(table, key) ?? string.Empty,
+    };
+
     private static bool TryParseCredentials(string mechanism, byte[] response, out string userName, out string password)
     {
         userName = password = string.Empty;
@@ -158,8 +170,14 @@ internal sealed partial class AmqpConnection
                         throw new AmqpProtocolException(AmqpConstants.SyntaxError, "PLAIN response without NUL separators");
                     }
 
-                    userName = Encoding.UTF8.GetString(rest[..second]);
-                    password = Encoding.UTF8.GetString(rest[(second + 1)..]);
+                    if (!StrictUtf8.TryDecode(rest[..second], out var name) || !StrictUtf8.TryDecode(rest[(second + 1)..], out var secret))
+                    {
+                        throw new AmqpProtocolException(AmqpConstants.SyntaxError, "PLAIN user name or password is not well-formed UTF-8");
+                    }
+
+                    userName = name;
+                    password = secret;
+
                     return true;
                 }
 
@@ -171,8 +189,8 @@ internal sealed partial class AmqpConnection
                     response.CopyTo(framed, 4);
                     var reader = new AmqpReader(framed);
                     var table = reader.ReadTable();
-                    userName = FieldTable.GetString(table, "LOGIN") ?? string.Empty;
-                    password = FieldTable.GetString(table, "PASSWORD") ?? string.Empty;
+                    userName = StrictLoginField(table, "LOGIN");
+                    password = StrictLoginField(table, "PASSWORD");
                     return true;
                 }
 
@@ -216,6 +234,7 @@ internal sealed partial class AmqpConnection
             throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"access to vhost '{method.VirtualHost}' refused for user '{User!.Name}'");
         }
 
+        TakeConnectionSlot();
         VirtualHost = virtualHost;
         Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
         virtualHost.AddSession(Session);

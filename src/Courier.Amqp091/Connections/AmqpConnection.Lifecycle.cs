@@ -231,6 +231,8 @@ internal sealed partial class AmqpConnection
             VirtualHost!.ReleaseOwner(session);
         }
 
+        ReleaseConnectionSlot();
+
         if (_lingerOnClose)
         {
             await DrainInputAsync().ConfigureAwait(false);

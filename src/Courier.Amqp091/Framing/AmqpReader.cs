@@ -76,7 +76,18 @@ public ref struct AmqpReader
         }
 
         var bytes = Take(length);
-        return _strings is null ? Encoding.UTF8.GetString(bytes) : _strings.Get(bytes);
+        return _strings is null ? DecodeShortString(bytes) : _strings.Get(bytes);
+    }
+
+    /// <summary>A short string the broker interprets (a name, a routing key, a tag): invalid UTF-8 is a 502, never rewritten.</summary>
+    internal static string DecodeShortString(ReadOnlySpan<byte> bytes)
+    {
+        if (!StrictUtf8.TryDecode(bytes, out var value))
+        {
+            ThrowHelper.ThrowSyntax("a short string (a name, routing key or tag) is not well-formed UTF-8");
+        }
+
+        return value;
     }
 
     public byte[] ReadLongString()

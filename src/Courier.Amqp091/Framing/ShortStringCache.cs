@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Courier.Amqp091.Framing;
 
 /// <summary>
@@ -26,7 +24,7 @@ public sealed class ShortStringCache
             }
         }
 
-        var value = Encoding.UTF8.GetString(bytes);
+        var value = AmqpReader.DecodeShortString(bytes);
         _keys[_next] = bytes.ToArray();
         _values[_next] = value;
         _next = (_next + 1) % Slots;

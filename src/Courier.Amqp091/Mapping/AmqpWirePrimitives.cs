@@ -40,7 +40,7 @@ internal static class AmqpWirePrimitives
     public static string ReadShortString(ReadOnlySpan<byte> buffer, ref int position)
     {
         int length = ReadOctet(buffer, ref position);
-        return length == 0 ? string.Empty : System.Text.Encoding.UTF8.GetString(Take(buffer, ref position, length));
+        return length == 0 ? string.Empty : StrictUtf8.Decode(Take(buffer, ref position, length), "a short string");
     }
 
     /// <summary>A short string kept as its bytes (AMQP short strings are octets; only some are text).</summary>

@@ -98,7 +98,7 @@ public sealed partial class ClassicQueue
                     continue;
                 }
 
-                _ready.Dequeue();
+                DequeueHeadLocked();
                 _readyBytes -= message.Size;
                 OnDeliveredLocked(message, consumer.AutoSettle);
                 _nextConsumer = groupStart + ((index - groupStart + 1) % size);

@@ -71,7 +71,7 @@ public sealed partial class ClassicQueue
     {
         if (HeadDeliverableLocked)
         {
-            var head = _ready.Dequeue();
+            var head = DequeueHeadLocked();
             _readyBytes -= head.Size;
             return head;
         }

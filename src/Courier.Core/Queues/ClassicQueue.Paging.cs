@@ -54,7 +54,9 @@ public sealed partial class ClassicQueue
         lock (_gate)
         {
             // With a batch out, the ready set's tail is older than the batch: it cannot move behind it.
-            if (_ready.Count <= KeptInMemoryWhilePaging || (Pager ?? Store) is null || _claimedCount > 0)
+            var limit = HeadBytesLimit;
+            var over = _ready.Count > KeptInMemoryWhilePaging || (limit > 0 && _headBytes > limit);
+            if (!over || (Pager ?? Store) is null || _claimedCount > 0)
             {
                 return 0;
             }
@@ -67,9 +69,10 @@ public sealed partial class ClassicQueue
 
             // Page from the tail forwards, so what moves is always a tail of the order (it goes in
             // front of the paged backlog, of each priority's) even if a transient message cannot be
-            // written out.
+            // written out. What stays is within both of the head's bounds, in count and in bytes.
             var keep = inOrder.Count;
-            while (keep > KeptInMemoryWhilePaging)
+            var keptBytes = _headBytes;
+            while (keep > KeptInMemoryWhilePaging || (limit > 0 && keptBytes > limit && keep > 0))
             {
                 var queued = inOrder[keep - 1];
                 var bytes = queued.MemoryBytes;
@@ -80,6 +83,7 @@ public sealed partial class ClassicQueue
 
                 queued.PageOut();
                 freed += bytes;
+                keptBytes -= bytes;
                 keep--;
             }
 
@@ -90,9 +94,10 @@ public sealed partial class ClassicQueue
                 moved[i - keep] = PagedEntryOf(queued, queued.IsPagedTransient);
             }
 
+            _headBytes = 0;
             for (var i = 0; i < keep; i++)
             {
-                _ready.Enqueue(inOrder[i], inOrder[i].Sequence);
+                EnqueueHeadLocked(inOrder[i]);
             }
 
             _paged.Prepend(moved);
@@ -107,7 +112,7 @@ public sealed partial class ClassicQueue
     }
 
     private bool ShouldPageLocked() =>
-        _ready.Count >= KeptInMemoryWhilePaging
+        HeadFullLocked
         && Resources is { } resources
         && (resources.IsPaging || (resources.QueueReadyInMemory > 0 && _ready.Count >= resources.QueueReadyInMemory))
         && (Pager ?? Store) is not null;
@@ -160,7 +165,7 @@ public sealed partial class ClassicQueue
     private void RequestReadAheadLocked()
     {
         if (!_readingAhead && _consumers.Count > 0 && !_deleted
-            && (HasClaimedLocked || (_paged.Count > 0 && (_ready.Count < KeptInMemoryWhilePaging / 2 || (IsPriorityQueue && PagedFrontFirstLocked)))))
+            && (HasClaimedLocked || (_paged.Count > 0 && (HeadShortLocked || (IsPriorityQueue && PagedFrontFirstLocked)))))
         {
             _readAheadWanted = true;
         }
@@ -215,7 +220,7 @@ public sealed partial class ClassicQueue
                         var queued = loaded[i]!;
                         ResolveRestoredExpiryLocked(queued);
                         bytes += queued.MemoryBytes;
-                        _ready.Enqueue(queued, queued.Sequence);
+                        EnqueueHeadLocked(queued);
                     }
 
                     if (bytes > 0)
@@ -317,7 +322,8 @@ public sealed partial class ClassicQueue
 
         var claimed = _claimed = ArrayPool<PagedEntry>.Shared.Rent(ReadAheadMessages);
         long bytes = 0;
-        while (_claimedCount < ReadAheadMessages && bytes < ReadAheadBytes && _paged.TryDequeue(out var entry))
+        var maxBytes = ReadAheadBytesLimit;
+        while (_claimedCount < ReadAheadMessages && bytes < maxBytes && _paged.TryDequeue(out var entry))
         {
             claimed[_claimedCount++] = entry;
             bytes += entry.Ref.Length;

@@ -66,7 +66,7 @@ public sealed partial class ClassicQueue
                 }
 
                 message.Redelivered = true;
-                _ready.Enqueue(message, message.Sequence);
+                EnqueueHeadLocked(message);
                 _readyBytes += message.Size;
             }
 

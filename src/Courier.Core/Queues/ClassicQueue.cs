@@ -258,7 +258,7 @@ public sealed partial class ClassicQueue : IQueue
         else
         {
             Resources?.AddMessageBytes(queued.MemoryBytes);
-            _ready.Enqueue(queued, queued.Sequence);
+            EnqueueHeadLocked(queued);
         }
 
         _readyBytes += queued.Size;
@@ -304,7 +304,7 @@ public sealed partial class ClassicQueue : IQueue
         // whatever the memory pressure, so a durable queue's backlog costs memory only for its index.
         var sequence = NextSequenceLocked(message);
         var expiresAt = ExpiryOf(message);
-        if (_paged.Count > 0 || _ready.Count >= KeptInMemoryWhilePaging)
+        if (_paged.Count > 0 || HeadFullLocked)
         {
             _paged.Enqueue(new PagedEntry(sequence, stored.Ref, Deliveries: 0, Transient: false, message.Body.Length, expiresAt));
         }
@@ -312,7 +312,7 @@ public sealed partial class ClassicQueue : IQueue
         {
             var queued = new QueuedMessage(message, sequence, stored, Store!) { ExpiresAt = expiresAt };
             Resources?.AddMessageBytes(queued.MemoryBytes);
-            _ready.Enqueue(queued, queued.Sequence);
+            EnqueueHeadLocked(queued);
         }
 
         _readyBytes += message.Body.Length;
@@ -377,7 +377,7 @@ public sealed partial class ClassicQueue : IQueue
                 dead = TakeDeadLocked();
                 if (HeadDeliverableLocked)
                 {
-                    message = _ready.Dequeue();
+                    message = DequeueHeadLocked();
                     _readyBytes -= message.Size;
                     OnDeliveredLocked(message, autoSettle);
                     UpdateFlowLocked();
@@ -504,6 +504,7 @@ public sealed partial class ClassicQueue : IQueue
             RecordSettled(message);
         }
 
+        _headBytes = 0;
         SettleClaimedLocked();
         while (_paged.TryDequeue(out var entry))
         {

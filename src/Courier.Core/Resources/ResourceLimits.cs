@@ -24,6 +24,17 @@ public sealed record ResourceLimits
     /// </summary>
     public int QueueReadyInMemory { get; init; }
 
+    /// <summary>
+    /// Body bytes a queue's head keeps in memory, besides at most
+    /// <see cref="Queues.ClassicQueue.KeptInMemoryWhilePaging"/> messages: behind it persistent
+    /// messages, and under memory pressure transient ones, wait in the journal, so large messages
+    /// page like small ones. 0: the head is bounded in count only.
+    /// </summary>
+    public long QueueHeadBytes { get; init; }
+
+    /// <summary>Client connections the node keeps open at once, every protocol together; 0: no limit.</summary>
+    public int MaxConnections { get; init; }
+
     /// <summary>Free bytes the data directory's disk must keep; below it publishers are blocked. 0 means no limit.</summary>
     public long DiskFreeLimit { get; init; } = 50L * 1000 * 1000;
 

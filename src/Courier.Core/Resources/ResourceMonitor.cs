@@ -32,6 +32,8 @@ public sealed partial class ResourceMonitor : IDisposable
         _pagingThreshold = (long)(limits.MemoryHighWatermark * limits.PagingRatio);
         _diskLimit = limits.DiskFreeLimit;
         QueueReadyInMemory = limits.QueueReadyInMemory;
+        QueueHeadBytes = limits.QueueHeadBytes;
+        Connections = new ConnectionLimit(limits.MaxConnections);
         _diskFree = diskFree;
         if (diskFree is not null)
         {
@@ -52,6 +54,12 @@ public sealed partial class ResourceMonitor : IDisposable
 
     /// <summary><see cref="ResourceLimits.QueueReadyInMemory"/>; 0 when there is none.</summary>
     public int QueueReadyInMemory { get; }
+
+    /// <summary><see cref="ResourceLimits.QueueHeadBytes"/>; 0 when the head is bounded in count only.</summary>
+    public long QueueHeadBytes { get; }
+
+    /// <summary>The node's open connections against <see cref="ResourceLimits.MaxConnections"/>.</summary>
+    public ConnectionLimit Connections { get; }
 
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging

@@ -120,7 +120,19 @@ internal sealed partial class MqttConnection
                 userName = userName[(colon + 1)..];
             }
 
-            password = connect.Password is null ? string.Empty : Encoding.UTF8.GetString(connect.Password);
+            // Binary data on the wire; passwords are text here, and one rewritten to U+FFFD would
+            // let "\xff" log in where the password is "\xfe": invalid UTF-8 is a refused login.
+            password = string.Empty;
+            if (connect.Password is not null && !System.Text.Unicode.Utf8.IsValid(connect.Password))
+            {
+                Refuse(MqttServerReason.V3BadUserNameOrPassword, MqttServerReason.BadUserNameOrPassword, $"login refused for user '{userName}': the password is not well-formed UTF-8");
+                return false;
+            }
+
+            if (connect.Password is not null)
+            {
+                password = Encoding.UTF8.GetString(connect.Password);
+            }
         }
 
         var user = password is null ? Broker.AuthenticateTrusted(userName, RemoteEndPoint) : Broker.Authenticate(userName, password, RemoteEndPoint);
@@ -133,6 +145,11 @@ internal sealed partial class MqttConnection
         if (!Broker.TryGetVirtualHost(virtualHostName, out var virtualHost) || !Broker.MayAccess(user, virtualHost))
         {
             Refuse(MqttServerReason.V3NotAuthorized, MqttServerReason.NotAuthorized, $"access to vhost '{virtualHostName}' refused for user '{userName}'");
+            return false;
+        }
+
+        if (!TakeConnectionSlot())
+        {
             return false;
         }
 

@@ -429,6 +429,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
     {
         _finished = true;
         _timer?.Dispose();
+        ReleaseConnectionSlot();
         if (_connected)
         {
             EndSession();

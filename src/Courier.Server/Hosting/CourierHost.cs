@@ -85,6 +85,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--stomp-wss-address"] = "StompWebSocketsTls:Address",
         ["--stomp-wss-port"] = "StompWebSocketsTls:Port",
         ["--mqtt-ssl-cert-login"] = "Mqtt:SslCertLogin",
+        ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
+        ["--max-connections"] = "Broker:MaxConnections",
     };
 
     private readonly WebApplication _app;
@@ -228,6 +230,8 @@ public sealed class CourierHost : IAsyncDisposable
                 : (long)options.Broker.MemoryHighWatermark,
             DiskFreeLimit = options.Broker.DiskFreeLimit,
             QueueReadyInMemory = options.Broker.QueueReadyInMemory,
+            QueueHeadBytes = options.Broker.QueueHeadBytes,
+            MaxConnections = options.Broker.MaxConnections,
         };
         builder.Services.AddSingleton(services => new ResourceMonitor(
             limits,
@@ -312,7 +316,19 @@ public sealed class CourierHost : IAsyncDisposable
         _dataLock ??= DataDirectoryLock.Acquire(dataDir);
 
         // Recover before listening: clients see the broker only as it was when it stopped.
+        var uncleanStop = UncleanStopMarker.WasLeftBy(dataDir);
         StoreRecovery? recovery = _store.Recover();
+        var flagged = UncleanStopMarker.FlagMaybeDelivered(dataDir, uncleanStop, recovery.Queues, out var watermarkFailure);
+        if (uncleanStop)
+        {
+            ServerLog.UncleanStop(logger, flagged);
+        }
+
+        if (watermarkFailure is not null)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, watermarkFailure);
+        }
+
         Broker.Delayed!.RoutingFailed += e => ServerLog.DelayedRoutingFailed(logger, e);
         Broker.Restore(Broker.Definitions!.Load(), recovery.Queues);
         ServerLog.Recovered(
@@ -335,11 +351,14 @@ public sealed class CourierHost : IAsyncDisposable
             Broker.Delayed.Dispose();
             _app.Services.GetRequiredService<FileKeyedLogStore>().Dispose();
             _store.Dispose();
+            RemoveUncleanStopMarker(dataDir, logger);
             ReleaseDataDirectory();
         });
         Broker.CompactionFailed += e => ServerLog.CompactionFailed(logger, e);
         Broker.StartCompaction(_app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10));
         _app.Lifetime.ApplicationStopping.Register(Broker.StopCompaction);
+
+        PlaceUncleanStopMarker(dataDir, logger);
 
         // Recovery's scratch (an entry per message scanned) is garbage now; give it back to the
         // OS before clients arrive rather than carry it as resident memory.
@@ -369,6 +388,30 @@ public sealed class CourierHost : IAsyncDisposable
     {
         await _app.DisposeAsync().ConfigureAwait(false);
         ReleaseDataDirectory();
+    }
+
+    private static void PlaceUncleanStopMarker(string dataDir, ILogger logger)
+    {
+        try
+        {
+            UncleanStopMarker.Place(dataDir);
+        }
+        catch (IOException e)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, e);
+        }
+    }
+
+    private static void RemoveUncleanStopMarker(string dataDir, ILogger logger)
+    {
+        try
+        {
+            UncleanStopMarker.Remove(dataDir);
+        }
+        catch (IOException e)
+        {
+            ServerLog.UncleanStopMarkerFailed(logger, e);
+        }
     }
 
     private void ReleaseDataDirectory() => Interlocked.Exchange(ref _dataLock, null)?.Dispose();

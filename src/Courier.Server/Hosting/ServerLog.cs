@@ -14,6 +14,12 @@ internal static partial class ServerLog
     [LoggerMessage(10004, LogLevel.Information, "Recovered {Messages} persistent messages in {ElapsedMs} ms ({Segments} journal segments, {Records} records; {TruncatedBytes} bytes of torn tail dropped)")]
     public static partial void Recovered(ILogger logger, int messages, long elapsedMs, int segments, long records, long truncatedBytes);
 
+    [LoggerMessage(10011, LogLevel.Warning, "The previous run did not stop cleanly: {Flagged} recovered messages not known to be delivered come back marked redelivered")]
+    public static partial void UncleanStop(ILogger logger, int flagged);
+
+    [LoggerMessage(10012, LogLevel.Warning, "Could not write or remove the unclean-stop marker (courier.running) or watermark (courier.redelivered); messages delivered before a crash may come back unflagged after a later restart")]
+    public static partial void UncleanStopMarkerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(10005, LogLevel.Warning, "Journal compaction failed; the segments it was working on stay until the next run")]
     public static partial void CompactionFailed(ILogger logger, Exception exception);
 

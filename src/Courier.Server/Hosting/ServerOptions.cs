@@ -161,6 +161,15 @@ public sealed class BrokerSettings
     /// </summary>
     public int QueueReadyInMemory { get; set; } = 65_536;
 
+    /// <summary>
+    /// Body bytes a queue's in-memory head holds (besides its 1,024 messages) before persistent
+    /// arrivals, and under memory pressure transient ones, wait behind it in the journal (default 8 MiB); 0: no byte bound.
+    /// </summary>
+    public long QueueHeadBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>Client connections the node keeps open at once, every protocol together (default 0: no limit).</summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>Free bytes the data directory's disk must keep (default 50 MB, as in RabbitMQ); 0 turns the check off.</summary>
     public long DiskFreeLimit { get; set; } = 50L * 1000 * 1000;
 

@@ -10,8 +10,8 @@ namespace Courier.IntegrationTests.Durability;
 /// none: after a restart every confirmed message is either one a consumer acknowledged or still in
 /// its queue, in order and once. An ack is not confirmed to the client, so an acked message may come
 /// back if its ack had not reached the journal; but not once a later publish on the ack's channel
-/// was confirmed. Messages delivered before the crash come back with redelivered=true once their
-/// delivery is known to be on disk, and never-delivered ones with redelivered=false.
+/// was confirmed. Every message comes back with redelivered=true after the crash, whether its
+/// delivery had reached the disk or not (never-delivered ones are flagged too, as RabbitMQ allows).
 /// </summary>
 public sealed class CrashWithConsumersTests(ITestOutputHelper output)
 {
@@ -187,15 +187,9 @@ public sealed class CrashWithConsumersTests(ITestOutputHelper output)
                 Assert.False(ledger.Gone.Contains(sequence), $"'{ledger.Queue}': {message.MessageId} came back after it was acked and found gone in an earlier check");
                 Assert.True(ledger.Held.TryGetValue(sequence, out var entry), $"'{ledger.Queue}' holds {message.MessageId}, which was never published");
                 Assert.False(entry.AckDurable, $"'{ledger.Queue}': {message.MessageId} came back although its ack was on disk (a later publish on its channel was confirmed)");
-                if (entry.DeliveryDurable)
-                {
-                    Assert.True(read[i].Redelivered, $"'{ledger.Queue}': {message.MessageId} was delivered before the crash (on disk) but came back with redelivered=false");
-                }
-
-                if (!entry.Delivered && !entry.MaybeInFlight)
-                {
-                    Assert.False(read[i].Redelivered, $"'{ledger.Queue}': {message.MessageId} was never delivered but came back with redelivered=true");
-                }
+                // After an unclean stop every recovered message is flagged, delivered or not: a
+                // delivery whose record had not reached the disk must come back flagged too.
+                Assert.True(read[i].Redelivered, $"'{ledger.Queue}': {message.MessageId} came back after the crash with redelivered=false (delivered before: {entry.Delivered})");
 
                 result.Redelivered += read[i].Redelivered ? 1 : 0;
                 result.AckedBack += entry.AckSent ? 1 : 0;

@@ -10,7 +10,8 @@ namespace Courier.IntegrationTests.Durability;
 /// nothing it confirmed: after a restart on the same data directory every confirmed message is in
 /// each of its queues, byte for byte, exactly once and in its publisher's order. Messages not yet
 /// confirmed may be there or not, but never twice, never altered, and never a message that was
-/// taken before the crash.
+/// taken before the crash. After the crash every message comes back with redelivered=true: the
+/// broker cannot tell which deliveries were lost with the process, so it flags them all.
 /// </summary>
 /// <remarks>
 /// Many rounds of publish, kill, restart, check. Four publishers: two to a queue each, two to a
@@ -238,7 +239,7 @@ public sealed class CrashWithPublishersTests(ITestOutputHelper output)
             var sequence = read.Message.Sequence;
             Assert.True(sequence >= window.First, $"queue '{queue}': {read.Message.MessageId} came back after it was taken before the crash");
             Assert.True(sequence <= window.Sent, $"queue '{queue}': {read.Message.MessageId} was never published");
-            Assert.False(read.Redelivered, $"queue '{queue}': {read.Message.MessageId} was never delivered but came back with redelivered=true");
+            Assert.True(read.Redelivered, $"queue '{queue}': {read.Message.MessageId} came back after a crash with redelivered=false (after an unclean stop every recovered message is flagged)");
             newOnes.Add(sequence);
         }
 

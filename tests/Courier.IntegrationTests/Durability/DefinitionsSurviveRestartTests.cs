@@ -148,7 +148,8 @@ public sealed class DefinitionsSurviveRestartTests(ITestOutputHelper output)
             Assert.Empty(await route.QueuesReachedAsync(Headers, string.Empty, DurableQueues, WithHeaders(("kind", "invoice"))));
             Assert.Equal([AuditQueue], await route.QueuesReachedAsync("amq.topic", "audit.login", DurableQueues));
 
-            // 9. The persistent messages are back in order; those delivered before the stop say so.
+            // 9. The persistent messages are back in order; those delivered before the stop say so
+            //    (after SIGKILL all of them do: the node cannot know which deliveries it lost).
             var messages = new List<(string Text, bool Redelivered)>();
             for (var i = 0; i < 20 && await route.BasicGetAsync(MessagesQueue, autoAck: true) is { } get; i++)
             {
@@ -157,7 +158,7 @@ public sealed class DefinitionsSurviveRestartTests(ITestOutputHelper output)
             }
 
             Assert.Equal(persistent, messages.Select(m => m.Text));
-            Assert.Equal([true, true, false, false, false, false, false, false], messages.Select(m => m.Redelivered));
+            Assert.Equal(stop == "SIGTERM" ? [true, true, false, false, false, false, false, false] : Enumerable.Repeat(true, 8), messages.Select(m => m.Redelivered));
         }
 
         await after.CloseAsync();
