@@ -8,6 +8,7 @@ namespace Courier.Stomp.Server;
 internal sealed partial class StompConnection
 {
     private string _sessionId = string.Empty;
+    private bool _holdsConnectionSlot;
 
     private void OnConnect(StompFrame frame)
     {
@@ -26,6 +27,14 @@ internal sealed partial class StompConnection
             return;
         }
 
+        if (!Broker.Resources.Connections.TryOpen())
+        {
+            // The node's --max-connections, shared with AMQP and MQTT.
+            CloseWithError($"node connection limit ({Broker.Resources.Connections.Maximum}) is reached", receiptId: null);
+            return;
+        }
+
+        _holdsConnectionSlot = true;
         _heartBeats = StompHeartBeat.Negotiate(clientHeartBeat, _options.HeartBeat);
         _sessionId = "session-" + StompNames.Base64Url(RandomNumberGenerator.GetBytes(16));
         Session = new ClientSession(StompConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);

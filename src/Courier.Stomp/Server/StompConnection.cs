@@ -424,6 +424,12 @@ internal sealed partial class StompConnection : IClientSessionControl
     {
         _finished = true;
         _timer?.Dispose();
+        if (_holdsConnectionSlot)
+        {
+            _holdsConnectionSlot = false;
+            Broker.Resources.Connections.Close();
+        }
+
         if (_connected)
         {
             EndSubscriptions();

@@ -1,7 +1,9 @@
 using Courier.Amqp091.Framing;
 using Courier.IntegrationTests.Infrastructure;
 using Courier.IntegrationTests.Mqtt;
+using Courier.IntegrationTests.Stomp;
 using Courier.Mqtt.Packets;
+using Courier.Stomp.Frames;
 using RabbitMQ.Client;
 
 namespace Courier.IntegrationTests.Connections;
@@ -9,7 +11,7 @@ namespace Courier.IntegrationTests.Connections;
 /// <summary>
 /// The node's connection limit (<c>--max-connections</c>, issue 13 "Limits"): every protocol counts
 /// against it; past it AMQP answers connection.close 530 NOT_ALLOWED and MQTT CONNACK 0x97 Quota
-/// exceeded (5.0) or 0x03 Server unavailable (3.1.1); a slot given back is taken again.
+/// exceeded (5.0) or 0x03 Server unavailable (3.1.1), STOMP an ERROR frame; a slot given back is taken again.
 /// </summary>
 public sealed class ConnectionLimitTests
 {
@@ -38,6 +40,15 @@ public sealed class ConnectionLimitTests
         {
             await using var refused = await RawMqttClient.ConnectAsync(broker.MqttPort);
             Assert.Equal(code, (await refused.ConnectAsync(new MqttConnect { ProtocolVersion = version, ClientId = "limit.refused", CleanStart = true })).ReasonCode);
+        }
+
+        await using (var stomp = await StompTestClient.OpenAsync(broker.StompPort))
+        {
+            await stomp.SendAsync(new StompFrame(StompCommand.Connect, [new("accept-version", "1.2"), new("host", "/"), new("login", "guest"), new("passcode", "guest")]));
+            var error = await stomp.ReceiveAsync();
+            Assert.Equal(StompCommand.Error, error.Command);
+            Assert.Contains("connection limit (2)", error["message"], StringComparison.Ordinal);
+            await stomp.WaitClosedAsync();
         }
 
         // A closed connection gives its slot back: the next one gets in.
