@@ -80,6 +80,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtts-port"] = "Mqtts:Port",
         ["--mqtt-wss-address"] = "MqttWebSocketsTls:Address",
         ["--mqtt-wss-port"] = "MqttWebSocketsTls:Port",
+        ["--https-address"] = "Https:Address",
+        ["--https-port"] = "Https:Port",
         ["--stomps-address"] = "Stomps:Address",
         ["--stomps-port"] = "Stomps:Port",
         ["--stomp-wss-address"] = "StompWebSocketsTls:Address",

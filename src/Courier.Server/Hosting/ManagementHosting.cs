@@ -19,10 +19,14 @@ internal static class ManagementHosting
     /// <summary>The protocol name of the Prometheus listener.</summary>
     public const string PrometheusProtocol = "prometheus";
 
+    /// <summary>The protocol name of the management API's TLS listener.</summary>
+    public const string HttpsProtocol = "https";
+
     public static void Register(ProtocolListeners listeners, ServerOptions options)
     {
         listeners.AddHttp(Protocol, "HTTP management API", options.Http);
         listeners.AddHttp(PrometheusProtocol, "Prometheus metrics", options.Prometheus);
+        listeners.AddTls(Protocol, HttpsProtocol, "HTTP management API over TLS", options.Https);
     }
 
     public static void Use(WebApplication app, Broker broker, ServerOptions options, IReadOnlyList<ProtocolListener> listeners)
@@ -38,10 +42,11 @@ internal static class ManagementHosting
         var metrics = PrometheusMetrics.Create(broker, node);
         var apiListener = listeners.First(l => l.Protocol == Protocol);
         var metricsListener = listeners.First(l => l.Protocol == PrometheusProtocol);
+        var httpsListener = listeners.FirstOrDefault(l => l.Protocol == HttpsProtocol);
         app.Run(context =>
         {
             var port = context.Connection.LocalPort;
-            return port == apiListener.EndPoint.Port ? api(context)
+            return port == apiListener.EndPoint.Port || port == httpsListener?.EndPoint.Port ? api(context)
                 : port == metricsListener.EndPoint.Port ? metrics(context)
                 : NotFound(context);
         });

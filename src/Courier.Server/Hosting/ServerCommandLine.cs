@@ -64,6 +64,8 @@ public static class ServerCommandLine
         ["--mqtts-port"] = "port of the MQTT-over-TLS listener, open only with --tls-cert (default 8883; 0 lets the OS choose)",
         ["--mqtt-wss-address"] = "address of the MQTT-over-secure-WebSockets listener (default 0.0.0.0)",
         ["--mqtt-wss-port"] = "port of the MQTT-over-secure-WebSockets listener, open only with --tls-cert (default 15676; 0 lets the OS choose)",
+        ["--https-address"] = "address of the management API's HTTPS listener (default 0.0.0.0)",
+        ["--https-port"] = "port of the management API over TLS, open only with --tls-cert (default 15671; 0 lets the OS choose)",
         ["--stomps-address"] = "address of the STOMP-over-TLS listener (default 0.0.0.0)",
         ["--stomps-port"] = "port of the STOMP-over-TLS listener, open only with --tls-cert (default 61614; 0 lets the OS choose)",
         ["--stomp-wss-address"] = "address of the STOMP-over-secure-WebSockets listener (default 0.0.0.0)",

@@ -37,6 +37,9 @@ public sealed class ServerOptions
     /// <summary>STOMP over TLS; open only with a certificate. The STOMP settings apply to its connections too.</summary>
     public StompsListenerOptions Stomps { get; set; } = new();
 
+    /// <summary>The management API over TLS (HTTPS); open only with a certificate.</summary>
+    public HttpsListenerOptions Https { get; set; } = new();
+
     /// <summary>STOMP over secure WebSockets; open only with a certificate, on the STOMP WebSocket path.</summary>
     public StompWebSocketsTlsListenerOptions StompWebSocketsTls { get; set; } = new();
 

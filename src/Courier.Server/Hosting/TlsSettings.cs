@@ -60,6 +60,12 @@ public sealed class MqttWebSocketsTlsListenerOptions : TlsListenerSettings
     protected override int DefaultPort => 15676;
 }
 
+/// <summary>The management API over TLS (HTTPS), on 15671 as RabbitMQ's management plugin's TLS listener.</summary>
+public sealed class HttpsListenerOptions : TlsListenerSettings
+{
+    protected override int DefaultPort => 15671;
+}
+
 /// <summary>STOMP over TLS, on 61614 as RabbitMQ's STOMP plugin's TLS listener.</summary>
 public sealed class StompsListenerOptions : TlsListenerSettings
 {

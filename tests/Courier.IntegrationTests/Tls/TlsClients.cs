@@ -20,6 +20,7 @@ internal static class TlsClients
             "--mqtts-address", "127.0.0.1", "--mqtts-port", "0",
             "--mqtt-wss-address", "127.0.0.1", "--mqtt-wss-port", "0",
             "--stomps-address", "127.0.0.1", "--stomps-port", "0",
+            "--https-address", "127.0.0.1", "--https-port", "0",
             "--stomp-wss-address", "127.0.0.1", "--stomp-wss-port", "0",
             .. args,
         ]);
