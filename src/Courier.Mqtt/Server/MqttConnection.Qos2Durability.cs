@@ -24,8 +24,11 @@ internal sealed partial class MqttConnection
     // Deliveries read back at connect, by queue and store id: what they went out with before.
     private Dictionary<(string Queue, long MessageId), (ushort PacketId, bool Released)>? _qos2Resumed;
 
-    /// <summary>At connect, once the session is resumed or discarded: its QoS 2 deliveries read back, or forgotten.</summary>
-    private void StartQos2Deliveries(bool cleanStart)
+    /// <summary>
+    /// At connect, once the session is resumed or discarded: its QoS 2 deliveries read back when
+    /// <paramref name="resumed"/> (its queues are still there), or forgotten.
+    /// </summary>
+    private void StartQos2Deliveries(bool resumed)
     {
         if (MqttQos2Deliveries.For(Broker, VirtualHost!) is not { } log)
         {
@@ -33,7 +36,7 @@ internal sealed partial class MqttConnection
         }
 
         Dictionary<ushort, MqttQos2Delivery>? saved = null;
-        if (!cleanStart && HasSessionQueues())
+        if (resumed)
         {
             try
             {

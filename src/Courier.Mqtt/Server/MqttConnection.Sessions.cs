@@ -59,11 +59,12 @@ internal sealed partial class MqttConnection
                 }
             }
 
-            StartQos2Deliveries(cleanStart: true);
+            StartQos2Deliveries(resumed: false);
             return false;
         }
 
-        var present = state is not null || HasSessionQueues();
+        var queuesKept = HasSessionQueues();
+        var present = state is not null || queuesKept;
 
         if (state is not null)
         {
@@ -78,7 +79,7 @@ internal sealed partial class MqttConnection
             _resumedIds = state.InFlightIds.Count > 0 ? state.InFlightIds : null;
         }
 
-        StartQos2Deliveries(cleanStart: false);
+        StartQos2Deliveries(resumed: queuesKept);
         return present;
     }
 

@@ -43,9 +43,15 @@ internal sealed class MqttQos2Deliveries
             return null;
         }
 
+        // Every connect asks: the common case takes no lock.
+        if (s_byVirtualHost.TryGetValue(virtualHost, out var deliveries))
+        {
+            return deliveries;
+        }
+
         lock (s_byVirtualHost)
         {
-            if (!s_byVirtualHost.TryGetValue(virtualHost, out var deliveries))
+            if (!s_byVirtualHost.TryGetValue(virtualHost, out deliveries))
             {
                 deliveries = new MqttQos2Deliveries(logs.Open(LogKind, virtualHost.Name));
                 s_byVirtualHost.Add(virtualHost, deliveries);
