@@ -8,6 +8,26 @@ public sealed partial class Broker
 {
     private readonly Lock _retiredStatsGate = new();
     private readonly MessageStats[] _retiredStats = new MessageStats[StatisticsProtocols.Count];
+    private long _retiredSessionsOpened;
+    private long _retiredSessionsClosed;
+
+    /// <summary>Client connections opened and closed since the node started, every vhost and protocol together.</summary>
+    public (long Opened, long Closed) ReadSessionCounts()
+    {
+        long opened, closed;
+        lock (_retiredStatsGate)
+        {
+            (opened, closed) = (_retiredSessionsOpened, _retiredSessionsClosed);
+        }
+
+        foreach (var virtualHost in _virtualHosts.Values)
+        {
+            opened += virtualHost.SessionsOpened;
+            closed += virtualHost.SessionsClosed;
+        }
+
+        return (opened, closed);
+    }
 
     /// <summary>The node's counts by protocol (indexed by <see cref="StatisticsProtocols.Index"/>), as RabbitMQ's global counters. Walks every queue.</summary>
     public MessageStats[] ReadMessageStatsByProtocol()
@@ -36,6 +56,8 @@ public sealed partial class Broker
         lock (_retiredStatsGate)
         {
             Add(_retiredStats, counted);
+            _retiredSessionsOpened += virtualHost.SessionsOpened;
+            _retiredSessionsClosed += virtualHost.SessionsClosed;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Courier.Core.Messages;
+using Courier.Core.Statistics;
 using Courier.Core.Storage;
 using Courier.Storage.Devices;
 using Courier.Storage.Format;
@@ -17,7 +18,7 @@ namespace Courier.Storage;
 /// (<see cref="StoredMessageCodec"/>); records of the older AMQP-shaped layout are still read
 /// (<see cref="LegacyAmqpMessageReader"/>), so data directories of earlier releases load.
 /// </summary>
-public sealed class JournalMessageStore : IMessageStore, IDisposable
+public sealed class JournalMessageStore : IMessageStore, IJournalStatisticsSource, IDisposable
 {
     private readonly SegmentLog _journal;
     private readonly GroupCommitter? _ownCommitter;
@@ -31,6 +32,7 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
         _ownCommitter = new GroupCommitter(options, replication);
         _journal = new SegmentLog("messages", device, options, _ownCommitter, logger);
         _time = options.Time;
+        JournalStatistics = _ownCommitter.Statistics;
     }
 
     /// <summary>A store whose log is committed by <paramref name="committer"/>, with whatever other logs it commits.</summary>
@@ -38,7 +40,11 @@ public sealed class JournalMessageStore : IMessageStore, IDisposable
     {
         _journal = new SegmentLog("messages", device, options, committer, logger);
         _time = options.Time;
+        JournalStatistics = committer.Statistics;
     }
+
+    /// <summary>The committer's statistics: with a shared committer, those of every log it commits.</summary>
+    public JournalStatistics JournalStatistics { get; }
 
     public bool IsFailed => _journal.IsFailed;
 

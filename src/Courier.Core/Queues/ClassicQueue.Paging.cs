@@ -101,6 +101,7 @@ public sealed partial class ClassicQueue
             }
 
             _paged.Prepend(moved);
+            Resources?.Paging.OnPagedOut(moved.Length);
         }
 
         if (freed > 0)
@@ -280,6 +281,7 @@ public sealed partial class ClassicQueue
                 }
 
                 store.Load(references.AsSpan(read, end - read), messages.AsSpan(read, end - read));
+                Resources?.Paging.OnPagedIn(end - read);
                 for (; read < end; read++)
                 {
                     var entry = claimed[read];

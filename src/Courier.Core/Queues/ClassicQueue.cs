@@ -254,6 +254,7 @@ public sealed partial class ClassicQueue : IQueue
         if ((_paged.Count > 0 || ShouldPageLocked()) && TryPageOutTransient(queued) >= 0 && queued.IsPagedTransient)
         {
             _paged.Enqueue(PagedEntryOf(queued, transient: true));
+            Resources?.Paging.OnPagedOut(1);
         }
         else
         {

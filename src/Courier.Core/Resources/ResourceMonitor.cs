@@ -61,6 +61,9 @@ public sealed partial class ResourceMonitor : IDisposable
     /// <summary>The node's open connections against <see cref="ResourceLimits.MaxConnections"/>.</summary>
     public ConnectionLimit Connections { get; }
 
+    /// <summary>Messages the node's queues paged out to the journal and read back in.</summary>
+    public Statistics.PagingCounters Paging { get; } = new();
+
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging
     {

@@ -12,6 +12,14 @@ namespace Courier.Core.VirtualHosts;
 public sealed partial class VirtualHost
 {
     private readonly ConcurrentDictionary<long, ClientSession> _sessions = new();
+    private long _sessionsOpened;
+    private long _sessionsClosed;
+
+    /// <summary>Sessions admitted to this vhost since it was created (RabbitMQ's <c>connections_opened_total</c>).</summary>
+    public long SessionsOpened => Interlocked.Read(ref _sessionsOpened);
+
+    /// <summary>Sessions of this vhost that ended.</summary>
+    public long SessionsClosed => Interlocked.Read(ref _sessionsClosed);
 
     /// <summary>The sessions open in this vhost, in no particular order.</summary>
     public IEnumerable<ClientSession> Sessions => _sessions.Values;
@@ -19,7 +27,19 @@ public sealed partial class VirtualHost
     public int SessionCount => _sessions.Count;
 
     /// <summary>Registers a session admitted to this vhost, until <see cref="ReleaseOwner"/> is called for it.</summary>
-    public void AddSession(ClientSession session) => _sessions[session.Id] = session;
+    public void AddSession(ClientSession session)
+    {
+        if (_sessions.TryAdd(session.Id, session))
+        {
+            Interlocked.Increment(ref _sessionsOpened);
+        }
+    }
 
-    private void RemoveSession(ClientSession session) => _sessions.TryRemove(session.Id, out _);
+    private void RemoveSession(ClientSession session)
+    {
+        if (_sessions.TryRemove(session.Id, out _))
+        {
+            Interlocked.Increment(ref _sessionsClosed);
+        }
+    }
 }

@@ -1,14 +1,15 @@
-using System.Globalization;
-using System.Text;
 using Courier.Core;
 using Microsoft.AspNetCore.Http;
 
 namespace Courier.Management.Metrics;
 
 /// <summary>
-/// <c>GET /metrics</c> in Prometheus' text exposition format (0.0.4), with the names of RabbitMQ's
-/// aggregated metrics (<c>rabbitmq_prometheus</c>), so dashboards written for RabbitMQ's totals read
-/// Courier's. Every value is read when scraped; nothing is collected on the message path.
+/// <c>GET /metrics</c> and <c>GET /metrics/per-object</c> in Prometheus' text exposition format
+/// (0.0.4), with the names and labels of RabbitMQ's <c>rabbitmq_prometheus</c>, so dashboards written
+/// for RabbitMQ read Courier's: <c>/metrics</c> sums the queues' families over the node,
+/// <c>/metrics/per-object</c> gives them per queue (labels <c>vhost</c> and <c>queue</c>). Both
+/// carry the global message counters and Courier's own (journal, paging). Gauges are read when
+/// scraped; counters are those the message path keeps anyway (see docs/management.md).
 /// </summary>
 public static class PrometheusMetrics
 {
@@ -16,31 +17,40 @@ public static class PrometheusMetrics
 
     public static RequestDelegate Create(Broker broker, ManagementNode node) => context =>
     {
-        if (context.Request.Path != "/metrics" || !HttpMethods.IsGet(context.Request.Method))
+        var perObject = context.Request.Path == "/metrics/per-object";
+        if ((!perObject && context.Request.Path != "/metrics") || !HttpMethods.IsGet(context.Request.Method))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         }
 
         context.Response.ContentType = ContentType;
-        return context.Response.WriteAsync(Render(broker, node), context.RequestAborted);
+        return context.Response.WriteAsync(perObject ? RenderPerObject(broker, node) : Render(broker, node), context.RequestAborted);
     };
 
-    /// <summary>The exposition text of the node's current totals.</summary>
+    /// <summary>The exposition text of the node's totals.</summary>
     public static string Render(Broker broker, ManagementNode node)
     {
-        long queues = 0, ready = 0, unacked = 0, consumers = 0, connections = 0, channels = 0;
-        foreach (var virtualHost in broker.VirtualHosts)
-        {
-            foreach (var queue in virtualHost.Queues)
-            {
-                queues++;
-                ready += queue.MessageCount;
-                unacked += queue.UnsettledCount;
-                consumers += queue.ConsumerCount;
-            }
-        }
+        var text = new Exposition();
+        WriteNode(text, broker, node);
+        QueueMetrics.WriteTotals(text, broker);
+        GlobalMetrics.Write(text, broker);
+        return text.ToString();
+    }
 
+    /// <summary>The exposition text with the queue families per queue instead of summed.</summary>
+    public static string RenderPerObject(Broker broker, ManagementNode node)
+    {
+        var text = new Exposition();
+        WriteNode(text, broker, node);
+        QueueMetrics.WritePerQueue(text, broker);
+        GlobalMetrics.Write(text, broker);
+        return text.ToString();
+    }
+
+    private static void WriteNode(Exposition text, Broker broker, ManagementNode node)
+    {
+        long connections = 0, channels = 0;
         foreach (var session in broker.Sessions)
         {
             connections++;
@@ -48,36 +58,12 @@ public static class PrometheusMetrics
         }
 
         var alarm = broker.Resources.Alarm;
-        var text = new StringBuilder();
-        Gauge(text, "rabbitmq_identity_info", "RabbitMQ node & cluster identity info", 1, $"rabbitmq_node=\"{Escape(node.Name)}\",rabbitmq_cluster=\"{Escape(node.Name)}\"");
-        Gauge(text, "rabbitmq_build_info", "RabbitMQ & Erlang/OTP version info", 1, $"rabbitmq_version=\"{Escape(node.ProductVersion)}\",product_name=\"Courier\"");
-        Gauge(text, "rabbitmq_connections", "Connections currently open", connections);
-        Gauge(text, "rabbitmq_channels", "Channels currently open", channels);
-        Gauge(text, "rabbitmq_consumers", "Consumers currently connected", consumers);
-        Gauge(text, "rabbitmq_queues", "Queues available", queues);
-        Gauge(text, "rabbitmq_queue_messages_ready", "Messages ready to be delivered to consumers", ready);
-        Gauge(text, "rabbitmq_queue_messages_unacked", "Messages delivered to consumers but not yet acknowledged", unacked);
-        Gauge(text, "rabbitmq_queue_messages", "Sum of ready and unacknowledged messages - total queue depth", ready + unacked);
-        Gauge(text, "rabbitmq_queue_consumers", "Consumers on a queue", consumers);
-        Gauge(text, "rabbitmq_process_resident_memory_bytes", "Memory used in bytes", Environment.WorkingSet);
-        Gauge(text, "rabbitmq_alarms_memory_used_watermark", "is 1 if VM memory watermark alarm is in effect", alarm.Memory ? 1 : 0);
-        Gauge(text, "rabbitmq_alarms_free_disk_space_watermark", "is 1 if free disk space watermark alarm is in effect", alarm.Disk ? 1 : 0);
-        return text.ToString();
+        text.Gauge("rabbitmq_identity_info", "RabbitMQ node & cluster identity info", 1, "rabbitmq_node", node.Name, "rabbitmq_cluster", node.Name);
+        text.Gauge("rabbitmq_build_info", "RabbitMQ & Erlang/OTP version info", 1, "rabbitmq_version", node.ProductVersion, "product_name", "Courier");
+        text.Gauge("rabbitmq_connections", "Connections currently open", connections);
+        text.Gauge("rabbitmq_channels", "Channels currently open", channels);
+        text.Gauge("rabbitmq_process_resident_memory_bytes", "Memory used in bytes", Environment.WorkingSet);
+        text.Gauge("rabbitmq_alarms_memory_used_watermark", "is 1 if VM memory watermark alarm is in effect", alarm.Memory ? 1 : 0);
+        text.Gauge("rabbitmq_alarms_free_disk_space_watermark", "is 1 if free disk space watermark alarm is in effect", alarm.Disk ? 1 : 0);
     }
-
-    private static void Gauge(StringBuilder text, string name, string help, long value, string? labels = null)
-    {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" gauge\n");
-        text.Append(name);
-        if (labels is not null)
-        {
-            text.Append('{').Append(labels).Append('}');
-        }
-
-        text.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-    }
-
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

@@ -1,4 +1,5 @@
 using Courier.Core.Concurrency;
+using Courier.Core.Statistics;
 using Courier.Core.Storage;
 
 namespace Courier.Storage.Journal;
@@ -35,6 +36,10 @@ public sealed class GroupCommitter : IDisposable
     private int _signalled;
     private long _roundsStarted;
     private long _roundsCompleted;
+
+    // What the round being committed wrote and synced (the loop's own).
+    private long _roundBytes;
+    private int _roundSyncs;
     private Task? _loop;
 
     public GroupCommitter(JournalOptions options, IReplicationStage? stage = null)
@@ -42,6 +47,9 @@ public sealed class GroupCommitter : IDisposable
         _options = options;
         _stage = stage ?? LocalReplicationStage.Instance;
     }
+
+    /// <summary>Fsyncs, bytes written, batch sizes and commit latency of the rounds so far.</summary>
+    public JournalStatistics Statistics { get; } = new();
 
     /// <summary>Rounds completed so far (tests use it to see one round cover several logs).</summary>
     public long Rounds => Interlocked.Read(ref _roundsCompleted);
@@ -124,6 +132,7 @@ public sealed class GroupCommitter : IDisposable
 
             try
             {
+                var started = _options.Time.GetTimestamp();
                 var logs = WriteAndSync();
                 foreach (var log in logs)
                 {
@@ -139,6 +148,11 @@ public sealed class GroupCommitter : IDisposable
                 foreach (var log in logs)
                 {
                     log.CompleteRound();
+                }
+
+                if (_roundBytes > 0)
+                {
+                    Statistics.OnRound(_roundBytes, _roundSyncs, _options.Time.GetElapsedTime(started));
                 }
             }
             catch (Exception e)
@@ -181,16 +195,18 @@ public sealed class GroupCommitter : IDisposable
             log.CollectRound();
         }
 
+        _roundBytes = 0;
+        _roundSyncs = 0;
         foreach (var log in logs)
         {
-            log.WriteRound();
+            _roundBytes += log.WriteRound();
         }
 
         if (_options.Policy != CommitPolicy.Never)
         {
             foreach (var log in logs)
             {
-                log.SyncRound();
+                _roundSyncs += log.SyncRound();
             }
         }
 

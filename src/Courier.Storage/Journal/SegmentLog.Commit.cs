@@ -90,18 +90,21 @@ public sealed partial class SegmentLog
         segment.PendingRecordsStart = 0;
     }
 
-    internal void WriteRound()
+    /// <summary>Writes the round's chunks; returns the bytes written.</summary>
+    internal long WriteRound()
     {
         if (_roundFailed)
         {
-            return;
+            return 0;
         }
 
+        long written = 0;
         try
         {
             foreach (var chunk in _round)
             {
                 chunk.Segment.File.Write(chunk.Offset, chunk.Buffer.WrittenSpan);
+                written += chunk.Buffer.WrittenCount;
             }
         }
         catch (IOException e)
@@ -112,20 +115,25 @@ public sealed partial class SegmentLog
         {
             Fail(e);
         }
+
+        return written;
     }
 
-    internal void SyncRound()
+    /// <summary>Syncs the round's segments; returns the fsyncs done.</summary>
+    internal int SyncRound()
     {
         if (_roundFailed)
         {
-            return;
+            return 0;
         }
 
+        var synced = 0;
         try
         {
             foreach (var chunk in _round)
             {
                 chunk.Segment.File.Flush();
+                synced++;
             }
         }
         catch (IOException e)
@@ -136,6 +144,8 @@ public sealed partial class SegmentLog
         {
             Fail(e);
         }
+
+        return synced;
     }
 
     /// <summary>
