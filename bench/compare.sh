@@ -7,6 +7,10 @@
 #   bench/compare.sh --baseline REV   Courier built from REV is the peer instead of RabbitMQ (a
 #                                 before/after run of two Courier builds in the same run; AMQP scenarios
 #                                 only; written between the compare-baseline markers)
+#   bench/compare.sh --statistics-off  the peer is this same build with its management API and
+#                                 Prometheus listeners off (--http-enabled false --prometheus-enabled
+#                                 false): the cost of collecting statistics, AMQP and MQTT rows, written
+#                                 like a baseline run (use --out elsewhere, as for any partial run)
 #
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
@@ -35,6 +39,9 @@ DURATION=12
 OUT="$ROOT/docs/benchmarks.md"
 KEEP=0
 BASELINE=""
+STATS_OFF=0
+# Flags of the next launch_courier only (the statistics-off peer's).
+LAUNCH_FLAGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -43,7 +50,8 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
         --baseline) BASELINE=$2; shift ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --statistics-off) STATS_OFF=1; BASELINE=statistics-off ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -182,7 +190,7 @@ launch_courier() {
     (cd "$WORK/$name" && exec dotnet "$dll" \
         --amqp-address 127.0.0.1 --amqp-port "$LAUNCHED_PORT" \
         --mqtt-address 127.0.0.1 --mqtt-port "$LAUNCHED_MQTT_PORT" \
-        "${ws_flags[@]}" --data-dir "$WORK/$name/data") \
+        "${ws_flags[@]}" "${LAUNCH_FLAGS[@]}" --data-dir "$WORK/$name/data") \
         >> "$WORK/$name.log" 2>&1 &
     LAUNCHED_PID=$!
     if ! wait_port "$LAUNCHED_PORT" 60 "$LAUNCHED_PID"; then
@@ -208,9 +216,16 @@ stop_courier() {
 # The baseline: the same broker built from another commit (--baseline REV), the peer of a
 # before/after run.
 start_baseline() {
-    launch_courier "$BASELINE_DIR/src/Courier.Server/bin/Release/net10.0/courier.dll" baseline
+    if [ "$STATS_OFF" = 1 ]; then
+        LAUNCH_FLAGS=(--http-enabled false --prometheus-enabled false)
+        launch_courier "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" baseline
+        LAUNCH_FLAGS=()
+    else
+        launch_courier "$BASELINE_DIR/src/Courier.Server/bin/Release/net10.0/courier.dll" baseline
+    fi
     BASELINE_PID=$LAUNCHED_PID
     BASELINE_PORT=$LAUNCHED_PORT
+    BASELINE_MQTT_PORT=$LAUNCHED_MQTT_PORT
 }
 
 stop_baseline() {
@@ -361,7 +376,13 @@ target() { # broker -> perftest arguments
                 echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$COURIER_PORT --broker-pid $COURIER_PID"
             fi
             ;;
-        baseline) echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID" ;;
+        baseline)
+            if [ "$MQTT_MODE" = 1 ]; then
+                echo "--client $MQTT_CLIENT --mqtt 127.0.0.1:$BASELINE_MQTT_PORT --broker-pid $BASELINE_PID"
+            else
+                echo "--client $AMQP_CLIENT --uri amqp://guest:guest@127.0.0.1:$BASELINE_PORT --broker-pid $BASELINE_PID"
+            fi
+            ;;
         rabbitmq)
             if [ "$STOMP_MODE" = 1 ]; then
                 echo "--stomp 127.0.0.1:$RABBIT_STOMP_PORT --broker-pid $RABBIT_PID"
@@ -573,7 +594,15 @@ dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/bu
 
 AMQP_SCENARIOS=${COMPARE_SCENARIOS-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
 MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos1_persistent mqtt_qos1_fixed_rate mqtt_qos0_fanout mqtt_qos1_fanout mqtt_idle}
-if [ -n "$BASELINE" ]; then
+if [ "$STATS_OFF" = 1 ]; then
+    BASELINE_REV="this build with --http-enabled false --prometheus-enabled false"
+    PEER=baseline
+    STOMP_SCENARIOS=""
+    log "starting Courier twice: statistics listeners on, and off"
+    start_courier
+    start_baseline
+    log "Courier pid $COURIER_PID port $COURIER_PORT; statistics off: pid $BASELINE_PID port $BASELINE_PORT"
+elif [ -n "$BASELINE" ]; then
     BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
     BASELINE_DIR="$WORK/baseline-src"
     log "building the baseline, Courier at $BASELINE_REV (Release)"
@@ -612,11 +641,13 @@ done
 
 # The MQTT scenarios: Courier's MQTT listener and Mosquitto, alternating as above.
 MQTT_MODE=1
+MQTT_PEER=mosquitto
+[ "$STATS_OFF" = 1 ] && MQTT_PEER=baseline
 for scenario in $MQTT_SCENARIOS; do
-    log "scenario $scenario: $PAIRS pair(s), Courier then Mosquitto"
+    log "scenario $scenario: $PAIRS pair(s), Courier then $MQTT_PEER"
     for ((run = 1; run <= PAIRS; run++)); do
         "scenario_$scenario" courier "$run"
-        "scenario_$scenario" mosquitto "$run"
+        "scenario_$scenario" "$MQTT_PEER" "$run"
     done
 done
 MQTT_MODE=0

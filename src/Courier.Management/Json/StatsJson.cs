@@ -11,12 +11,9 @@ namespace Courier.Management.Json;
 /// </summary>
 public static class StatsJson
 {
-    private static readonly (string Name, Func<MessageStats, long> Of)[] NodeFields =
+    // What left a queue, the same fields wherever they are shown.
+    private static readonly (string Name, Func<MessageStats, long> Of)[] DeliveryFields =
     [
-        ("publish", s => s.Publish),
-        ("confirm", s => s.Confirm),
-        ("return_unroutable", s => s.ReturnUnroutable),
-        ("drop_unroutable", s => s.DropUnroutable),
         ("deliver", s => s.Deliver),
         ("deliver_no_ack", s => s.DeliverNoAck),
         ("get", s => s.Get),
@@ -27,18 +24,16 @@ public static class StatsJson
         ("ack", s => s.Ack),
     ];
 
-    private static readonly (string Name, Func<MessageStats, long> Of)[] QueueFields =
+    private static readonly (string Name, Func<MessageStats, long> Of)[] NodeFields =
     [
         ("publish", s => s.Publish),
-        ("deliver", s => s.Deliver),
-        ("deliver_no_ack", s => s.DeliverNoAck),
-        ("get", s => s.Get),
-        ("get_no_ack", s => s.GetNoAck),
-        ("get_empty", s => s.GetEmpty),
-        ("deliver_get", s => s.DeliverGet),
-        ("redeliver", s => s.Redeliver),
-        ("ack", s => s.Ack),
+        ("confirm", s => s.Confirm),
+        ("return_unroutable", s => s.ReturnUnroutable),
+        ("drop_unroutable", s => s.DropUnroutable),
+        .. DeliveryFields,
     ];
+
+    private static readonly (string Name, Func<MessageStats, long> Of)[] QueueFields = [("publish", s => s.Publish), .. DeliveryFields];
 
     private static readonly (string Name, Func<MessageStats, long> Of)[] ExchangeFields =
     [

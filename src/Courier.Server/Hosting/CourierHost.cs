@@ -68,6 +68,8 @@ public sealed class CourierHost : IAsyncDisposable
         ["--http-address"] = "Http:Address",
         ["--http-port"] = "Http:Port",
         ["--collect-statistics-interval"] = "Http:StatisticsIntervalMilliseconds",
+        ["--http-enabled"] = "Http:Enabled",
+        ["--prometheus-enabled"] = "Prometheus:Enabled",
         ["--prometheus-address"] = "Prometheus:Address",
         ["--prometheus-port"] = "Prometheus:Port",
         ["--tls-cert"] = "Tls:CertFile",

@@ -5,6 +5,9 @@ public sealed class HttpListenerOptions : ListenerSettings
 {
     public override int Port { get; set; } = 15672;
 
+    /// <summary>False: no management API (nor its HTTPS twin, nor the rate sampler) at all.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How often message rates are sampled, in milliseconds (RabbitMQ's <c>collect_statistics_interval</c>, 5000 by default).</summary>
     public int StatisticsIntervalMilliseconds { get; set; } = 5000;
 }
@@ -13,4 +16,7 @@ public sealed class HttpListenerOptions : ListenerSettings
 public sealed class PrometheusListenerOptions : ListenerSettings
 {
     public override int Port { get; set; } = 15692;
+
+    /// <summary>False: no Prometheus listener.</summary>
+    public bool Enabled { get; set; } = true;
 }

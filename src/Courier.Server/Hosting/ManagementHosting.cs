@@ -26,32 +26,49 @@ internal static class ManagementHosting
 
     public static void Register(ProtocolListeners listeners, ServerOptions options)
     {
-        listeners.AddHttp(Protocol, "HTTP management API", options.Http);
-        listeners.AddHttp(PrometheusProtocol, "Prometheus metrics", options.Prometheus);
-        listeners.AddTls(Protocol, HttpsProtocol, "HTTP management API over TLS", options.Https);
+        // Off (--http-enabled false, --prometheus-enabled false): not listened on at all, and with
+        // the API off its rate sampler does not run either.
+        if (options.Http.Enabled)
+        {
+            listeners.AddHttp(Protocol, "HTTP management API", options.Http);
+        }
+
+        if (options.Prometheus.Enabled)
+        {
+            listeners.AddHttp(PrometheusProtocol, "Prometheus metrics", options.Prometheus);
+        }
+
+        if (options.Http.Enabled)
+        {
+            listeners.AddTls(Protocol, HttpsProtocol, "HTTP management API over TLS", options.Https);
+        }
     }
 
     public static void Use(WebApplication app, Broker broker, ServerOptions options, IReadOnlyList<ProtocolListener> listeners)
     {
+        var apiListener = listeners.FirstOrDefault(l => l.Protocol == Protocol);
+        var metricsListener = listeners.FirstOrDefault(l => l.Protocol == PrometheusProtocol);
+        var httpsListener = listeners.FirstOrDefault(l => l.Protocol == HttpsProtocol);
         var node = new ManagementNode
         {
             Name = "courier@" + Environment.MachineName,
             ProductVersion = CourierHost.Version,
             DataDirectory = Path.GetFullPath(options.DataDir),
             Listeners = () => [.. listeners.Select(l => (l.Protocol, l.EndPoint))],
-            Rates = new MessageRates(broker, TimeSpan.FromMilliseconds(options.Http.StatisticsIntervalMilliseconds), app.Services.GetRequiredService<TimeProvider>()),
+            Rates = apiListener is null ? null : new MessageRates(broker, TimeSpan.FromMilliseconds(options.Http.StatisticsIntervalMilliseconds), app.Services.GetRequiredService<TimeProvider>()),
         };
-        app.Lifetime.ApplicationStopping.Register(node.Rates.Dispose);
+        if (node.Rates is { } rates)
+        {
+            app.Lifetime.ApplicationStopping.Register(rates.Dispose);
+        }
+
         var api = ManagementApi.Create(broker, node);
         var metrics = PrometheusMetrics.Create(broker, node);
-        var apiListener = listeners.First(l => l.Protocol == Protocol);
-        var metricsListener = listeners.First(l => l.Protocol == PrometheusProtocol);
-        var httpsListener = listeners.FirstOrDefault(l => l.Protocol == HttpsProtocol);
         app.Run(context =>
         {
             var port = context.Connection.LocalPort;
-            return port == apiListener.EndPoint.Port || port == httpsListener?.EndPoint.Port ? api(context)
-                : port == metricsListener.EndPoint.Port ? metrics(context)
+            return port == apiListener?.EndPoint.Port || port == httpsListener?.EndPoint.Port ? api(context)
+                : port == metricsListener?.EndPoint.Port ? metrics(context)
                 : NotFound(context);
         });
     }

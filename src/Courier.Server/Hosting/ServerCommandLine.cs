@@ -52,6 +52,8 @@ public static class ServerCommandLine
         ["--http-address"] = "address of the management HTTP API's listener (default 0.0.0.0)",
         ["--http-port"] = "port of the management HTTP API's listener (default 15672; 0 lets the OS choose)",
         ["--collect-statistics-interval"] = "milliseconds between the management API's samples of message rates (default 5000, as RabbitMQ's collect_statistics_interval)",
+        ["--http-enabled"] = "false turns the management API off: its HTTP and HTTPS listeners and the rate sampler (default true)",
+        ["--prometheus-enabled"] = "false turns the Prometheus listener off (default true)",
         ["--prometheus-address"] = "address of the Prometheus metrics' listener (default 0.0.0.0)",
         ["--prometheus-port"] = "port of the Prometheus metrics (/metrics; default 15692; 0 lets the OS choose)",
         ["--tls-cert"] = "PEM file of the server certificate (then its intermediates); turns the TLS listeners on",
