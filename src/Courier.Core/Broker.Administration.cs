@@ -34,6 +34,7 @@ public sealed partial class Broker
         }
 
         virtualHost.Shutdown($"vhost '{name}' is deleted");
+        RetireStatistics(virtualHost);
         foreach (var (user, vhost, _) in Users.Permissions)
         {
             if (vhost == name)

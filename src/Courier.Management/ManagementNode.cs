@@ -17,4 +17,7 @@ public sealed class ManagementNode
     public string DataDirectory { get; init; } = ".";
 
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The sampler of message rates; null: rates are all 0.0 (<c>rates_mode</c> none).</summary>
+    public Statistics.MessageRates? Rates { get; init; }
 }

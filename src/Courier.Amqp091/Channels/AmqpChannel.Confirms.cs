@@ -1,4 +1,5 @@
 using Courier.Amqp091.Framing;
+using Courier.Core.Messages;
 using Courier.Core.Storage;
 
 namespace Courier.Amqp091.Channels;
@@ -58,6 +59,7 @@ internal sealed partial class AmqpChannel : IDurableReleaseTarget<ulong>
     {
         if (ack)
         {
+            VirtualHost.Publishes.OnConfirmed(PublishingProtocol.Amqp091, count);
             Write(new BasicAck { DeliveryTag = seq, Multiple = count > 1 });
         }
         else

@@ -150,7 +150,7 @@ internal sealed partial class AmqpChannel
         var queueName = ResolveQueueName(method.Queue);
         Broker.Authorize(_connection.User!, VirtualHost, AccessKind.Read, "queue", queueName);
         var queue = VirtualHost.GetQueue(queueName, Owner);
-        var remaining = queue.TryGet(method.NoAck, out var queued);
+        var remaining = queue.TryGet(method.NoAck, PublishingProtocol.Amqp091, out var queued);
         if (queued is null)
         {
             Write(new BasicGetEmpty());

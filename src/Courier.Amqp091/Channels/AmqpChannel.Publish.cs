@@ -176,6 +176,7 @@ internal sealed partial class AmqpChannel
 
         if (!_routing.IsRouted && mandatory)
         {
+            VirtualHost.Publishes.OnReturned(PublishingProtocol.Amqp091);
             _connection.Outbound.WriteContent(
                 Id,
                 new BasicReturn
@@ -201,6 +202,7 @@ internal sealed partial class AmqpChannel
         _routing.Clear();
         if (seq != 0)
         {
+            VirtualHost.Publishes.OnConfirmExpected(PublishingProtocol.Amqp091);
             TrackConfirm(seq, position);
         }
 

@@ -21,6 +21,9 @@ public abstract class Exchange : IBindingDestination
 
     public string Name { get; }
 
+    /// <summary>Messages published into the exchange and routed on from it.</summary>
+    public Statistics.ExchangeCounters Counters { get; } = new();
+
     /// <summary>The type name (direct, fanout, topic, headers) as clients declare it.</summary>
     public abstract string Type { get; }
 

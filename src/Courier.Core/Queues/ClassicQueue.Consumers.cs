@@ -100,7 +100,7 @@ public sealed partial class ClassicQueue
 
                 DequeueHeadLocked();
                 _readyBytes -= message.Size;
-                OnDeliveredLocked(message, consumer.AutoSettle);
+                OnDeliveredLocked(message, consumer.AutoSettle, consumer.Owner.ProtocolKind, get: false);
                 _nextConsumer = groupStart + ((index - groupStart + 1) % size);
                 return true;
             }

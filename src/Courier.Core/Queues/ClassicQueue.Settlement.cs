@@ -1,3 +1,4 @@
+using Courier.Core.Messages;
 using Courier.Core.Storage;
 
 namespace Courier.Core.Queues;
@@ -16,6 +17,7 @@ public sealed partial class ClassicQueue
         {
             TakeBackLocked(message);
             RecordSettled(message);
+            Counters.OnAcknowledged(message.DeliveredVia);
         }
     }
 
@@ -78,9 +80,11 @@ public sealed partial class ClassicQueue
         AfterLock(dead);
     }
 
-    private void OnDeliveredLocked(QueuedMessage message, bool autoSettle)
+    private void OnDeliveredLocked(QueuedMessage message, bool autoSettle, PublishingProtocol via, bool get)
     {
         message.DeliveryCount++;
+        message.DeliveredVia = via;
+        Counters.OnDelivered(via, get, autoSettle, message.Redelivered);
         if (autoSettle)
         {
             RecordSettled(message);

@@ -262,6 +262,7 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         _readyBytes += queued.Size;
+        Counters.OnPublished();
         DispatchLocked();
         DropDueHeadLocked();
         ApplyLimitsLocked();
@@ -316,6 +317,7 @@ public sealed partial class ClassicQueue : IQueue
         }
 
         _readyBytes += message.Body.Length;
+        Counters.OnPublished();
         DispatchLocked();
         DropDueHeadLocked();
         ApplyLimitsLocked();
@@ -362,7 +364,11 @@ public sealed partial class ClassicQueue : IQueue
     /// A head only the store holds is read first, outside the lock (see <see cref="ReadAhead"/>).
     /// </summary>
     /// <exception cref="StoreFailedException">The head could not be read back from the store.</exception>
-    public int TryGet(bool autoSettle, out QueuedMessage? message)
+    public int TryGet(bool autoSettle, out QueuedMessage? message) => TryGet(autoSettle, PublishingProtocol.None, out message);
+
+    /// <summary>Takes the message at the head for a get by a client of <paramref name="via"/> (counted as its protocol's); see <see cref="TryGet(bool, out QueuedMessage?)"/>.</summary>
+    /// <exception cref="StoreFailedException">The head could not be read back from the store.</exception>
+    public int TryGet(bool autoSettle, PublishingProtocol via, out QueuedMessage? message)
     {
         var spin = default(SpinWait);
         while (true)
@@ -379,13 +385,14 @@ public sealed partial class ClassicQueue : IQueue
                 {
                     message = DequeueHeadLocked();
                     _readyBytes -= message.Size;
-                    OnDeliveredLocked(message, autoSettle);
+                    OnDeliveredLocked(message, autoSettle, via, get: true);
                     UpdateFlowLocked();
                     left = ReadyCountLocked;
                     done = true;
                 }
                 else if (!HasPagedBacklogLocked)
                 {
+                    Counters.OnGetEmpty(via);
                     message = null;
                     done = true;
                 }
@@ -513,6 +520,9 @@ public sealed partial class ClassicQueue : IQueue
 
         _readyBytes = 0;
     }
+
+    /// <summary>The queue's message counts (publish, deliveries, gets, acknowledgements), kept under its lock.</summary>
+    public Statistics.QueueCounters Counters { get; } = new();
 
     public override string ToString() => $"queue '{Name}' in vhost '{VirtualHost}'";
 

@@ -69,6 +69,12 @@ public interface IQueue : IBindingDestination
     /// <summary>Takes the message at the head, for a synchronous get. Returns the number of ready messages left.</summary>
     int TryGet(bool autoSettle, out QueuedMessage? message);
 
+    /// <summary>Takes the message at the head for a get by a client of <paramref name="via"/>, counted as that protocol's.</summary>
+    int TryGet(bool autoSettle, PublishingProtocol via, out QueuedMessage? message);
+
+    /// <summary>The queue's message counts since it was declared (or the node started).</summary>
+    Statistics.QueueCounters Counters { get; }
+
     /// <summary>Offers ready messages to consumers; sinks call this when they regain credit.</summary>
     void Dispatch();
 

@@ -81,6 +81,9 @@ public sealed class QueuedMessage
 
     public int DeliveryCount { get; internal set; }
 
+    /// <summary>The protocol of the client it was last delivered to, whose acknowledgement it counts as.</summary>
+    internal Messages.PublishingProtocol DeliveredVia { get; set; }
+
     /// <summary>True when the message is in memory (every message the queue hands out is).</summary>
     internal bool IsLoaded => _message is not null;
 

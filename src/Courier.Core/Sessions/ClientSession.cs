@@ -20,6 +20,7 @@ public sealed class ClientSession
     public ClientSession(string protocol, string virtualHost, string user, EndPoint? remoteEndPoint, IClientSessionControl control)
     {
         Protocol = protocol;
+        ProtocolKind = Statistics.StatisticsProtocols.OfListener(protocol);
         VirtualHost = virtualHost;
         User = user;
         RemoteEndPoint = remoteEndPoint;
@@ -31,6 +32,9 @@ public sealed class ClientSession
 
     /// <summary>The listener's protocol name, e.g. <c>amqp</c>.</summary>
     public string Protocol { get; }
+
+    /// <summary>The protocol as the statistics count it.</summary>
+    public Messages.PublishingProtocol ProtocolKind { get; }
 
     public string VirtualHost { get; }
 

@@ -128,6 +128,7 @@ public sealed partial class VirtualHost
         {
             MarkChangedIf(queue.StoreId != 0);
             RemoveIncomingLocked(queue);
+            RetireCounters(queue);
         }
     }
 

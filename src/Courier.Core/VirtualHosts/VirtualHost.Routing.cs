@@ -44,10 +44,14 @@ public sealed partial class VirtualHost
         {
             result.Clear();
             var scheduler = delayed.Scheduler ?? throw new BrokerException(BrokerError.NotImplemented, "delayed delivery needs the node's store");
-            return scheduler.Schedule(delayed, message, delay);
+            var position = scheduler.Schedule(delayed, message, delay);
+            CountPublished(exchange, message, result);
+            return position;
         }
 
-        return RouteAndEnqueue(exchange, message, result);
+        var stored = RouteAndEnqueue(exchange, message, result);
+        CountPublished(exchange, message, result);
+        return stored;
     }
 
     /// <summary>Routes a delayed message that is due through its exchange's bindings, as <see cref="Publish"/> routes any message.</summary>

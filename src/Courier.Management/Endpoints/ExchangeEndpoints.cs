@@ -24,7 +24,7 @@ internal static class ExchangeEndpoints
         api.Get("/api/exchanges/{vhost}/{name}", AccessLevel.Management, r =>
         {
             var virtualHost = r.VirtualHost();
-            return r.WriteAsync(ModelJson.Exchange(Find(virtualHost, r["name"]), virtualHost.Name));
+            return r.WriteAsync(ModelJson.Exchange(Find(virtualHost, r["name"]), virtualHost.Name, r.Node.Rates));
         });
         api.Put("/api/exchanges/{vhost}/{name}", AccessLevel.Management, PutAsync);
         api.Delete("/api/exchanges/{vhost}/{name}", AccessLevel.Management, r =>
@@ -59,7 +59,7 @@ internal static class ExchangeEndpoints
     private static Task ListAsync(ApiRequest r)
     {
         var items = r.ListedVirtualHosts().SelectMany(v => v.Exchanges.Select(e => (Host: v, Exchange: e)));
-        return ListQuery.From(r).WriteAsync(r, items, e => e.Exchange.Name, e => ModelJson.Exchange(e.Exchange, e.Host.Name), SortKeys);
+        return ListQuery.From(r).WriteAsync(r, items, e => e.Exchange.Name, e => ModelJson.Exchange(e.Exchange, e.Host.Name, r.Node.Rates), SortKeys);
     }
 
     private static async Task PutAsync(ApiRequest r)

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
 using Courier.Core.Queues;
+using Courier.Core.Statistics;
+using Courier.Management.Statistics;
 using Courier.Management.Json;
 using Courier.Management.Routing;
 
@@ -53,10 +55,13 @@ internal static class OverviewEndpoints
             }
         }
 
+        var (counts, sample) = MessageStatsOf(r);
+        var queueTotals = new JsonObject();
+        StatsJson.Depth(queueTotals, new QueueDepth(ready, unacked), sample);
         return r.WriteAsync(new JsonObject
         {
             ["management_version"] = r.Node.ProductVersion,
-            ["rates_mode"] = "none",
+            ["rates_mode"] = r.Node.Rates is null ? "none" : "basic",
             ["exchange_types"] = new JsonArray([.. ExchangeTypeNames().Select(t => (JsonNode)new JsonObject { ["name"] = t, ["description"] = string.Empty, ["enabled"] = true })]),
             ["product_version"] = r.Node.ProductVersion,
             ["product_name"] = "Courier",
@@ -65,16 +70,8 @@ internal static class OverviewEndpoints
             ["node"] = r.Node.Name,
             ["disable_stats"] = false,
             ["enable_queue_totals"] = true,
-            ["message_stats"] = new JsonObject(),
-            ["queue_totals"] = new JsonObject
-            {
-                ["messages"] = ready + unacked,
-                ["messages_details"] = ModelJson.Rate(),
-                ["messages_ready"] = ready,
-                ["messages_ready_details"] = ModelJson.Rate(),
-                ["messages_unacknowledged"] = unacked,
-                ["messages_unacknowledged_details"] = ModelJson.Rate(),
-            },
+            ["message_stats"] = StatsJson.Node(counts, sample),
+            ["queue_totals"] = queueTotals,
             ["object_totals"] = new JsonObject
             {
                 ["channels"] = channels,
@@ -86,6 +83,28 @@ internal static class OverviewEndpoints
             ["listeners"] = Listeners(r),
             ["contexts"] = new JsonArray(),
         });
+    }
+
+    /// <summary>The node's counts and rates, or only the visible vhosts' for a user who may not see them all (as RabbitMQ's overview).</summary>
+    private static (MessageStats Counts, RateSample? Sample) MessageStatsOf(ApiRequest r)
+    {
+        if (UserTags.Allows(r.User, AccessLevel.Monitoring))
+        {
+            return (r.Broker.ReadMessageStats(), r.Node.Rates?.Node);
+        }
+
+        var total = default(MessageStats);
+        var samples = new List<RateSample>();
+        foreach (var virtualHost in r.VisibleVirtualHosts())
+        {
+            total += virtualHost.ReadMessageStats();
+            if (r.Node.Rates?.Of(virtualHost) is { } sample)
+            {
+                samples.Add(sample);
+            }
+        }
+
+        return (total, RateSample.Sum(samples));
     }
 
     private static IEnumerable<string> ExchangeTypeNames() =>

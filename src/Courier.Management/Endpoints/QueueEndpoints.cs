@@ -31,7 +31,7 @@ internal static class QueueEndpoints
         api.Get("/api/queues/{vhost}/{name}", AccessLevel.Management, r =>
         {
             var queue = Find(r.VirtualHost(), r["name"]);
-            var json = ModelJson.Queue(queue, r.Node.Name);
+            var json = ModelJson.Queue(queue, r.Node.Name, r.Node.Rates);
             json["consumer_details"] = new JsonArray([.. queue.GetConsumers().Select(c => (JsonNode)ModelJson.Consumer(queue, c))]);
             return r.WriteAsync(json);
         });
@@ -78,7 +78,7 @@ internal static class QueueEndpoints
     private static Task ListAsync(ApiRequest r)
     {
         var items = r.ListedVirtualHosts().SelectMany(v => v.Queues);
-        return ListQuery.From(r).WriteAsync(r, items, q => q.Name, q => ModelJson.Queue(q, r.Node.Name), SortKeys);
+        return ListQuery.From(r).WriteAsync(r, items, q => q.Name, q => ModelJson.Queue(q, r.Node.Name, r.Node.Rates), SortKeys);
     }
 
     private static async Task PutAsync(ApiRequest r)

@@ -15,8 +15,8 @@ internal static class VirtualHostEndpoints
 
     public static void Map(ApiRouter api)
     {
-        api.Get("/api/vhosts", AccessLevel.Management, r => ListQuery.From(r).WriteAsync(r, r.VisibleVirtualHosts(), v => v.Name, v => ModelJson.VirtualHost(v, r.Node.Name), SortKeys));
-        api.Get("/api/vhosts/{vhost}", AccessLevel.Management, r => r.WriteAsync(ModelJson.VirtualHost(r.VirtualHost(), r.Node.Name)));
+        api.Get("/api/vhosts", AccessLevel.Management, r => ListQuery.From(r).WriteAsync(r, r.VisibleVirtualHosts(), v => v.Name, v => ModelJson.VirtualHost(v, r.Node.Name, r.Node.Rates), SortKeys));
+        api.Get("/api/vhosts/{vhost}", AccessLevel.Management, r => r.WriteAsync(ModelJson.VirtualHost(r.VirtualHost(), r.Node.Name, r.Node.Rates)));
         api.Put("/api/vhosts/{vhost}", AccessLevel.Administrator, PutAsync);
         api.Delete("/api/vhosts/{vhost}", AccessLevel.Administrator, r =>
         {

@@ -5,6 +5,7 @@ using Courier.Core.Queues;
 using Courier.Core.Security;
 using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
+using Courier.Management.Statistics;
 
 namespace Courier.Management.Json;
 
@@ -16,12 +17,13 @@ public static class ModelJson
 
     public static JsonObject Rate() => new() { ["rate"] = 0.0 };
 
-    public static JsonObject Queue(IQueue queue, string node)
+    public static JsonObject Queue(IQueue queue, string node, MessageRates? rates = null)
     {
         var ready = queue.MessageCount;
         var unacked = queue.UnsettledCount;
         var consumers = queue.ConsumerCount;
-        return new JsonObject
+        var sample = rates?.Of(queue);
+        var json = new JsonObject
         {
             ["arguments"] = FieldValues.ToJson(queue.Definition.Arguments),
             ["auto_delete"] = queue.AutoDelete,
@@ -31,12 +33,7 @@ public static class ModelJson
             ["durable"] = queue.Durable,
             ["exclusive"] = queue.Exclusive,
             ["exclusive_consumer_tag"] = null,
-            ["messages"] = ready + unacked,
-            ["messages_details"] = Rate(),
-            ["messages_ready"] = ready,
-            ["messages_ready_details"] = Rate(),
-            ["messages_unacknowledged"] = unacked,
-            ["messages_unacknowledged_details"] = Rate(),
+            ["message_stats"] = StatsJson.Queue(queue.Counters.Read(), sample),
             ["name"] = queue.Name,
             ["node"] = node,
             ["policy"] = null,
@@ -46,10 +43,13 @@ public static class ModelJson
             ["type"] = queue.Type,
             ["vhost"] = queue.VirtualHost,
         };
+        StatsJson.Depth(json, new QueueDepth(ready, unacked), sample);
+        return json;
     }
 
-    public static JsonObject Exchange(Exchange exchange, string virtualHost) => new()
+    public static JsonObject Exchange(Exchange exchange, string virtualHost, MessageRates? rates = null) => new()
     {
+        ["message_stats"] = StatsJson.Exchange(exchange.Counters.Read(), rates?.Of(exchange)),
         ["arguments"] = FieldValues.ToJson(exchange.Arguments),
         ["auto_delete"] = exchange.AutoDelete,
         ["durable"] = exchange.Durable,
@@ -95,7 +95,7 @@ public static class ModelJson
         return key + "~" + hash.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static JsonObject VirtualHost(VirtualHost virtualHost, string node)
+    public static JsonObject VirtualHost(VirtualHost virtualHost, string node, MessageRates? rates = null)
     {
         long ready = 0;
         long unacked = 0;
@@ -105,7 +105,8 @@ public static class ModelJson
             unacked += queue.UnsettledCount;
         }
 
-        return new JsonObject
+        var sample = rates?.Of(virtualHost);
+        var json = new JsonObject
         {
             ["name"] = virtualHost.Name,
             ["description"] = virtualHost.Description,
@@ -114,13 +115,10 @@ public static class ModelJson
             ["default_queue_type"] = "classic",
             ["tracing"] = false,
             ["cluster_state"] = new JsonObject { [node] = "running" },
-            ["messages"] = ready + unacked,
-            ["messages_details"] = Rate(),
-            ["messages_ready"] = ready,
-            ["messages_ready_details"] = Rate(),
-            ["messages_unacknowledged"] = unacked,
-            ["messages_unacknowledged_details"] = Rate(),
+            ["message_stats"] = StatsJson.Node(virtualHost.ReadMessageStats(), sample),
         };
+        StatsJson.Depth(json, new QueueDepth(ready, unacked), sample);
+        return json;
     }
 
     public static JsonObject User(User user) => new()

@@ -67,6 +67,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--log-file"] = "Log:File",
         ["--http-address"] = "Http:Address",
         ["--http-port"] = "Http:Port",
+        ["--collect-statistics-interval"] = "Http:StatisticsIntervalMilliseconds",
         ["--prometheus-address"] = "Prometheus:Address",
         ["--prometheus-port"] = "Prometheus:Port",
         ["--tls-cert"] = "Tls:CertFile",

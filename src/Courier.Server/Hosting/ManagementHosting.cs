@@ -1,6 +1,8 @@
 using Courier.Core;
 using Courier.Management;
 using Courier.Management.Metrics;
+using Courier.Management.Statistics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -37,7 +39,9 @@ internal static class ManagementHosting
             ProductVersion = CourierHost.Version,
             DataDirectory = Path.GetFullPath(options.DataDir),
             Listeners = () => [.. listeners.Select(l => (l.Protocol, l.EndPoint))],
+            Rates = new MessageRates(broker, TimeSpan.FromMilliseconds(options.Http.StatisticsIntervalMilliseconds), app.Services.GetRequiredService<TimeProvider>()),
         };
+        app.Lifetime.ApplicationStopping.Register(node.Rates.Dispose);
         var api = ManagementApi.Create(broker, node);
         var metrics = PrometheusMetrics.Create(broker, node);
         var apiListener = listeners.First(l => l.Protocol == Protocol);

@@ -51,6 +51,7 @@ public static class ServerCommandLine
         ["--queue-ready-in-memory"] = "ready messages a queue keeps in memory before paging transient arrivals (default 65536)",
         ["--http-address"] = "address of the management HTTP API's listener (default 0.0.0.0)",
         ["--http-port"] = "port of the management HTTP API's listener (default 15672; 0 lets the OS choose)",
+        ["--collect-statistics-interval"] = "milliseconds between the management API's samples of message rates (default 5000, as RabbitMQ's collect_statistics_interval)",
         ["--prometheus-address"] = "address of the Prometheus metrics' listener (default 0.0.0.0)",
         ["--prometheus-port"] = "port of the Prometheus metrics (/metrics; default 15692; 0 lets the OS choose)",
         ["--tls-cert"] = "PEM file of the server certificate (then its intermediates); turns the TLS listeners on",
