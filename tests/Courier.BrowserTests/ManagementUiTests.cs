@@ -23,7 +23,8 @@ public sealed class ManagementUiTests
     [Fact]
     public async Task Through_the_ui_a_user_declares_publishes_sees_the_chart_move_gets_and_closes_a_connection()
     {
-        await using var broker = await TestBroker.StartAsync();
+        // Rates sampled every 500 ms rather than RabbitMQ's 5 s, so the chart moves soon.
+        await using var broker = await TestBroker.StartAsync(null, "--collect-statistics-interval", "500");
         await using var ui = await UiSession.StartAsync(broker);
         var page = ui.Page;
         await using var client = await broker.ConnectAsync(f => f.ClientProvidedName = "orders-service");
@@ -65,10 +66,8 @@ public sealed class ManagementUiTests
 
         // The queue's chart and the overview's queued-messages chart both went up to 5.
         await ui.WaitForChartAsync("queue-messages", "messages", 5);
-        await ui.ShotAsync("queue");
         await page.GotoAsync(ui.Url("#/overview"));
         await ui.WaitForChartAsync("queued", "messages", 5);
-        await ui.ShotAsync("overview");
 
         // Get the UI's message (first in the queue) and take it off the queue.
         await page.GotoAsync(ui.Url("#/queues/%2F/ui.orders"));
@@ -76,6 +75,17 @@ public sealed class ManagementUiTests
         await page.ClickAsync("#get button[type=submit]");
         await ui.WaitForTextAsync("#got-messages .payload", Payload);
         await ui.WaitForTextAsync("#queue-total", "4");
+
+        // The rate charts move while a client publishes: the overview's and the queue's publish lines.
+        await using (var channel = await client.CreateChannelAsync())
+        {
+            await page.GotoAsync(ui.Url("#/overview"));
+            await PublishUntilAsync(channel, ui, "rates", "publish");
+            await ui.ShotAsync("overview");
+            await page.GotoAsync(ui.Url("#/queues/%2F/ui.orders"));
+            await PublishUntilAsync(channel, ui, "queue-rates", "publish");
+            await ui.ShotAsync("queue");
+        }
 
         await page.GotoAsync(ui.Url("#/queues"));
         await page.Locator("[data-list=queues] a", new() { HasTextString = "ui.orders" }).WaitForAsync();
@@ -149,6 +159,25 @@ public sealed class ManagementUiTests
         await ui.Page.GotoAsync(ui.Url("#/admin"));
         await ui.WaitForTextAsync("#main p", "This user may not administer the broker.");
         ui.AssertNoPageErrors();
+    }
+
+    /// <summary>Publishes batches to ui.orders until the chart's line shows a rate above zero (bounded: 100 batches).</summary>
+    private static async Task PublishUntilAsync(IChannel channel, UiSession ui, string chart, string series)
+    {
+        for (var batch = 0; batch < 100; batch++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await channel.BasicPublishAsync(string.Empty, "ui.orders", Encoding.UTF8.GetBytes($"rate {batch}.{i}"));
+            }
+
+            if (await ui.ChartShowsAsync(chart, series, 0.001, TimeSpan.FromMilliseconds(500)))
+            {
+                return;
+            }
+        }
+
+        await ui.WaitForChartAsync(chart, series, 0.001);
     }
 
     internal static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -79,18 +79,28 @@ internal sealed class UiSession : IAsyncDisposable
     /// <summary>Waits until a chart's line has drawn a value of at least <paramref name="atLeast"/>.</summary>
     public async Task WaitForChartAsync(string chart, string series, double atLeast)
     {
-        var selector = $"[data-chart='{chart}'] polyline[data-series='{series}']";
+        if (!await ChartShowsAsync(chart, series, atLeast, TimeSpan.FromMilliseconds(TimeoutMs)))
+        {
+            var selector = $"[data-chart='{chart}'] polyline[data-series='{series}']";
+            var max = await Page.EvaluateAsync<string?>("s => document.querySelector(s)?.dataset.max ?? null", selector);
+            Assert.Fail($"the chart {chart} did not draw {series} up to {atLeast.ToString(CultureInfo.InvariantCulture)}: its largest value is {max}");
+        }
+    }
+
+    /// <summary>True once a chart's line has drawn a value of at least <paramref name="atLeast"/> (over two points or more) within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ChartShowsAsync(string chart, string series, double atLeast, TimeSpan timeout)
+    {
         try
         {
             await Page.WaitForFunctionAsync(
                 "([selector, least]) => { const line = document.querySelector(selector); return line !== null && Number(line.dataset.max) >= least && line.getAttribute('points').split(' ').length >= 2; }",
-                new object[] { selector, atLeast },
-                new() { Timeout = TimeoutMs });
+                new object[] { $"[data-chart='{chart}'] polyline[data-series='{series}']", atLeast },
+                new() { Timeout = (float)timeout.TotalMilliseconds });
+            return true;
         }
         catch (TimeoutException)
         {
-            var max = await Page.EvaluateAsync<string?>("s => document.querySelector(s)?.dataset.max ?? null", selector);
-            Assert.Fail($"the chart {chart} did not draw {series} up to {atLeast.ToString(CultureInfo.InvariantCulture)}: its largest value is {max}");
+            return false;
         }
     }
 
