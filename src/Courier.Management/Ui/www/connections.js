@@ -58,11 +58,8 @@
     }, { id: 'close-connection' });
 
     const refresh = async () => {
-      let c;
-      try { c = await C.get(base); } catch (e) {
-        if (e instanceof C.ApiError && e.status === 404) C.fill(facts, h('p', { class: 'error' }, 'This connection is closed.'));
-        return;
-      }
+      const c = await C.getOrGone(base, facts, 'This connection is closed.');
+      if (!c) return;
       C.fill(facts, C.facts([
         ['User', c.user], ['Vhost', c.vhost], ['Protocol', c.protocol],
         ['Peer', c.peer_host + ':' + c.peer_port], ['Client', client(c)],

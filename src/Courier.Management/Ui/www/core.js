@@ -76,6 +76,17 @@ C.api = async function api(method, path, body, extraHeaders) {
 };
 C.get = path => C.api('GET', path);
 
+/** An object's JSON for its page; undefined (and `gone` shown in `el`) once it no longer exists. */
+C.getOrGone = async (path, el, gone) => {
+  try {
+    return await C.get(path);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) C.fill(el, C.h('p', { class: 'error' }, gone));
+    else if (!(e instanceof ApiError && e.error === 'not_authorized')) C.flash(e.message, true);
+    return undefined;
+  }
+};
+
 /** Base64 of UTF-8 "user:password", as basic auth wants it. */
 C.basic = (user, password) => {
   const bytes = new TextEncoder().encode(user + ':' + password);

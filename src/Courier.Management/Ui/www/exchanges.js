@@ -48,11 +48,8 @@
       ], bindings, 'No exchange binds to this one.'));
     };
     const refresh = async () => {
-      let e;
-      try { e = await C.get(base); } catch (error) {
-        if (error instanceof C.ApiError && error.status === 404) C.fill(facts, h('p', { class: 'error' }, 'This exchange no longer exists.'));
-        return;
-      }
+      const e = await C.getOrGone(base, facts, 'This exchange no longer exists.');
+      if (!e) return;
       C.fill(facts, C.facts([
         ['Type', e.type], ['Features', features(e)], ['Arguments', C.json(e.arguments)],
       ]));

@@ -152,11 +152,8 @@
       }, `Delete the queue ${name}?`, 'danger'));
 
     const refresh = async () => {
-      let q;
-      try { q = await C.get(base); } catch (e) {
-        if (e instanceof C.ApiError && e.status === 404) C.fill(facts, h('p', { class: 'error' }, 'This queue no longer exists.'));
-        return;
-      }
+      const q = await C.getOrGone(base, facts, 'This queue no longer exists.');
+      if (!q) return;
       const now = Date.now();
       series.push(now, { messages: q.messages, messages_ready: q.messages_ready, messages_unacknowledged: q.messages_unacknowledged });
       const r = {};
