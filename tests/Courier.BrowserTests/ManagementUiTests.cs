@@ -116,7 +116,7 @@ public sealed class ManagementUiTests
         var shutdown = await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(320, shutdown.ReplyCode);
         Assert.Contains("closed by the operator in the UI test", shutdown.ReplyText, StringComparison.Ordinal);
-        await page.WaitForURLAsync(url => url.EndsWith("#/connections", StringComparison.Ordinal));
+        await page.WaitForFunctionAsync("() => location.hash === '#/connections'", null, new() { Timeout = UiSession.TimeoutMs });
         await page.Locator("[data-list=connections] p", new() { HasTextString = "No connections." }).WaitForAsync();
 
         // Log out: the session is forgotten and the login page is back.
