@@ -1,6 +1,7 @@
 using Courier.Core;
 using Courier.Management.Endpoints;
 using Courier.Management.Routing;
+using Courier.Management.Ui;
 using Microsoft.AspNetCore.Http;
 
 namespace Courier.Management;
@@ -25,6 +26,6 @@ public static class ManagementApi
         ConnectionEndpoints.Map(router);
         DefinitionEndpoints.Map(router);
         PolicyEndpoints.Map(router);
-        return router.HandleAsync;
+        return http => ManagementUi.TryServe(http, out var served) ? served : router.HandleAsync(http);
     }
 }

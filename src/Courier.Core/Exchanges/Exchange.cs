@@ -37,8 +37,14 @@ public abstract class Exchange : IBindingDestination
 
     public IReadOnlyDictionary<string, object?> Arguments => Definition.Arguments;
 
-    /// <summary>The alternate exchange's name from the <c>alternate-exchange</c> argument, if any.</summary>
-    public string? AlternateExchange => FieldTable.GetString(Definition.Arguments, "alternate-exchange");
+    /// <summary>
+    /// The alternate exchange's name: the <c>alternate-exchange</c> argument, or else the policy's
+    /// key (the argument wins, as in RabbitMQ); null for none.
+    /// </summary>
+    public string? AlternateExchange => FieldTable.GetString(Definition.Arguments, "alternate-exchange") ?? Policy?.Text("alternate-exchange");
+
+    /// <summary>The policy that applies to the exchange now (its vhost sets it); null: none.</summary>
+    public Policies.AppliedPolicy? Policy { get; internal set; }
 
     public int BindingCount
     {

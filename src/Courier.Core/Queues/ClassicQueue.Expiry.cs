@@ -186,7 +186,7 @@ public sealed partial class ClassicQueue
     {
         lock (_gate)
         {
-            if (_deleted || Arguments.Expires == milliseconds)
+            if (_deleted || _declared.Expires == milliseconds)
             {
                 return;
             }
@@ -207,11 +207,17 @@ public sealed partial class ClassicQueue
             }
 
             Definition = Definition with { Arguments = arguments };
-            Arguments = Arguments with { Expires = milliseconds };
-            _idleTimer?.Dispose();
-            _idleTimer = null;
-            StartExpiryTimer();
+            _declared = _declared with { Expires = milliseconds };
+            Arguments = EffectiveArguments();
+            RestartExpiryTimerLocked();
         }
+    }
+
+    private void RestartExpiryTimerLocked()
+    {
+        _idleTimer?.Dispose();
+        _idleTimer = null;
+        StartExpiryTimer();
     }
 
     private void StartExpiryTimer()

@@ -1,5 +1,6 @@
 using Courier.Core.Exchanges;
 using Courier.Core.Messages;
+using Courier.Core.Policies;
 using Courier.Core.Resources;
 using Courier.Core.Sessions;
 using Courier.Core.Storage;
@@ -70,9 +71,10 @@ public sealed partial class ClassicQueue : IQueue
     /// <param name="arguments">The declare arguments, parsed and validated; null parses <paramref name="definition"/>'s.</param>
     /// <param name="host">Where dead letters are published and who deletes an expired queue; null: messages are dropped instead, and the queue never expires.</param>
     /// <param name="clock">The clock of message and queue expiry; null: the system's.</param>
+    /// <param name="policy">The policy and operator policy that apply from the start; null: none.</param>
     public ClassicQueue(
         string name, string virtualHost, QueueDefinition definition, ClientSession? exclusiveOwner, int storeId, IMessageStore? store, ResourceMonitor? resources,
-        QueueArguments? arguments, IQueueHost? host, TimeProvider? clock = null)
+        QueueArguments? arguments, IQueueHost? host, TimeProvider? clock = null, AppliedPolicy? policy = null)
     {
         Clock = clock ?? TimeProvider.System;
         Resources = resources;
@@ -82,13 +84,15 @@ public sealed partial class ClassicQueue : IQueue
         ExclusiveOwner = exclusiveOwner;
         StoreId = store is null ? 0 : storeId;
         Store = StoreId == 0 ? null : store;
-        Arguments = arguments ?? QueueArguments.Parse(definition.Arguments, $"queue '{name}' in vhost '{virtualHost}'");
+        _declared = arguments ?? QueueArguments.Parse(definition.Arguments, $"queue '{name}' in vhost '{virtualHost}'");
+        Policy = policy;
+        Arguments = EffectiveArguments();
         _paged = new PagedBacklog(1 + (Arguments.MaxPriority ?? 0));
         Host = host;
         StartExpiryTimer();
     }
 
-    /// <summary>The queue's declare arguments as parsed (TTLs, limits, dead-lettering, priorities, consumer modes).</summary>
+    /// <summary>The queue's effective arguments (TTLs, limits, dead-lettering, priorities, consumer modes): its declare arguments with its policy's keys.</summary>
     public QueueArguments Arguments { get; private set; }
 
     /// <summary>Where dead letters go and who deletes the queue when it expires.</summary>

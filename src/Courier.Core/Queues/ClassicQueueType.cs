@@ -13,7 +13,7 @@ public sealed class ClassicQueueType : IQueueType
     public IQueue Create(QueueCreation creation) =>
         new ClassicQueue(
             creation.Name, creation.VirtualHost, creation.Definition, creation.ExclusiveOwner, creation.StoreId, creation.Store, creation.Resources,
-            creation.Arguments, creation.Host, creation.Clock)
+            creation.Arguments, creation.Host, creation.Clock, creation.Policy)
         {
             Pager = creation.Store,
         };

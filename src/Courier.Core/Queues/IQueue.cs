@@ -90,6 +90,15 @@ public interface IQueue : IBindingDestination
     /// <summary>Replaces the queue's <c>x-expires</c> in milliseconds (null: never expires); counts from now.</summary>
     void ChangeExpires(long? milliseconds);
 
+    /// <summary>The policy and operator policy that apply to the queue now; null: none.</summary>
+    Policies.AppliedPolicy? Policy { get; }
+
+    /// <summary>
+    /// Applies a policy (null: none) at once: the queue's effective limits, TTLs and dead-lettering
+    /// become its declare arguments combined with the policy's keys (<see cref="Policies.AppliedPolicy.Over"/>).
+    /// </summary>
+    void ApplyPolicy(Policies.AppliedPolicy? policy);
+
     /// <summary>Returns delivered messages to the queue, marked redelivered, and delivers again.</summary>
     void Requeue(IReadOnlyList<QueuedMessage> messages);
 

@@ -32,4 +32,7 @@ public sealed record QueueCreation
 
     /// <summary>The vhost the queue lives in: where its dead letters go and who deletes it when it expires.</summary>
     public IQueueHost? Host { get; init; }
+
+    /// <summary>The policy and operator policy that apply to the queue when it is made; null: none.</summary>
+    public Policies.AppliedPolicy? Policy { get; init; }
 }

@@ -27,6 +27,9 @@ public sealed record VirtualHostRecord
     public List<QueueRecord> Queues { get; init; } = [];
 
     public List<BindingRecord> Bindings { get; init; } = [];
+
+    /// <summary>The vhost's policies and operator policies (<see cref="PolicyRecord.Operator"/>).</summary>
+    public List<PolicyRecord> Policies { get; init; } = [];
 }
 
 public sealed record ExchangeRecord(string Name, string Type, bool AutoDelete, bool Internal, IReadOnlyDictionary<string, object?> Arguments);
@@ -35,6 +38,9 @@ public sealed record ExchangeRecord(string Name, string Type, bool AutoDelete, b
 public sealed record QueueRecord(string Name, int StoreId, bool AutoDelete, IReadOnlyDictionary<string, object?> Arguments, string Type = Queues.ClassicQueueType.TypeName);
 
 public sealed record BindingRecord(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, IReadOnlyDictionary<string, object?> Arguments);
+
+/// <summary>A policy (or, with <see cref="Operator"/>, an operator policy) as RabbitMQ defines one; <see cref="Definition"/> holds longs and strings.</summary>
+public sealed record PolicyRecord(string Name, string Pattern, string ApplyTo, int Priority, IReadOnlyDictionary<string, object?> Definition, bool Operator);
 
 public sealed record UserRecord(string Name, byte[] Salt, byte[] PasswordHash, IReadOnlyList<string> Tags);
 

@@ -86,6 +86,7 @@ public sealed partial class VirtualHost
             }
         }
 
+        AddPolicyRecordsLocked(record);
         return record;
     }
 
@@ -106,6 +107,7 @@ public sealed partial class VirtualHost
         var restoring = new List<(IQueue Queue, List<RecoveredMessage> Messages)>();
         lock (_definitions)
         {
+            RestorePoliciesLocked(record);
             foreach (var e in record.Exchanges)
             {
                 if (!_exchanges.ContainsKey(e.Name) && ExchangeTypes.IsKnown(e.Type))
@@ -125,6 +127,7 @@ public sealed partial class VirtualHost
                 }
             }
 
+            ApplyExchangePoliciesLocked();
             foreach (var q in record.Queues)
             {
                 var definition = new QueueDefinition { Durable = true, AutoDelete = q.AutoDelete, Arguments = q.Arguments };
@@ -145,6 +148,7 @@ public sealed partial class VirtualHost
                     Clock = _broker?.Time,
                     Arguments = QueueArguments.ParseSaved(q.Arguments, $"queue '{q.Name}' in vhost '{Name}'", reason => _broker?.Warn(reason)),
                     Host = this,
+                    Policy = PolicyForLocked(q.Name, isQueue: true),
                 });
                 _queues[q.Name] = queue;
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))

@@ -115,6 +115,7 @@ public sealed partial class VirtualHost
                 scheduler.Attach(this, delayed);
             }
 
+            exchange.Policy = PolicyForLocked(name, isQueue: false);
             _exchanges[name] = exchange;
             MarkChangedIf(exchange.Durable);
             SaveDefinitionsIfChangedLocked();
@@ -193,6 +194,7 @@ public sealed partial class VirtualHost
                 Clock = _broker?.Time,
                 Arguments = arguments,
                 Host = this,
+                Policy = PolicyForLocked(name, isQueue: true),
             });
             _queues[name] = queue;
             MarkChangedIf(stored);

@@ -10,8 +10,8 @@ using Courier.Management.Routing;
 namespace Courier.Management.Endpoints;
 
 /// <summary>
-/// <c>/api/definitions</c>: export and import of users, vhosts, permissions, exchanges, queues,
-/// and bindings in RabbitMQ's definitions format, whole or for one vhost. Users carry their
+/// <c>/api/definitions</c>: export and import of users, vhosts, permissions, policies, exchanges,
+/// queues, and bindings in RabbitMQ's definitions format, whole or for one vhost. Users carry their
 /// password hash in RabbitMQ's <c>rabbit_password_hashing_sha256</c> form, so a file exported from
 /// RabbitMQ imports as is and its users log in with the same passwords.
 /// </summary>
@@ -54,7 +54,7 @@ internal static class DefinitionEndpoints
         var vhosts = only is null ? broker.VirtualHosts : [only];
         var withVhost = only is null;
         json["parameters"] = new JsonArray();
-        json["policies"] = new JsonArray();
+        json["policies"] = new JsonArray([.. vhosts.SelectMany(v => v.GetPolicies(operatorPolicies: false).Select(p => (JsonNode)Entry(PolicyEndpoints.ToJson(p, v.Name), withVhost)))]);
         json["queues"] = new JsonArray([.. vhosts.SelectMany(v => v.Queues.Where(Exported).Select(q => (JsonNode)Entry(new JsonObject
         {
             ["name"] = q.Name,
@@ -131,6 +131,11 @@ internal static class DefinitionEndpoints
             broker.SetTopicPermission(user, vhost, UserEndpoints.BuildTopicPermission(broker.Users, user, permission));
         }
 
+        foreach (var policy in file.Policies)
+        {
+            PolicyEndpoints.Set(Target(broker, policy, only), PolicyName(policy), policy, operatorPolicy: false);
+        }
+
         foreach (var exchange in file.Exchanges)
         {
             ExchangeEndpoints.Declare(Target(broker, exchange, only), FieldValues.String(exchange, "name") ?? string.Empty, exchange);
@@ -158,6 +163,8 @@ internal static class DefinitionEndpoints
         }
     }
 
+    private static string PolicyName(JsonObject policy) => FieldValues.String(policy, "name") ?? throw ApiException.BadRequest("a policy without a name");
+
     private static (string User, string VirtualHost) UserAndVirtualHost(Broker broker, JsonObject entry)
     {
         var user = FieldValues.String(entry, "user") ?? throw ApiException.BadRequest("a permission without a user");
@@ -184,7 +191,8 @@ internal static class DefinitionEndpoints
         List<JsonObject> TopicPermissions,
         List<JsonObject> Exchanges,
         List<JsonObject> Queues,
-        List<JsonObject> Bindings)
+        List<JsonObject> Bindings,
+        List<JsonObject> Policies)
     {
         public static DefinitionsFile Read(JsonObject body, bool wholeNode)
         {
@@ -201,14 +209,15 @@ internal static class DefinitionEndpoints
                 }
             }
 
-            if (Section(body, "policies").Count > 0)
-            {
-                throw ApiException.BadRequest("policies are not implemented by Courier; give their limits as queue arguments, or remove the policies section to import the rest");
-            }
-
             if (Section(body, "parameters").Count > 0)
             {
                 throw ApiException.BadRequest("runtime parameters (federation, shovel, vhost limits) are not implemented by Courier; remove the parameters section to import the rest");
+            }
+
+            // Policies are checked before anything is applied, like the rest of the file.
+            foreach (var policy in Section(body, "policies"))
+            {
+                PolicyEndpoints.Parse(PolicyName(policy), policy, operatorPolicy: false);
             }
 
             foreach (var parameter in Section(body, "global_parameters"))
@@ -226,7 +235,8 @@ internal static class DefinitionEndpoints
                 Section(body, "topic_permissions"),
                 Section(body, "exchanges"),
                 Section(body, "queues"),
-                Section(body, "bindings"));
+                Section(body, "bindings"),
+                Section(body, "policies"));
         }
 
         private static List<JsonObject> Section(JsonObject body, string name) => body[name] switch

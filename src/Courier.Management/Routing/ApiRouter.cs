@@ -139,7 +139,15 @@ public sealed class ApiRouter(Broker broker, ManagementNode node)
         return user;
     }
 
-    private static void Challenge(HttpContext http) => http.Response.Headers.WWWAuthenticate = "Basic realm=\"RabbitMQ Management\"";
+    private static void Challenge(HttpContext http)
+    {
+        // The web UI marks its calls (X-Requested-With: XMLHttpRequest) and shows its own login
+        // page on a 401: no challenge then, so the browser does not open its password dialog.
+        if (http.Request.Headers.XRequestedWith != "XMLHttpRequest")
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"RabbitMQ Management\"";
+        }
+    }
 
     private static string[] PathSegments(HttpContext http)
     {

@@ -149,13 +149,17 @@ public sealed class FileDefinitionStore : IDefinitionStore
 
     private sealed record BindingFile(string Source, string Destination, bool DestinationIsQueue, string RoutingKey, string? Arguments);
 
-    private sealed record VirtualHostFile(string Name, List<ExchangeFile> Exchanges, List<QueueFile> Queues, List<BindingFile> Bindings)
+    private sealed record PolicyFile(string Name, string Pattern, string ApplyTo, int Priority, string? Definition, bool Operator);
+
+    // Policies is absent in files written before policies: none then.
+    private sealed record VirtualHostFile(string Name, List<ExchangeFile> Exchanges, List<QueueFile> Queues, List<BindingFile> Bindings, List<PolicyFile>? Policies)
     {
         public static VirtualHostFile From(VirtualHostRecord v) => new(
             v.Name,
             [.. v.Exchanges.Select(e => new ExchangeFile(e.Name, e.Type, e.AutoDelete, e.Internal, EncodeTable(e.Arguments)))],
             [.. v.Queues.Select(q => new QueueFile(q.Name, q.StoreId, q.AutoDelete, EncodeTable(q.Arguments), q.Type))],
-            [.. v.Bindings.Select(b => new BindingFile(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, EncodeTable(b.Arguments)))]);
+            [.. v.Bindings.Select(b => new BindingFile(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, EncodeTable(b.Arguments)))],
+            v.Policies.Count == 0 ? null : [.. v.Policies.Select(p => new PolicyFile(p.Name, p.Pattern, p.ApplyTo, p.Priority, EncodeTable(p.Definition), p.Operator))]);
 
         public VirtualHostRecord ToRecord(int version) => new()
         {
@@ -163,6 +167,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
             Exchanges = [.. Exchanges.Select(e => new ExchangeRecord(e.Name, e.Type, e.AutoDelete, e.Internal, DecodeTable(e.Arguments, version)))],
             Queues = [.. Queues.Select(q => new QueueRecord(q.Name, q.StoreId, q.AutoDelete, DecodeTable(q.Arguments, version), q.Type ?? ClassicQueueType.TypeName))],
             Bindings = [.. Bindings.Select(b => new BindingRecord(b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey, DecodeTable(b.Arguments, version)))],
+            Policies = [.. (Policies ?? []).Select(p => new PolicyRecord(p.Name, p.Pattern, p.ApplyTo, p.Priority, DecodeTable(p.Definition, version), p.Operator))],
         };
     }
 }

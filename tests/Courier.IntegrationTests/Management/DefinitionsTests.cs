@@ -83,15 +83,57 @@ public sealed class DefinitionsTests
     }
 
     [Fact]
+    public async Task A_RabbitMQ_export_with_policies_imports_and_its_policies_apply_and_export_again()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var api = new ManagementClient(broker);
+
+        // The fixture's policies section is empty: a copy gets two, as RabbitMQ 3.10 exports them.
+        var file = JsonNode.Parse(RabbitMqExport())!.AsObject();
+        file["policies"] = new JsonArray(
+            new JsonObject { ["vhost"] = "orders", ["name"] = "orders-cap", ["pattern"] = "^orders\\.", ["apply-to"] = "queues", ["definition"] = new JsonObject { ["max-length"] = 2, ["dead-letter-exchange"] = "audit" }, ["priority"] = 1 },
+            new JsonObject { ["vhost"] = "orders", ["name"] = "ae", ["pattern"] = "^events$", ["apply-to"] = "exchanges", ["definition"] = new JsonObject { ["alternate-exchange"] = "audit" }, ["priority"] = 0 });
+        await api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Post, "api/definitions", file.ToJsonString());
+
+        var created = await api.GetAsync("api/queues/orders/orders.created");
+        Assert.Equal("orders-cap", created["policy"]!.GetValue<string>());
+        Assert.Equal("ae", (await api.GetAsync("api/exchanges/orders/events"))["policy"]!.GetValue<string>());
+
+        // The queue's own x-dead-letter-exchange (audit) is kept; the policy's max-length trims.
+        await using var connection = await broker.ConnectAsync(f => { f.UserName = "migrated"; f.Password = "s3cret"; f.VirtualHost = "orders"; });
+        await using var channel = await connection.CreateChannelAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await channel.BasicPublishAsync(string.Empty, "orders.created", Encoding.UTF8.GetBytes($"order {i}"));
+        }
+
+        await Wait.UntilAsync(() => broker.Host.Broker.TryGetVirtualHost("orders", out var v) && v.TryGetQueue("orders.created", out var q) && q.MessageCount == 2, "the policy's max-length");
+
+        var exported = await api.GetAsync("api/definitions");
+        var policies = exported["policies"]!.AsArray();
+        Assert.Equal(2, policies.Count);
+        var cap = policies.Single(p => p!["name"]!.GetValue<string>() == "orders-cap")!;
+        Assert.Equal("orders", cap["vhost"]!.GetValue<string>());
+        Assert.Equal("queues", cap["apply-to"]!.GetValue<string>());
+        Assert.Equal(2, cap["definition"]!["max-length"]!.GetValue<long>());
+
+        await using var second = await TestBroker.StartAsync();
+        using var secondApi = new ManagementClient(second);
+        await secondApi.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Post, "api/definitions", exported.ToJsonString());
+        Assert.Equal(2, (await secondApi.GetAsync("api/policies/orders")).AsArray().Count);
+        Assert.Single((await secondApi.GetAsync("api/definitions/orders"))["policies"]!.AsArray(), p => p!["vhost"] is null && p["name"]!.GetValue<string>() == "ae");
+    }
+
+    [Fact]
     public async Task A_file_with_what_Courier_does_not_implement_is_refused_before_anything_is_applied()
     {
         await using var broker = await TestBroker.StartAsync();
         using var api = new ManagementClient(broker);
         var file = JsonNode.Parse(RabbitMqExport())!.AsObject();
-        file["policies"] = new JsonArray(new JsonObject { ["vhost"] = "orders", ["name"] = "limit", ["pattern"] = ".*", ["apply-to"] = "queues", ["definition"] = new JsonObject { ["max-length"] = 1 }, ["priority"] = 0 });
+        file["policies"] = new JsonArray(new JsonObject { ["vhost"] = "orders", ["name"] = "mirror", ["pattern"] = ".*", ["apply-to"] = "queues", ["definition"] = new JsonObject { ["ha-mode"] = "all" }, ["priority"] = 0 });
 
         var reason = await api.RefusedAsync(HttpStatusCode.BadRequest, HttpMethod.Post, "api/definitions", file.ToJsonString());
-        Assert.Contains("policies", reason, StringComparison.Ordinal);
+        Assert.Contains("ha-mode", reason, StringComparison.Ordinal);
         await api.RefusedAsync(HttpStatusCode.NotFound, HttpMethod.Get, "api/vhosts/orders");
         await api.RefusedAsync(HttpStatusCode.NotFound, HttpMethod.Get, "api/users/migrated");
 
