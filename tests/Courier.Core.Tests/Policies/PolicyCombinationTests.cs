@@ -57,6 +57,9 @@ public sealed class PolicyCombinationTests
         Assert.True(Make("a", new() { ["max-length"] = 1 }, applyTo: "all").Matches("orders", isQueue: false));
         Assert.False(Policy.Create("anchored", "^ord$", "all", 0, new Dictionary<string, object?> { ["max-length"] = 1 }, operatorPolicy: false).Matches("orders", isQueue: true));
         Assert.Throws<BrokerException>(() => Make("op", new() { ["max-length"] = 1 }, operatorPolicy: true, applyTo: "exchanges"));
+
+        // A back-reference, which the non-backtracking engine cannot run, still works as in RabbitMQ's PCRE.
+        Assert.True(Policy.Create("twice", "^(ab)\\1$", "queues", 0, new Dictionary<string, object?> { ["max-length"] = 1 }, operatorPolicy: false).Matches("abab", isQueue: true));
     }
 
     [Fact]
