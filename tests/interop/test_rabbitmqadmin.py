@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """RabbitMQ's own rabbitmqadmin (from Debian's rabbitmq-server) against Courier's management API.
 
-list, declare and delete a queue and an exchange, publish, get, export and import definitions.
+list, declare and delete a queue and an exchange, publish, get, export and import definitions;
+declare, list and delete a policy.
 rabbitmqadmin is found at $RABBITMQADMIN or /usr/bin/rabbitmqadmin (.ci/run installs
 rabbitmq-server for it); every call is bounded by a timeout.
 """
@@ -89,6 +90,39 @@ class RabbitmqAdmin(unittest.TestCase):
             self.assertIn("Uploaded definitions", admin("import", path))
         queues = admin_json("list", "queues", "name", "arguments")
         self.assertIn({"name": self.queue, "arguments": {"x-max-length": 7}}, queues)
+
+    def test_declare_list_and_delete_a_policy_that_trims_a_queue(self):
+        policy = ic.unique("admin-policy")
+        self.addCleanup(lambda: subprocess.run(
+            ["/usr/bin/python3", ADMIN, "-H", ic.HOST, "-P", HTTP_PORT, "-u", "guest", "-p", "guest", "delete", "policy", f"name={policy}"],
+            capture_output=True, timeout=ic.TIMEOUT))
+        admin("declare", "queue", f"name={self.queue}", "durable=false")
+        definition = json.dumps({"max-length": 2, "overflow": "drop-head"})
+        self.assertIn("policy declared", admin("declare", "policy", f"name={policy}", f"pattern=^{self.queue}$",
+                                               f"definition={definition}", "priority=3", "apply-to=queues"))
+
+        listed = [p for p in admin_json("list", "policies") if p["name"] == policy]
+        self.assertEqual(1, len(listed))
+        self.assertEqual({"max-length": 2, "overflow": "drop-head"}, listed[0]["definition"])
+        self.assertEqual(3, listed[0]["priority"])
+        self.assertEqual("queues", listed[0]["apply-to"])
+        self.assertEqual(policy, [q for q in admin_json("list", "queues", "name", "policy") if q["name"] == self.queue][0]["policy"])
+
+        # The policy applies to the queue a pika client publishes to: the oldest messages are dropped.
+        conn = ic.connect()
+        try:
+            ch = conn.channel()
+            ch.confirm_delivery()
+            for i in range(4):
+                ch.basic_publish("", self.queue, f"m{i}".encode())
+            self.assertEqual(2, ch.queue_declare(self.queue, passive=True).method.message_count)
+            method, _, body = ch.basic_get(self.queue, auto_ack=True)
+            self.assertEqual(b"m2", body)
+        finally:
+            conn.close()
+
+        self.assertIn("policy deleted", admin("delete", "policy", f"name={policy}"))
+        self.assertNotIn(policy, [p["name"] for p in admin_json("list", "policies")])
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using Courier.Core.Queues;
 using Courier.IntegrationTests.Infrastructure;
+using Courier.IntegrationTests.Mqtt;
+using MQTTnet;
+using MQTTnet.Formatter;
 using RabbitMQ.Client;
 
 namespace Courier.IntegrationTests.Management;
@@ -282,5 +285,29 @@ public sealed class PolicyTests
         var exchange = await api.GetAsync("api/exchanges/%2F/orders");
         Assert.Equal("ae", exchange["policy"]!.GetValue<string>());
         Assert.Null((await api.GetAsync("api/queues/%2F/unrouted.q"))["policy"]);
+    }
+
+    [Fact]
+    public async Task A_policy_applies_to_an_MQTT_sessions_queue_like_any_other()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var api = new ManagementClient(broker);
+        var client = new MqttClientFactory().CreateMqttClient();
+        var away = new MqttClients.Received(client);
+        await client.ConnectAsync(MqttClients.Options(broker, MqttProtocolVersion.V311, "away").WithCleanSession(false).Build());
+        await away.SubscribeAsync("capped/+");
+        await away.DisposeAsync();
+
+        await api.PutAsync("api/policies/%2F/mqtt-cap", new Dictionary<string, object> { ["pattern"] = "^mqtt-subscription-", ["definition"] = new Dictionary<string, object> { ["max-length"] = 2 } });
+        await using (var publisher = await MqttClients.ConnectAsync(broker, MqttProtocolVersion.V311))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await publisher.PublishAsync("capped/t", "m" + i);
+            }
+        }
+
+        Assert.Equal(2, Queue(broker, "mqtt-subscription-awayqos1").MessageCount);
+        Assert.Equal("mqtt-cap", (await api.GetAsync("api/queues/%2F/mqtt-subscription-awayqos1"))["policy"]!.GetValue<string>());
     }
 }

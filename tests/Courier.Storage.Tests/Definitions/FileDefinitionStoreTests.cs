@@ -90,6 +90,7 @@ public sealed class FileDefinitionStoreTests : IDisposable
 
         Assert.Equal("old", queue.Name);
         Assert.Equal("classic", queue.Type);
+        Assert.Empty(Assert.Single(new FileDefinitionStore(_directory).Load()!.VirtualHosts).Policies);
     }
 
     private static DefinitionSnapshot Snapshot(int generation)
@@ -132,6 +133,11 @@ public sealed class FileDefinitionStoreTests : IDisposable
                         new BindingRecord("orders", "orders.created", DestinationIsQueue: true, "orders.*.created", new Dictionary<string, object?> { ["x-match"] = "all"u8.ToArray(), ["n"] = generation }),
                         new BindingRecord("orders", "internal", DestinationIsQueue: false, "#", FieldTable.Empty),
                     ],
+                    Policies =
+                    [
+                        new PolicyRecord("limits", "^orders\\.", "queues", 2, new Dictionary<string, object?> { ["max-length"] = 10L + generation, ["dead-letter-exchange"] = "dlx" }, Operator: false),
+                        new PolicyRecord("cap", ".*", "all", -1, new Dictionary<string, object?> { ["message-ttl"] = 60_000L }, Operator: true),
+                    ],
                 },
                 new VirtualHostRecord { Name = "tenant-ø" },
             ],
@@ -173,6 +179,10 @@ public sealed class FileDefinitionStoreTests : IDisposable
                 e.Bindings.Select(b => (b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey)),
                 a.Bindings.Select(b => (b.Source, b.Destination, b.DestinationIsQueue, b.RoutingKey)));
             Assert.All(e.Bindings.Zip(a.Bindings), p => AssertSameTable(p.First.Arguments, p.Second.Arguments));
+            Assert.Equal(
+                e.Policies.Select(p => (p.Name, p.Pattern, p.ApplyTo, p.Priority, p.Operator)),
+                a.Policies.Select(p => (p.Name, p.Pattern, p.ApplyTo, p.Priority, p.Operator)));
+            Assert.All(e.Policies.Zip(a.Policies), p => AssertSameTable(p.First.Definition, p.Second.Definition));
         }
     }
 
