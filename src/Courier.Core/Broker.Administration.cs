@@ -55,6 +55,8 @@ public sealed partial class Broker
             _savedVirtualHosts.Remove(name);
         }
 
+        Limits.SetVirtualHost(name, new Dictionary<string, int>());
+
         SaveDefinitions();
         return true;
     }
@@ -73,6 +75,8 @@ public sealed partial class Broker
         {
             return false;
         }
+
+        Limits.SetUser(name, new Dictionary<string, int>());
 
         SaveDefinitions();
         return true;

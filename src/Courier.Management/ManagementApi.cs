@@ -25,6 +25,7 @@ public static class ManagementApi
         ConnectionEndpoints.Map(router);
         DefinitionEndpoints.Map(router);
         PolicyEndpoints.Map(router);
+        LimitEndpoints.Map(router);
         return router.HandleAsync;
     }
 }

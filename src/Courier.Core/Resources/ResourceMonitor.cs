@@ -34,6 +34,7 @@ public sealed partial class ResourceMonitor : IDisposable
         QueueReadyInMemory = limits.QueueReadyInMemory;
         QueueHeadBytes = limits.QueueHeadBytes;
         Connections = new ConnectionLimit(limits.MaxConnections);
+        ConnectionRate = new ConnectionRateLimit(limits.MaxConnectionRate, time);
         _diskFree = diskFree;
         if (diskFree is not null)
         {
@@ -60,6 +61,9 @@ public sealed partial class ResourceMonitor : IDisposable
 
     /// <summary>The node's open connections against <see cref="ResourceLimits.MaxConnections"/>.</summary>
     public ConnectionLimit Connections { get; }
+
+    /// <summary>New connections per second against <see cref="ResourceLimits.MaxConnectionRate"/>.</summary>
+    public ConnectionRateLimit ConnectionRate { get; }
 
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging
