@@ -56,6 +56,8 @@ public sealed partial class Broker
             _savedVirtualHosts.Remove(name);
         }
 
+        Limits.SetVirtualHost(name, new Dictionary<string, int>());
+
         SaveDefinitions();
         return true;
     }
@@ -74,6 +76,8 @@ public sealed partial class Broker
         {
             return false;
         }
+
+        Limits.SetUser(name, new Dictionary<string, int>());
 
         SaveDefinitions();
         return true;

@@ -180,6 +180,8 @@ public sealed partial class Broker
                 }
             }
 
+            RestoreLimits(snapshot);
+
             if (Options.ApplyDefaultUserOnEveryStart)
             {
                 Users.AddOrReplace(Options.DefaultUser, Options.DefaultPassword, "administrator");
@@ -292,6 +294,7 @@ public sealed partial class Broker
             snapshot.TopicPermissions.Add(new TopicPermissionRecord(user, virtualHost, permission.Exchange, permission.Write, permission.Read));
         }
 
+        AddLimitRecords(snapshot);
         Definitions.Save(snapshot);
     }
 

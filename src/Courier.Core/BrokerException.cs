@@ -55,6 +55,9 @@ public sealed class BrokerException : Exception
 
     public BrokerError Error { get; }
 
+    /// <summary>True when a limit (a vhost's <c>max-queues</c>, say) refused the request, which some protocols answer with a code of their own (MQTT's 0x97 Quota exceeded).</summary>
+    public bool IsLimit { get; init; }
+
     public static BrokerException NotFound(string message) => new(BrokerError.NotFound, message);
 
     public static BrokerException PreconditionFailed(string message) => new(BrokerError.PreconditionFailed, message);

@@ -26,6 +26,7 @@ public static class ManagementApi
         ConnectionEndpoints.Map(router);
         DefinitionEndpoints.Map(router);
         PolicyEndpoints.Map(router);
+        LimitEndpoints.Map(router);
         return http => ManagementUi.TryServe(http, out var served) ? served : router.HandleAsync(http);
     }
 }

@@ -234,7 +234,7 @@ internal sealed partial class AmqpConnection
             throw new AmqpProtocolException(AmqpConstants.NotAllowed, $"access to vhost '{method.VirtualHost}' refused for user '{User!.Name}'");
         }
 
-        TakeConnectionSlot();
+        TakeConnectionSlot(virtualHost.Name);
         VirtualHost = virtualHost;
         Session = new ClientSession(AmqpConnectionHandler.ProtocolName, virtualHost.Name, User!.Name, RemoteEndPoint, this);
         virtualHost.AddSession(Session);

@@ -86,9 +86,15 @@ internal sealed partial class AmqpConnection
 
     private void RemoveChannel(ushort channelId)
     {
+        bool removed;
         lock (_channels)
         {
-            _channels.Remove(channelId);
+            removed = _channels.Remove(channelId);
+        }
+
+        if (removed)
+        {
+            ReleaseChannelSlot();
         }
     }
 

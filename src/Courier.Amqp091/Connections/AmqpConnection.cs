@@ -396,6 +396,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
             }
 
             _ = ChannelOpen.Read(ref reader);
+            TakeChannelSlot();
             lock (_channels)
             {
                 _channels.Add(channelId, new AmqpChannel(this, channelId));

@@ -35,6 +35,9 @@ public sealed record ResourceLimits
     /// <summary>Client connections the node keeps open at once, every protocol together; 0: no limit.</summary>
     public int MaxConnections { get; init; }
 
+    /// <summary>New client connections the node accepts per second, every protocol together; 0: no limit.</summary>
+    public int MaxConnectionRate { get; init; }
+
     /// <summary>Free bytes the data directory's disk must keep; below it publishers are blocked. 0 means no limit.</summary>
     public long DiskFreeLimit { get; init; } = 50L * 1000 * 1000;
 

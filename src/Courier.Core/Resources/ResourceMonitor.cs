@@ -34,6 +34,7 @@ public sealed partial class ResourceMonitor : IDisposable
         QueueReadyInMemory = limits.QueueReadyInMemory;
         QueueHeadBytes = limits.QueueHeadBytes;
         Connections = new ConnectionLimit(limits.MaxConnections);
+        ConnectionRate = new ConnectionRateLimit(limits.MaxConnectionRate, time);
         _diskFree = diskFree;
         if (diskFree is not null)
         {
@@ -63,6 +64,9 @@ public sealed partial class ResourceMonitor : IDisposable
 
     /// <summary>Messages the node's queues paged out to the journal and read back in.</summary>
     public Statistics.PagingCounters Paging { get; } = new();
+
+    /// <summary>New connections per second against <see cref="ResourceLimits.MaxConnectionRate"/>.</summary>
+    public ConnectionRateLimit ConnectionRate { get; }
 
     /// <summary>True while message bodies held in memory are past the paging threshold.</summary>
     public bool IsPaging

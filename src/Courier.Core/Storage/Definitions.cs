@@ -14,6 +14,12 @@ public sealed record DefinitionSnapshot
 
     public List<TopicPermissionRecord> TopicPermissions { get; init; } = [];
 
+    /// <summary>Vhost limits (<c>max-connections</c>, <c>max-queues</c>), one record per limit set.</summary>
+    public List<LimitRecord> VirtualHostLimits { get; init; } = [];
+
+    /// <summary>User limits (<c>max-connections</c>, <c>max-channels</c>), one record per limit set.</summary>
+    public List<LimitRecord> UserLimits { get; init; } = [];
+
     /// <summary>The highest queue store id handed out, so ids are never reused.</summary>
     public int LastQueueStoreId { get; init; }
 }
@@ -45,6 +51,9 @@ public sealed record PolicyRecord(string Name, string Pattern, string ApplyTo, i
 public sealed record UserRecord(string Name, byte[] Salt, byte[] PasswordHash, IReadOnlyList<string> Tags);
 
 public sealed record PermissionRecord(string User, string VirtualHost, string Configure, string Write, string Read);
+
+/// <summary>One limit of a vhost or a user (<paramref name="Owner"/>), as RabbitMQ names it.</summary>
+public sealed record LimitRecord(string Owner, string Name, int Value);
 
 public sealed record TopicPermissionRecord(string User, string VirtualHost, string Exchange, string Write, string Read);
 

@@ -180,6 +180,7 @@ public sealed partial class VirtualHost
                 throw BrokerException.AccessRefused($"queue name '{name}' contains reserved prefix '{ReservedPrefix}*'");
             }
 
+            CheckQueueLimitLocked(name);
             var type = QueueTypes.Resolve(definition.Arguments, $"queue '{name}' in vhost '{Name}'");
             var stored = definition.Durable && !definition.Exclusive && _broker?.Store is not null;
             var queue = type.Create(new QueueCreation

@@ -44,7 +44,7 @@ internal static class DefinitionEndpoints
         };
         if (only is null)
         {
-            json["users"] = new JsonArray([.. broker.Users.Users.Select(u => (JsonNode)Without(ModelJson.User(u), "limits"))]);
+            json["users"] = new JsonArray([.. broker.Users.Users.Select(u => (JsonNode)ModelJson.User(u, broker.Limits.OfUser(u.Name)))]);
             json["vhosts"] = new JsonArray([.. broker.VirtualHosts.Select(v => (JsonNode)new JsonObject { ["name"] = v.Name, ["description"] = v.Description })]);
             json["permissions"] = new JsonArray([.. broker.Users.Permissions.Select(p => (JsonNode)ModelJson.Permission(p.User, p.VirtualHost, p.Permission))]);
             json["topic_permissions"] = new JsonArray([.. broker.Users.TopicPermissions.Select(p => (JsonNode)ModelJson.TopicPermission(p.User, p.VirtualHost, p.Permission))]);
@@ -53,7 +53,8 @@ internal static class DefinitionEndpoints
 
         var vhosts = only is null ? broker.VirtualHosts : [only];
         var withVhost = only is null;
-        json["parameters"] = new JsonArray();
+        // RabbitMQ keeps the vhost of a parameter even in one vhost's export.
+        json["parameters"] = new JsonArray([.. LimitEndpoints.ExportParameters(broker, vhosts.Select(v => v.Name))]);
         json["policies"] = new JsonArray([.. vhosts.SelectMany(v => v.GetPolicies(operatorPolicies: false).Select(p => (JsonNode)Entry(PolicyEndpoints.ToJson(p, v.Name), withVhost)))]);
         json["queues"] = new JsonArray([.. vhosts.SelectMany(v => v.Queues.Where(Exported).Select(q => (JsonNode)Entry(new JsonObject
         {
@@ -112,6 +113,7 @@ internal static class DefinitionEndpoints
         {
             var name = FieldValues.String(user, "name") ?? throw ApiException.BadRequest("a user without a name");
             broker.AddUser(UserEndpoints.Build(broker.Users, name, user));
+            LimitEndpoints.ApplyUser(broker, name, user);
         }
 
         foreach (var vhost in file.VirtualHosts)
@@ -129,6 +131,11 @@ internal static class DefinitionEndpoints
         {
             var (user, vhost) = UserAndVirtualHost(broker, permission);
             broker.SetTopicPermission(user, vhost, UserEndpoints.BuildTopicPermission(broker.Users, user, permission));
+        }
+
+        foreach (var parameter in file.Parameters)
+        {
+            LimitEndpoints.ImportParameter(broker, parameter, only?.Name);
         }
 
         foreach (var policy in file.Policies)
@@ -189,6 +196,7 @@ internal static class DefinitionEndpoints
         List<JsonObject> VirtualHosts,
         List<JsonObject> Permissions,
         List<JsonObject> TopicPermissions,
+        List<JsonObject> Parameters,
         List<JsonObject> Exchanges,
         List<JsonObject> Queues,
         List<JsonObject> Bindings,
@@ -209,9 +217,9 @@ internal static class DefinitionEndpoints
                 }
             }
 
-            if (Section(body, "parameters").Count > 0)
+            foreach (var parameter in Section(body, "parameters"))
             {
-                throw ApiException.BadRequest("runtime parameters (federation, shovel, vhost limits) are not implemented by Courier; remove the parameters section to import the rest");
+                LimitEndpoints.CheckParameter(parameter);
             }
 
             // Policies are checked before anything is applied, like the rest of the file.
@@ -233,6 +241,7 @@ internal static class DefinitionEndpoints
                 Section(body, "vhosts"),
                 Section(body, "permissions"),
                 Section(body, "topic_permissions"),
+                Section(body, "parameters"),
                 Section(body, "exchanges"),
                 Section(body, "queues"),
                 Section(body, "bindings"),

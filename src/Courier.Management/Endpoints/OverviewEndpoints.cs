@@ -140,6 +140,7 @@ internal static class OverviewEndpoints
             ["mem_used"] = process.WorkingSet64,
             ["mem_alarm"] = alarm.Memory,
             ["disk_free_alarm"] = alarm.Disk,
+            ["connections_refused_by_rate_limit"] = r.Broker.Resources.ConnectionRate.Refused,
             ["processors"] = Environment.ProcessorCount,
             ["uptime"] = (long)(DateTimeOffset.UtcNow - r.Node.StartedAt).TotalMilliseconds,
             ["db_dir"] = r.Node.DataDirectory,

@@ -16,10 +16,10 @@ internal static class UserEndpoints
     public static void Map(ApiRouter api)
     {
         const AccessLevel admin = AccessLevel.Administrator;
-        api.Get("/api/users", admin, r => ListQuery.From(r).WriteAsync(r, r.Broker.Users.Users, u => u.Name, ModelJson.User, SortKeys));
+        api.Get("/api/users", admin, r => ListQuery.From(r).WriteAsync(r, r.Broker.Users.Users, u => u.Name, u => ModelJson.User(u, r.Broker.Limits.OfUser(u.Name)), SortKeys));
         api.Get("/api/users/without-permissions", admin, r => r.WriteAsync(new JsonArray([.. r.Broker.Users.Users
-            .Where(u => !r.Broker.Users.Permissions.Any(p => p.User == u.Name)).Select(u => (JsonNode)ModelJson.User(u))])));
-        api.Get("/api/users/{user}", admin, r => r.WriteAsync(ModelJson.User(FindUser(r))));
+            .Where(u => !r.Broker.Users.Permissions.Any(p => p.User == u.Name)).Select(u => (JsonNode)ModelJson.User(u, r.Broker.Limits.OfUser(u.Name)))])));
+        api.Get("/api/users/{user}", admin, r => r.WriteAsync(ModelJson.User(FindUser(r), r.Broker.Limits.OfUser(r["user"]))));
         api.Put("/api/users/{user}", admin, PutUserAsync);
         api.Delete("/api/users/{user}", admin, r => Done(r, r.Broker.DeleteUser(r["user"])));
         api.Get("/api/users/{user}/permissions", admin, r =>
@@ -82,6 +82,7 @@ internal static class UserEndpoints
         var body = await r.BodyAsync().ConfigureAwait(false);
         var created = !r.Broker.Users.TryGet(r["user"], out _);
         r.Broker.AddUser(Build(r.Broker.Users, r["user"], body));
+        LimitEndpoints.ApplyUser(r.Broker, r["user"], body);
         r.Created(created);
     }
 
@@ -93,10 +94,6 @@ internal static class UserEndpoints
     internal static User Build(UserStore users, string name, JsonObject body)
     {
         FieldValues.OnlyKnown(body, "name", "password", "password_hash", "hashing_algorithm", "tags", "limits");
-        if (body["limits"] is JsonObject { Count: > 0 })
-        {
-            throw ApiException.BadRequest("user limits are not implemented by Courier");
-        }
 
         string[] tags = body["tags"] switch
         {

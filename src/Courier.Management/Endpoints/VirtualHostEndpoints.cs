@@ -61,11 +61,6 @@ internal static class VirtualHostEndpoints
             throw ApiException.BadRequest($"default_queue_type '{type}' is not supported; Courier's default queue type is classic");
         }
 
-        if (body["limits"] is JsonObject { Count: > 0 })
-        {
-            throw ApiException.BadRequest("vhost limits are not implemented by Courier");
-        }
-
         if (name.Length == 0)
         {
             throw ApiException.BadRequest("a vhost name must not be empty");
@@ -79,6 +74,7 @@ internal static class VirtualHostEndpoints
             virtualHost.Description = description;
         }
 
+        LimitEndpoints.ApplyVirtualHost(broker, name, body);
         return virtualHost;
     }
 }

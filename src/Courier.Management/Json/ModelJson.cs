@@ -124,13 +124,13 @@ public static class ModelJson
         return json;
     }
 
-    public static JsonObject User(User user) => new()
+    public static JsonObject User(User user, IReadOnlyDictionary<string, int> limits) => new()
     {
         ["name"] = user.Name,
         ["password_hash"] = RabbitPasswordHash.Encode(user),
         ["hashing_algorithm"] = RabbitPasswordHash.Algorithm,
         ["tags"] = Tags(user),
-        ["limits"] = new JsonObject(),
+        ["limits"] = Endpoints.LimitEndpoints.ToJson(limits),
     };
 
     public static JsonArray Tags(User user) => [.. user.Tags.Select(t => (JsonNode?)t)];

@@ -148,7 +148,7 @@ internal sealed partial class MqttConnection
             return false;
         }
 
-        if (!TakeConnectionSlot())
+        if (!TakeConnectionSlot(user.Name, virtualHost.Name))
         {
             return false;
         }

@@ -1,30 +1,31 @@
+using Courier.Core;
+using Courier.Core.Resources;
+
 namespace Courier.Mqtt.Server;
 
-/// <summary>The node's connection limit (<c>--max-connections</c>), checked at CONNECT once the client is authenticated.</summary>
+/// <summary>
+/// The connection limits (the node's <c>--max-connection-rate</c> and <c>--max-connections</c>, the
+/// vhost's and the user's <c>max-connections</c>), checked at CONNECT once the client is authenticated.
+/// </summary>
 internal sealed partial class MqttConnection
 {
-    private int _holdsConnectionSlot;
+    private ConnectionLease? _lease;
 
-    /// <summary>Takes one of the node's connection slots, or refuses: 0x97 Quota exceeded (5.0), 0x03 Server unavailable (3.1.1).</summary>
-    private bool TakeConnectionSlot()
+    /// <summary>Admits the connection, or refuses: 0x97 Quota exceeded (5.0), 0x03 Server unavailable (3.1.1).</summary>
+    private bool TakeConnectionSlot(string user, string virtualHost)
     {
-        var limit = Broker.Resources.Connections;
-        if (!limit.TryOpen())
+        try
         {
-            Refuse(MqttServerReason.V3ServerUnavailable, MqttServerReason.QuotaExceeded, $"node connection limit ({limit.Maximum}) is reached");
+            Volatile.Write(ref _lease, Broker.OpenConnection(user, virtualHost));
+            return true;
+        }
+        catch (BrokerException e)
+        {
+            Refuse(MqttServerReason.V3ServerUnavailable, MqttServerReason.QuotaExceeded, e.Message);
             return false;
         }
-
-        Volatile.Write(ref _holdsConnectionSlot, 1);
-        return true;
     }
 
-    /// <summary>When the connection ends: gives its slot back, once.</summary>
-    private void ReleaseConnectionSlot()
-    {
-        if (Interlocked.Exchange(ref _holdsConnectionSlot, 0) == 1)
-        {
-            Broker.Resources.Connections.Close();
-        }
-    }
+    /// <summary>When the connection ends: gives everything back, once.</summary>
+    private void ReleaseConnectionSlot() => Interlocked.Exchange(ref _lease, null)?.Dispose();
 }

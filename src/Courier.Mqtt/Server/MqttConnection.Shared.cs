@@ -108,7 +108,7 @@ internal sealed partial class MqttConnection
         }
         catch (BrokerException e)
         {
-            return e.Error == BrokerError.AccessRefused && IsV5 ? MqttServerReason.NotAuthorized : failure;
+            return SubscribeRefusal(e, failure);
         }
     }
 

@@ -104,9 +104,16 @@ internal sealed partial class MqttConnection
         }
         catch (BrokerException e)
         {
-            return e.Error == BrokerError.AccessRefused && IsV5 ? MqttServerReason.NotAuthorized : failure;
+            return SubscribeRefusal(e, failure);
         }
     }
+
+    /// <summary>The SUBACK code for a refusal from the core: 0x87 Not authorized or 0x97 Quota exceeded (a vhost's max-queues) in 5.0, the failure code otherwise.</summary>
+    private byte SubscribeRefusal(BrokerException e, byte failure) =>
+        !IsV5 ? failure
+        : e.Error == BrokerError.AccessRefused ? MqttServerReason.NotAuthorized
+        : e.IsLimit ? MqttServerReason.QuotaExceeded
+        : failure;
 
     /// <summary>The subscription queue for <paramref name="qos"/>, declared and consumed on first use.</summary>
     private MqttSubscriptionQueue SubscriptionQueue(MqttQos qos)

@@ -92,6 +92,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--mqtt-ssl-cert-login"] = "Mqtt:SslCertLogin",
         ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
         ["--max-connections"] = "Broker:MaxConnections",
+        ["--max-connection-rate"] = "Broker:MaxConnectionRate",
     };
 
     private readonly WebApplication _app;
@@ -237,6 +238,7 @@ public sealed class CourierHost : IAsyncDisposable
             QueueReadyInMemory = options.Broker.QueueReadyInMemory,
             QueueHeadBytes = options.Broker.QueueHeadBytes,
             MaxConnections = options.Broker.MaxConnections,
+            MaxConnectionRate = options.Broker.MaxConnectionRate,
         };
         builder.Services.AddSingleton(services => new ResourceMonitor(
             limits,

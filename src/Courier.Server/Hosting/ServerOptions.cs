@@ -173,6 +173,9 @@ public sealed class BrokerSettings
     /// <summary>Client connections the node keeps open at once, every protocol together (default 0: no limit).</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>New client connections the node accepts per second, every protocol together (default 0: no limit).</summary>
+    public int MaxConnectionRate { get; set; }
+
     /// <summary>Free bytes the data directory's disk must keep (default 50 MB, as in RabbitMQ); 0 turns the check off.</summary>
     public long DiskFreeLimit { get; set; } = 50L * 1000 * 1000;
 

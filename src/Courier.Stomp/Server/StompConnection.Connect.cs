@@ -8,7 +8,7 @@ namespace Courier.Stomp.Server;
 internal sealed partial class StompConnection
 {
     private string _sessionId = string.Empty;
-    private bool _holdsConnectionSlot;
+    private Courier.Core.Resources.ConnectionLease? _lease;
 
     private void OnConnect(StompFrame frame)
     {
@@ -27,14 +27,18 @@ internal sealed partial class StompConnection
             return;
         }
 
-        if (!Broker.Resources.Connections.TryOpen())
+        try
         {
-            // The node's --max-connections, shared with AMQP and MQTT.
-            CloseWithError($"node connection limit ({Broker.Resources.Connections.Maximum}) is reached", receiptId: null);
+            // The node's --max-connection-rate and --max-connections, the vhost's and the user's
+            // max-connections, shared with AMQP and MQTT.
+            _lease = Broker.OpenConnection(User!.Name, VirtualHost!.Name);
+        }
+        catch (Courier.Core.BrokerException e)
+        {
+            CloseWithError(e.Message, receiptId: null);
             return;
         }
 
-        _holdsConnectionSlot = true;
         _heartBeats = StompHeartBeat.Negotiate(clientHeartBeat, _options.HeartBeat);
         _sessionId = "session-" + StompNames.Base64Url(RandomNumberGenerator.GetBytes(16));
         Session = new ClientSession(StompConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);

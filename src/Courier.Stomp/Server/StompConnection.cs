@@ -424,11 +424,7 @@ internal sealed partial class StompConnection : IClientSessionControl
     {
         _finished = true;
         _timer?.Dispose();
-        if (_holdsConnectionSlot)
-        {
-            _holdsConnectionSlot = false;
-            Broker.Resources.Connections.Close();
-        }
+        Interlocked.Exchange(ref _lease, null)?.Dispose();
 
         if (_connected)
         {

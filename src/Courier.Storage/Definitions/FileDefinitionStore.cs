@@ -119,16 +119,25 @@ public sealed class FileDefinitionStore : IDefinitionStore
             : StoredTableCodec.ReadTable(bytes, ref position);
     }
 
-    // TopicPermissions is absent in files written before topic permissions: none then.
+    // TopicPermissions is absent in files written before topic permissions, and the limits in files
+    // written before vhost and user limits: none then.
     private sealed record SnapshotFile(int Version, int LastQueueStoreId, List<UserFile> Users, List<PermissionRecord> Permissions, List<VirtualHostFile> VirtualHosts, List<TopicPermissionRecord>? TopicPermissions)
     {
+        public List<LimitRecord>? VirtualHostLimits { get; init; }
+
+        public List<LimitRecord>? UserLimits { get; init; }
+
         public static SnapshotFile From(DefinitionSnapshot s) => new(
             CurrentVersion,
             s.LastQueueStoreId,
             [.. s.Users.Select(u => new UserFile(u.Name, Convert.ToBase64String(u.Salt), Convert.ToBase64String(u.PasswordHash), [.. u.Tags]))],
             s.Permissions,
             [.. s.VirtualHosts.Select(VirtualHostFile.From)],
-            s.TopicPermissions);
+            s.TopicPermissions)
+        {
+            VirtualHostLimits = s.VirtualHostLimits.Count > 0 ? s.VirtualHostLimits : null,
+            UserLimits = s.UserLimits.Count > 0 ? s.UserLimits : null,
+        };
 
         public DefinitionSnapshot ToSnapshot() => new()
         {
@@ -136,6 +145,8 @@ public sealed class FileDefinitionStore : IDefinitionStore
             Users = [.. Users.Select(u => new UserRecord(u.Name, Convert.FromBase64String(u.Salt), Convert.FromBase64String(u.PasswordHash), u.Tags))],
             Permissions = Permissions,
             TopicPermissions = TopicPermissions ?? [],
+            VirtualHostLimits = VirtualHostLimits ?? [],
+            UserLimits = UserLimits ?? [],
             VirtualHosts = [.. VirtualHosts.Select(v => v.ToRecord(Version))],
         };
     }

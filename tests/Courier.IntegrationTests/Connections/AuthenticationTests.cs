@@ -142,7 +142,7 @@ public sealed class AuthenticationTests
     /// RabbitMQ.Client 7 sends connection.open without awaiting open-ok, so a refused open shows
     /// either as an exception from connecting or as the new connection shutting down right after.
     /// </summary>
-    private static async Task<ShutdownEventArgs> ConnectExpectingRefusalAsync(TestBroker broker, string user, string password, string virtualHost)
+    internal static async Task<ShutdownEventArgs> ConnectExpectingRefusalAsync(TestBroker broker, string user, string password, string virtualHost)
     {
         IConnection connection;
         try
@@ -161,7 +161,7 @@ public sealed class AuthenticationTests
         }
     }
 
-    private static T InChain<T>(Exception error)
+    internal static T InChain<T>(Exception error)
         where T : Exception
     {
         for (Exception? e = error; e is not null; e = e.InnerException)

@@ -29,6 +29,15 @@ internal static class MqttClients
         return received;
     }
 
+    /// <summary>Connects a client that is disposed at once, for the CONNACK's result (MQTTnet returns a refusal rather than throwing).</summary>
+    public static async Task<MqttClientConnectResult> ConnAckAsync(TestBroker broker, MqttProtocolVersion version, Action<MqttClientOptionsBuilder>? configure = null)
+    {
+        var builder = Options(broker, version);
+        configure?.Invoke(builder);
+        using var client = Factory.CreateMqttClient();
+        return await client.ConnectAsync(builder.Build());
+    }
+
     public static async Task SubscribeAsync(this Received client, string filter, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce)
     {
         var result = await client.Client.SubscribeAsync(Factory.CreateSubscribeOptionsBuilder().WithTopicFilter(filter, qos).Build());

@@ -72,6 +72,17 @@ public sealed class StompTestClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Sends CONNECT as guest to <paramref name="host"/> and expects ERROR then the socket closed; returns the ERROR's message.</summary>
+    public static async Task<string> ConnectExpectingErrorAsync(int port, string host = "/")
+    {
+        await using var client = await OpenAsync(port);
+        await client.SendAsync(new StompFrame(StompCommand.Connect, [new("accept-version", "1.2"), new("host", host), new("login", "guest"), new("passcode", "guest")]));
+        var error = await client.ReceiveAsync();
+        Assert.Equal(StompCommand.Error, error.Command);
+        await client.WaitClosedAsync();
+        return error["message"]!;
+    }
+
     public async Task SendAsync(StompFrame frame)
     {
         var buffer = new ArrayBufferWriter<byte>();
