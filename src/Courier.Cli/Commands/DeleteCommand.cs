@@ -79,7 +79,8 @@ internal static class DeleteCommand
                 };
             }
 
-            await c.Api.SendAsync(HttpMethod.Delete, path + "/" + ManagementApiClient.Segment(key), null, ct).ConfigureAwait(false);
+            // A properties key is already in its path form (the routing key percent-encoded, as the API lists it).
+            await c.Api.SendAsync(HttpMethod.Delete, path + "/" + key, null, ct).ConfigureAwait(false);
             c.Done($"binding deleted: {c.Value(source)} -> {c.Value(destination)} ({key})");
         });
     }
