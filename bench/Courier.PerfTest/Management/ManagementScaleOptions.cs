@@ -15,6 +15,7 @@ public sealed record ManagementScaleOptions
           --channels K          channels the declares are pipelined over (4)
           --loaded N            queues given 1..10 messages, so sorting by messages means something (1000)
           --calls N             timed calls per API request (50)
+          --broker-pid PID      the broker's process: its CPU time per call is reported too (Linux /proc)
           --budget S            seconds per request after which calls stop early, once 5 are done (60)
         """;
 
@@ -35,6 +36,8 @@ public sealed record ManagementScaleOptions
     public int Calls { get; init; } = 50;
 
     public int BudgetSeconds { get; init; } = 60;
+
+    public int? BrokerPid { get; init; }
 
     public static ManagementScaleOptions? Parse(ReadOnlySpan<string> args, out string? error)
     {
@@ -71,6 +74,7 @@ public sealed record ManagementScaleOptions
                 "--loaded" => options with { Loaded = number },
                 "--calls" => options with { Calls = Math.Max(1, number) },
                 "--budget" => options with { BudgetSeconds = number },
+                "--broker-pid" => options with { BrokerPid = number },
                 _ => null!,
             };
             if (options is null)
