@@ -98,9 +98,9 @@ dotnet build "$ROOT/src/Courier.Server" -c Release -nologo -v q > "$WORK/build.l
 dotnet build "$ROOT/bench/Courier.PerfTest" -c Release -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
 [ -f "$PERFTEST" ] || PERFTEST=$(ls "$ROOT"/bench/Courier.PerfTest/bin/Release/net10.0/*.dll | grep -i perftest | head -1)
 
-run_load() { # name amqp-port http-port
+run_load() { # name amqp-port http-port broker-pid
     log "$1: $QUEUES queues, $CONNECTIONS connections, $CALLS calls per request"
-    dotnet "$PERFTEST" mgmt-scale --port "$2" --http-port "$3" --queues "$QUEUES" --connections "$CONNECTIONS" --calls "$CALLS" | tee "$WORK/$1.out" >&2
+    dotnet "$PERFTEST" mgmt-scale --port "$2" --http-port "$3" --broker-pid "$4" --queues "$QUEUES" --connections "$CONNECTIONS" --calls "$CALLS" | tee "$WORK/$1.out" >&2
     grep '^SUMMARY ' "$WORK/$1.out" | sed 's/^SUMMARY //' > "$WORK/$1.json"
 }
 
@@ -116,7 +116,7 @@ run_courier() {
         --prometheus-address 127.0.0.1 --prometheus-port 0 --data-dir "$WORK/courier/data") >> "$WORK/courier.log" 2>&1 &
     COURIER_PID=$!
     wait_port "$http" 60 "$COURIER_PID" || { tail -20 "$WORK/courier.log" >&2; echo "Courier did not start" >&2; exit 1; }
-    run_load courier "$amqp" "$http"
+    run_load courier "$amqp" "$http" "$COURIER_PID"
     echo "courier_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$COURIER_PID/status")" >> "$WORK/courier.out"
     stop_pid "$COURIER_PID" 20
     COURIER_PID=""
@@ -143,7 +143,7 @@ run_rabbitmq() {
     wait_port "$http" 180 "$RABBIT_SCRIPT_PID" || { tail -30 "$WORK/rabbitmq.log" >&2; echo "RabbitMQ did not start" >&2; exit 1; }
     wait_port "$amqp" 60 "$RABBIT_SCRIPT_PID" || { echo "RabbitMQ's AMQP listener did not open" >&2; exit 1; }
     RABBIT_PID=$(cat "$dir/rabbitmq.pid")
-    run_load rabbitmq "$amqp" "$http"
+    run_load rabbitmq "$amqp" "$http" "$RABBIT_PID"
     echo "rabbitmq_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$RABBIT_PID/status")" >> "$WORK/rabbitmq.out"
     stop_rabbitmq
 }
@@ -163,12 +163,13 @@ c, r = load("courier"), load("rabbitmq")
 any_ = c or r
 rows = ["queues_page", "queues_sorted_by_messages", "queues_filtered_by_name", "overview", "one_queue"]
 print(f"{any_['queues']} queues, {any_['connections']} connections, {any_['calls']} calls each (RabbitMQ {version})\n")
-print("| request | Courier median / p99 (ms, calls) | RabbitMQ median / p99 (ms, calls) | RabbitMQ / Courier (median) |")
-print("|---|---|---|---|")
+print("| request | Courier median / p99 ms (calls) | Courier CPU ms/call | RabbitMQ median / p99 ms (calls) | RabbitMQ CPU ms/call | RabbitMQ / Courier (median) |")
+print("|---|---|---|---|---|---|")
 for row in rows:
     cell = lambda d: f"{d[row]['median_ms']:.1f} / {d[row]['p99_ms']:.1f} ({d[row]['calls']})" if d else "n/a"
+    cpu = lambda d: f"{d[row]['cpu_ms']:.1f}" if d and 'cpu_ms' in d[row] else "n/a"
     ratio = f"{r[row]['median_ms'] / c[row]['median_ms']:.1f}x" if c and r and c[row]['median_ms'] > 0 else "n/a"
-    print(f"| {row} | {cell(c)} | {cell(r)} | {ratio} |")
+    print(f"| {row} | {cell(c)} | {cpu(c)} | {cell(r)} | {cpu(r)} | {ratio} |")
 PY
 )
 echo "$TABLE"
