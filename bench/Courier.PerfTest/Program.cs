@@ -29,6 +29,19 @@ if (args.Length > 0 && args[0] == "retained")
     return new RetainedScenario(retained, Console.Out).Run();
 }
 
+if (args.Length > 0 && args[0] == "mgmt-scale")
+{
+    var scale = Courier.PerfTest.Management.ManagementScaleOptions.Parse(args.AsSpan(1), out string? scaleError);
+    if (scale is null)
+    {
+        Console.Error.WriteLine($"courier-perftest mgmt-scale: {scaleError}");
+        Console.Error.WriteLine(Courier.PerfTest.Management.ManagementScaleOptions.Usage);
+        return 2;
+    }
+
+    return await new Courier.PerfTest.Management.ManagementScaleScenario(scale, Console.Out).RunAsync(CancellationToken.None);
+}
+
 if (args.Length > 0 && args[0] is "--help" or "-?")
 {
     Console.WriteLine(CommandLine.Usage);

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The management API with 100,000 queues and 1,000 connections, on Courier and on RabbitMQ
+# (Debian's rabbitmq-server with rabbitmq_management) in the same run: each broker is filled by
+# `courier-perftest mgmt-scale` (queues declared with no-wait over a few channels, 1,000 of them
+# given 1..10 messages, then the idle connections opened), which then times
+# GET /api/queues?page=1&page_size=100 (plain, sorted by messages descending, filtered by name),
+# GET /api/overview and GET /api/queues/%2F/{name}: median and p99 over --calls calls each.
+#
+#   bench/mgmt-scale.sh                        100000 queues, 1000 connections, 50 calls, both brokers
+#   bench/mgmt-scale.sh --queues 10000 --connections 100 --calls 20 --only courier
+#
+# Prints each broker's lines and a markdown table (figures and RabbitMQ/Courier ratios); with
+# --out FILE also writes the table there. Both brokers run as children of this script on free
+# loopback ports with their data under a temporary directory, one after the other, and are stopped
+# by pid when the script exits. Builds Courier.Server and Courier.PerfTest (Release) first.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUEUES=100000
+CONNECTIONS=1000
+CALLS=50
+ONLY=""
+OUT=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --queues) QUEUES=$2; shift ;;
+        --connections) CONNECTIONS=$2; shift ;;
+        --calls) CALLS=$2; shift ;;
+        --only) ONLY=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "mgmt-scale.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
+
+WORK=$(mktemp -d /tmp/courier-mgmt-scale.XXXXXX)
+COURIER_PID=""
+RABBIT_SCRIPT_PID=""
+RABBIT_PID=""
+EPMD_PID=""
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+stop_pid() { # pid [grace seconds]
+    local pid=$1 grace=${2:-20} i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+stop_rabbitmq() {
+    stop_pid "$RABBIT_SCRIPT_PID" 60
+    stop_pid "$RABBIT_PID" 5
+    stop_pid "$EPMD_PID" 5
+    RABBIT_SCRIPT_PID="" RABBIT_PID="" EPMD_PID=""
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_pid "$COURIER_PID" 20
+    stop_rabbitmq
+    if [ "$status" != 0 ]; then
+        echo "work directory kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port seconds pid
+    local port=$1 seconds=$2 pid=$3 i
+    for ((i = 0; i < seconds * 5; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.2
+    done
+    return 1
+}
+
+PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
+log "building Courier.Server and Courier.PerfTest (Release)"
+dotnet build "$ROOT/src/Courier.Server" -c Release -nologo -v q > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+dotnet build "$ROOT/bench/Courier.PerfTest" -c Release -nologo -v q >> "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+[ -f "$PERFTEST" ] || PERFTEST=$(ls "$ROOT"/bench/Courier.PerfTest/bin/Release/net10.0/*.dll | grep -i perftest | head -1)
+
+run_load() { # name amqp-port http-port broker-pid
+    log "$1: $QUEUES queues, $CONNECTIONS connections, $CALLS calls per request"
+    dotnet "$PERFTEST" mgmt-scale --port "$2" --http-port "$3" --broker-pid "$4" --queues "$QUEUES" --connections "$CONNECTIONS" --calls "$CALLS" | tee "$WORK/$1.out" >&2
+    grep '^SUMMARY ' "$WORK/$1.out" | sed 's/^SUMMARY //' > "$WORK/$1.json"
+}
+
+run_courier() {
+    local amqp http
+    amqp=$(free_port)
+    http=$(free_port)
+    mkdir -p "$WORK/courier"
+    (cd "$WORK/courier" && exec dotnet "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" \
+        --amqp-address 127.0.0.1 --amqp-port "$amqp" --http-address 127.0.0.1 --http-port "$http" \
+        --mqtt-address 127.0.0.1 --mqtt-port 0 --mqtt-ws-address 127.0.0.1 --mqtt-ws-port 0 \
+        --stomp-address 127.0.0.1 --stomp-port 0 --stomp-ws-address 127.0.0.1 --stomp-ws-port 0 \
+        --prometheus-address 127.0.0.1 --prometheus-port 0 --data-dir "$WORK/courier/data") >> "$WORK/courier.log" 2>&1 &
+    COURIER_PID=$!
+    wait_port "$http" 60 "$COURIER_PID" || { tail -20 "$WORK/courier.log" >&2; echo "Courier did not start" >&2; exit 1; }
+    run_load courier "$amqp" "$http" "$COURIER_PID"
+    echo "courier_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$COURIER_PID/status")" >> "$WORK/courier.out"
+    stop_pid "$COURIER_PID" 20
+    COURIER_PID=""
+}
+
+run_rabbitmq() {
+    command -v /usr/lib/rabbitmq/bin/rabbitmq-server > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server > "$WORK/apt.log" 2>&1; }
+    local dir="$WORK/rabbitmq" amqp http dist epmd_port
+    mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+    amqp=$(free_port) http=$(free_port) dist=$(free_port) epmd_port=$(free_port)
+    echo '[rabbitmq_management].' > "$dir/enabled_plugins"
+    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\nloopback_users.guest = true\n' "$http" > "$dir/rabbitmq.conf"
+    epmd -address 127.0.0.1 -port "$epmd_port" > "$dir/log/epmd.log" 2>&1 &
+    EPMD_PID=$!
+    env HOME="$dir/home" ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$epmd_port" \
+        RABBITMQ_NODENAME="ctl-mgmt-scale@localhost" \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp" RABBITMQ_DIST_PORT="$dist" \
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+        RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/rabbitmq.pid" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+        RABBITMQ_CONFIG_FILE="$dir/rabbitmq" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+        /usr/lib/rabbitmq/bin/rabbitmq-server >> "$WORK/rabbitmq.log" 2>&1 < /dev/null &
+    RABBIT_SCRIPT_PID=$!
+    wait_port "$http" 180 "$RABBIT_SCRIPT_PID" || { tail -30 "$WORK/rabbitmq.log" >&2; echo "RabbitMQ did not start" >&2; exit 1; }
+    wait_port "$amqp" 60 "$RABBIT_SCRIPT_PID" || { echo "RabbitMQ's AMQP listener did not open" >&2; exit 1; }
+    RABBIT_PID=$(cat "$dir/rabbitmq.pid")
+    run_load rabbitmq "$amqp" "$http" "$RABBIT_PID"
+    echo "rabbitmq_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$RABBIT_PID/status")" >> "$WORK/rabbitmq.out"
+    stop_rabbitmq
+}
+
+log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$ONLY" = rabbitmq ] || run_courier
+[ "$ONLY" = courier ] || run_rabbitmq
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+TABLE=$(python3 - "$WORK" "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo '?')" <<'PY'
+import json, os, sys
+work, version = sys.argv[1], sys.argv[2]
+def load(name):
+    path = os.path.join(work, name + ".json")
+    return json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else None
+c, r = load("courier"), load("rabbitmq")
+any_ = c or r
+rows = ["queues_page", "queues_sorted_by_messages", "queues_filtered_by_name", "overview", "one_queue"]
+print(f"{any_['queues']} queues, {any_['connections']} connections, {any_['calls']} calls each (RabbitMQ {version})\n")
+print("| request | Courier median / p99 ms (calls) | Courier CPU ms/call | RabbitMQ median / p99 ms (calls) | RabbitMQ CPU ms/call | RabbitMQ / Courier (median) |")
+print("|---|---|---|---|---|---|")
+for row in rows:
+    cell = lambda d: f"{d[row]['median_ms']:.1f} / {d[row]['p99_ms']:.1f} ({d[row]['calls']})" if d else "n/a"
+    cpu = lambda d: f"{d[row]['cpu_ms']:.1f}" if d and 'cpu_ms' in d[row] else "n/a"
+    ratio = f"{r[row]['median_ms'] / c[row]['median_ms']:.1f}x" if c and r and c[row]['median_ms'] > 0 else "n/a"
+    print(f"| {row} | {cell(c)} | {cpu(c)} | {cell(r)} | {cpu(r)} | {ratio} |")
+PY
+)
+echo "$TABLE"
+grep -h '_rss_kb=\|^declared\|^overview counts' "$WORK"/*.out || true
+[ -z "$OUT" ] || echo "$TABLE" > "$OUT"

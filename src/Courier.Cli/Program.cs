@@ -1,0 +1,1 @@
+return await Courier.Cli.CourierCtl.RunAsync(args, Console.Out, Console.Error);
