@@ -7,8 +7,8 @@
 # SharpFuzz tool (the local dotnet tool of .config/dotnet-tools.json), then runs afl-fuzz on each
 # target (all of them by default) for the given time, 25 s unless told, from fuzz/corpus/<target>
 # and fuzz/dict/<target>.dict when there is one. Exits non-zero if any target found a crash or a
-# hang, printing each such input's path; replay one with
-#   dotnet <work>/bin/Courier.Fuzz.dll <target> <input>
+# hang, printing each such input's path; replay one (with the uninstrumented build) with
+#   dotnet fuzz/Courier.Fuzz/bin/Debug/net10.0/Courier.Fuzz.dll <target> <input>
 # Needs afl-fuzz (Debian's afl++). FUZZ_WORK sets the work directory (default: a new one under
 # /tmp); FUZZ_KEEP_CORPUS=1 copies the inputs afl-fuzz found new paths with back into fuzz/corpus.
 set -euo pipefail
@@ -31,13 +31,13 @@ configuration=${FUZZ_CONFIGURATION:-Debug}
 dotnet build fuzz/Courier.Fuzz -c "$configuration" -nologo -v q
 rm -rf "$bin"
 cp -r "fuzz/Courier.Fuzz/bin/$configuration/net10.0" "$bin"
-# The parsers live in these; the harness, SharpFuzz and the framework stay uninstrumented.
-for assembly in Courier.Core Courier.Amqp091 Courier.Mqtt Courier.Stomp Courier.Storage; do
+# The parsers live in these (courier: the WebSocket reader); the harness, SharpFuzz and the framework stay uninstrumented.
+for assembly in Courier.Core Courier.Amqp091 Courier.Mqtt Courier.Stomp Courier.Storage courier; do
   dotnet tool run sharpfuzz "$bin/$assembly.dll" >/dev/null
 done
 
 if [ "$#" -eq 0 ]; then
-  mapfile -t targets < <(dotnet "$bin/Courier.Fuzz.dll" --list)
+  mapfile -t targets < <(dotnet "fuzz/Courier.Fuzz/bin/$configuration/net10.0/Courier.Fuzz.dll" --list)
 else
   targets=("$@")
 fi
@@ -75,7 +75,7 @@ for target in "${targets[@]}"; do
     status=1
     echo "fuzz: $target: inputs that crashed or hung:"
     echo "$findings" | sed 's/^/  /'
-    echo "  replay: dotnet $bin/Courier.Fuzz.dll $target <input>"
+    echo "  replay: dotnet fuzz/Courier.Fuzz/bin/$configuration/net10.0/Courier.Fuzz.dll $target <input>"
   fi
   if [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ]; then
     find "$out/default/queue" -maxdepth 1 -type f -name 'id:*' ! -name '*orig:*' -exec sh -c \

@@ -19,6 +19,7 @@ internal static class FuzzTargets
         ["stored-message"] = StorageTargets.StoredMessage,
         ["journal-recovery"] = StorageTargets.JournalRecovery,
         ["definitions"] = StorageTargets.Definitions,
+        ["websocket-frames"] = WebSocketTargets.Frames,
     };
 
     public static IEnumerable<string> Names => Targets.Keys;

@@ -32,6 +32,8 @@ internal static class SeedCorpus
         Save(root, "stored-message", "neutral", StoredMessageBytes());
         Save(root, "journal-recovery", "messages-settles", JournalRecords());
         Save(root, "definitions", "definitions", DefinitionsJson());
+        Save(root, "websocket-frames", "mqtt-over-websocket", WebSocketFrames(selector: 63));
+        Save(root, "websocket-frames", "mqtt-over-websocket-split", WebSocketFrames(selector: 2));
     }
 
     private static void Save(string root, string target, string name, byte[] bytes)
@@ -200,6 +202,43 @@ internal static class SeedCorpus
         }
 
         return output.ToArray();
+    }
+
+    /// <summary>A client's masked frames: an MQTT CONNECT in two fragments, a ping, a pong, a whole PUBLISH and a Close 1000 (RFC 6455 5.2).</summary>
+    private static byte[] WebSocketFrames(byte selector)
+    {
+        var mqtt = Mqtt(MqttProtocolVersion.V311).AsSpan(1);
+        using var output = new MemoryStream();
+        output.WriteByte(selector);
+        WebSocketFrame(output, fin: false, opcode: 2, mqtt[..10]);
+        WebSocketFrame(output, fin: true, opcode: 9, "ping"u8);
+        WebSocketFrame(output, fin: true, opcode: 0, mqtt[10..]);
+        WebSocketFrame(output, fin: true, opcode: 10, ""u8);
+        WebSocketFrame(output, fin: true, opcode: 2, new byte[300]);
+        WebSocketFrame(output, fin: true, opcode: 8, [0x03, 0xE8]);
+        return output.ToArray();
+    }
+
+    private static void WebSocketFrame(MemoryStream output, bool fin, byte opcode, ReadOnlySpan<byte> payload)
+    {
+        output.WriteByte((byte)((fin ? 0x80 : 0) | opcode));
+        if (payload.Length < 126)
+        {
+            output.WriteByte((byte)(0x80 | payload.Length));
+        }
+        else
+        {
+            output.WriteByte(0x80 | 126);
+            output.WriteByte((byte)(payload.Length >> 8));
+            output.WriteByte((byte)payload.Length);
+        }
+
+        ReadOnlySpan<byte> mask = [0x37, 0xFA, 0x21, 0x3D];
+        output.Write(mask);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            output.WriteByte((byte)(payload[i] ^ mask[i & 3]));
+        }
     }
 
     private static byte[] DefinitionsJson()
