@@ -95,9 +95,15 @@ public sealed class JournalMessageStore : IMessageStore, IJournalStatisticsSourc
                 case RecordType.NeutralMessage:
                 case RecordType.StampedMessage:
                     {
+                        RecordPayload.Require(payload, 10, type, location);
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload);
                         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[8..]);
-                        var first = BinaryPrimitives.ReadInt32LittleEndian(payload[10..]);
+                        RecordPayload.Require(payload, 10 + (4 * count) + (type == RecordType.StampedMessage ? 8 : 0), type, location);
+                        var first = count > 0 ? BinaryPrimitives.ReadInt32LittleEndian(payload[10..]) : -1;
+                        if (count > 0)
+                        {
+                            RecordPayload.RequireQueue(first, type, location);
+                        }
                         int[]? more = null;
                         if (count > 1)
                         {
@@ -105,6 +111,7 @@ public sealed class JournalMessageStore : IMessageStore, IJournalStatisticsSourc
                             for (var i = 1; i < count; i++)
                             {
                                 more[i - 1] = BinaryPrimitives.ReadInt32LittleEndian(payload[(10 + (4 * i))..]);
+                                RecordPayload.RequireQueue(more[i - 1], type, location);
                             }
                         }
 
@@ -117,11 +124,13 @@ public sealed class JournalMessageStore : IMessageStore, IJournalStatisticsSourc
                 case RecordType.PagedMessage:
                 case RecordType.NeutralPagedMessage:
                     // A transient message paged out of memory: gone with the process that paged it.
+                    RecordPayload.Require(payload, 8, type, location);
                     _lastMessageId = Math.Max(_lastMessageId, BinaryPrimitives.ReadInt64LittleEndian(payload));
                     break;
 
                 case RecordType.Settle:
                     {
+                        RecordPayload.Require(payload, 16, type, location);
                         var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
                         if (messages.TryGetValue(id, out var entry))
@@ -147,6 +156,7 @@ public sealed class JournalMessageStore : IMessageStore, IJournalStatisticsSourc
 
                 case RecordType.Delivered:
                     {
+                        RecordPayload.Require(payload, 16, type, location);
                         var queue = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
                         var id = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
                         var count = payload.Length >= 20 ? BinaryPrimitives.ReadInt32LittleEndian(payload[16..]) : 1;

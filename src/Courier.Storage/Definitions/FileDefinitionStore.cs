@@ -15,7 +15,7 @@ namespace Courier.Storage.Definitions;
 /// table encoding (base64, <see cref="StoredTableCodec"/>) so every value keeps its exact type;
 /// a version 1 file, whose tables are AMQP field tables, is still read.
 /// </summary>
-public sealed class FileDefinitionStore : IDefinitionStore
+public sealed partial class FileDefinitionStore : IDefinitionStore
 {
     /// <summary>2: argument tables in Courier's table encoding. 1: in AMQP 0-9-1's field-table encoding.</summary>
     private const int CurrentVersion = 2;
@@ -47,6 +47,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
             throw new InvalidDataException($"{_path} is version {file.Version}; this build reads versions 1 to {CurrentVersion}");
         }
 
+        Validate(file, _path);
         return file.ToSnapshot();
     }
 
@@ -112,7 +113,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
             return FieldTable.Empty;
         }
 
-        var bytes = Convert.FromBase64String(encoded);
+        var bytes = FromBase64(encoded);
         var position = 0;
         return version == 1
             ? LegacyAmqpFieldTable.ReadTable(bytes, ref position)
@@ -142,7 +143,7 @@ public sealed class FileDefinitionStore : IDefinitionStore
         public DefinitionSnapshot ToSnapshot() => new()
         {
             LastQueueStoreId = LastQueueStoreId,
-            Users = [.. Users.Select(u => new UserRecord(u.Name, Convert.FromBase64String(u.Salt), Convert.FromBase64String(u.PasswordHash), u.Tags))],
+            Users = [.. Users.Select(u => new UserRecord(u.Name, FromBase64(u.Salt), FromBase64(u.PasswordHash), u.Tags))],
             Permissions = Permissions,
             TopicPermissions = TopicPermissions ?? [],
             VirtualHostLimits = VirtualHostLimits ?? [],

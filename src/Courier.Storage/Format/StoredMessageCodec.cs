@@ -147,11 +147,18 @@ public static class StoredMessageCodec
         var publishedBy = (PublishingProtocol)StoredPrimitives.ReadByte(buffer, ref position);
         var deliveryCount = (int)StoredPrimitives.ReadUInt32(buffer, ref position);
         var more = (flags & AnnotationFlags.More) != 0 ? StoredTableCodec.ReadTable(buffer, ref position) : null;
+        byte? qos = (flags & AnnotationFlags.QosPresent) != 0 ? (byte)(((byte)flags >> 3) & 0b11) : null;
+        if (qos > 2)
+        {
+            // Two bits can say 3, which no QoS is: a damaged record, refused as such (found by fuzzing).
+            throw new InvalidDataException($"a stored message has QoS {qos}");
+        }
+
         var annotations = new MessageAnnotations
         {
             PublishedBy = publishedBy,
             DeliveryCount = deliveryCount,
-            Qos = (flags & AnnotationFlags.QosPresent) != 0 ? (byte)(((byte)flags >> 3) & 0b11) : null,
+            Qos = qos,
             Retain = (flags & AnnotationFlags.Retain) != 0,
             More = more,
         };
