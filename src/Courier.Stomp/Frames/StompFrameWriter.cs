@@ -45,15 +45,7 @@ public static class StompFrameWriter
                 continue;
             }
 
-            if (header.Name.Length == 0)
-            {
-                ThrowHelper.ThrowCannotEncode("a header name cannot be empty");
-            }
-
-            StompHeaderCodec.Write(output, header.Name, escaping, isName: true, crLf);
-            WriteBytes(output, ":"u8);
-            StompHeaderCodec.Write(output, header.Value, escaping, isName: false, crLf);
-            WriteBytes(output, "\n"u8);
+            WriteHeader(output, header.Name, header.Value, escaping, crLf);
         }
 
         if (!frame.Body.IsEmpty)
@@ -68,6 +60,21 @@ public static class StompFrameWriter
         WriteBytes(output, "\n"u8);
         WriteBytes(output, frame.Body.Span);
         WriteBytes(output, "\0"u8);
+    }
+
+    /// <summary>One <c>name:value</c> line, escaped as the frame's version and command say (<see cref="StompFraming"/>).</summary>
+    /// <exception cref="ArgumentException">The name or value cannot be expressed (see <see cref="Write"/>).</exception>
+    internal static void WriteHeader(IBufferWriter<byte> output, string name, string value, StompHeaderEscaping escaping, bool crLf)
+    {
+        if (name.Length == 0)
+        {
+            ThrowHelper.ThrowCannotEncode("a header name cannot be empty");
+        }
+
+        StompHeaderCodec.Write(output, name, escaping, isName: true, crLf);
+        WriteBytes(output, ":"u8);
+        StompHeaderCodec.Write(output, value, escaping, isName: false, crLf);
+        WriteBytes(output, "\n"u8);
     }
 
     private static void WriteBytes(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)

@@ -39,7 +39,7 @@ internal sealed partial class StompConnection
             var subscriptionId = ackId[2..at];
             lock (_deliveryGate)
             {
-                if (_subscriptions.TryGetValue(subscriptionId, out var subscription) && subscription.Unacked.ContainsKey(tag))
+                if (_subscriptions.TryGetValue(subscriptionId, out var subscription) && subscription.Unacked.Contains(tag))
                 {
                     return (subscription, tag);
                 }
@@ -58,29 +58,14 @@ internal sealed partial class StompConnection
         var taken = new List<QueuedMessage>();
         lock (_deliveryGate)
         {
-            if (!subscription.Unacked.ContainsKey(tag))
+            if (!subscription.Unacked.Contains(tag))
             {
                 throw BrokerException.PreconditionFailed($"message {tag} of subscription '{subscription.Id}' is already acknowledged");
             }
 
             if (mode == StompAckMode.Client)
             {
-                var upTo = new List<ulong>();
-                foreach (var (key, message) in subscription.Unacked)
-                {
-                    if (key > tag)
-                    {
-                        break;
-                    }
-
-                    upTo.Add(key);
-                    taken.Add(message);
-                }
-
-                foreach (var key in upTo)
-                {
-                    subscription.Unacked.Remove(key);
-                }
+                subscription.Unacked.RemoveUpTo(tag, taken);
             }
             else
             {

@@ -225,8 +225,7 @@ internal sealed partial class StompConnection
         lock (_deliveryGate)
         {
             subscription.Active = false;
-            unacked = [.. subscription.Unacked.Values];
-            subscription.Unacked.Clear();
+            unacked = subscription.Unacked.RemoveAll();
         }
 
         if (subscription.Consumer is { } consumer)
@@ -276,18 +275,15 @@ internal sealed partial class StompConnection
             }
 
             var tag = ++_deliveryTag;
-            var message = queued.Message;
-            var messageId = AckId(subscription.Id, tag);
-            var headers = StompMessageMapper.ToHeaders(
-                message,
-                subscription.Id,
-                subscription.FixedDestination ?? StompDestination.Of(message.Exchange, message.RoutingKey),
-                messageId,
-                withAck: acked && _version == StompVersion.V12,
-                queued.Redelivered);
+            var encoding = subscription.Encoding;
+            if (encoding is null || encoding.Version != Outbound.Version)
+            {
+                subscription.Encoding = encoding = new StompMessageEncoding(subscription.Id, subscription.FixedDestination, _sessionId, Outbound.Version);
+            }
+
             try
             {
-                Outbound.Write(new StompFrame(StompCommand.Message, headers, message.Body));
+                Outbound.WriteMessage(encoding, queued.Message, tag, withAck: acked && _version == StompVersion.V12, queued.Redelivered);
             }
             catch (ArgumentException)
             {
@@ -321,10 +317,6 @@ internal sealed partial class StompConnection
             },
             (this, subscription, tag),
             preferLocal: false);
-
-    /// <summary>The <c>message-id</c> (and 1.2 <c>ack</c>) of a delivery, in RabbitMQ's form: <c>T_</c>subscription<c>@@</c>session<c>@@</c>tag.</summary>
-    private string AckId(string subscriptionId, ulong tag) =>
-        string.Create(CultureInfo.InvariantCulture, $"T_{subscriptionId}@@{_sessionId}@@{tag}");
 
     /// <summary>The subscription's queue was deleted: the client is told with ERROR, and the connection closes (1.2 "ERROR").</summary>
     public void OnSubscriptionCancelledByBroker(StompSubscription subscription)

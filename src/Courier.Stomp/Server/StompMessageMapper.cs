@@ -101,10 +101,13 @@ internal static class StompMessageMapper
     }
 
     /// <summary>The headers of a MESSAGE frame for a delivery (the frame's own ones first, as RabbitMQ orders them).</summary>
+    /// <remarks>
+    /// The general form, which the fast encoder (<see cref="StompMessageEncoding"/>) must match byte
+    /// for byte: the tests compare the two.
+    /// </remarks>
     public static List<StompHeader> ToHeaders(Message message, string subscription, string destination, string messageId, bool withAck, bool redelivered)
     {
-        var source = message.Properties;
-        var headers = new List<StompHeader>(8 + (source.Headers?.Count ?? 0))
+        var headers = new List<StompHeader>(8 + (message.Properties.Headers?.Count ?? 0))
         {
             new(StompHeaderNames.Subscription, subscription),
             new(StompHeaderNames.Destination, destination),
@@ -116,63 +119,80 @@ internal static class StompMessageMapper
         }
 
         headers.Add(new(Redelivered, redelivered ? "true" : "false"));
-        Add(headers, StompHeaderNames.ContentType, source.ContentType);
-        Add(headers, ContentEncoding, source.ContentEncoding);
+        var sink = new ListSink(headers);
+        MapProperties(message, ref sink);
+        return headers;
+    }
+
+    /// <summary>
+    /// The headers a MESSAGE carries for the message itself, the same for every delivery of it: its
+    /// properties, then its own headers as text, in that order (after <c>redelivered</c>).
+    /// </summary>
+    public static void MapProperties<TSink>(Message message, ref TSink sink)
+        where TSink : IStompHeaderSink, allows ref struct
+    {
+        var source = message.Properties;
+        Add(ref sink, StompHeaderNames.ContentType, source.ContentType);
+        Add(ref sink, ContentEncoding, source.ContentEncoding);
         if (source.IsPersistent)
         {
-            headers.Add(new(Persistent, "true"));
+            sink.Add(Persistent, "true");
         }
 
         if (source.Priority is { } priority)
         {
-            headers.Add(new(Priority, priority.ToString(CultureInfo.InvariantCulture)));
+            sink.Add(Priority, priority.ToString(CultureInfo.InvariantCulture));
         }
 
         if (source.CorrelationId is { } correlation)
         {
-            headers.Add(new(CorrelationId, Encoding.UTF8.GetString(correlation)));
+            sink.Add(CorrelationId, Encoding.UTF8.GetString(correlation));
         }
 
         if (source.ReplyTo is { Length: > 0 } replyTo)
         {
             // An AMQP reply-to is a queue name: a STOMP client replies to it through /reply-queue/.
-            headers.Add(new(ReplyTo, replyTo.StartsWith('/') ? replyTo : StompDestination.ReplyQueue(replyTo)));
+            sink.Add(ReplyTo, replyTo.StartsWith('/') ? replyTo : StompDestination.ReplyQueue(replyTo));
         }
 
         if (source.ExpiryMilliseconds is { } expiry)
         {
-            headers.Add(new(Expiration, expiry.ToString(CultureInfo.InvariantCulture)));
+            sink.Add(Expiration, expiry.ToString(CultureInfo.InvariantCulture));
         }
 
-        Add(headers, AmqpMessageId, source.MessageId);
+        Add(ref sink, AmqpMessageId, source.MessageId);
         if (source.Timestamp is { } timestamp)
         {
-            headers.Add(new(Timestamp, timestamp.UnixSeconds.ToString(CultureInfo.InvariantCulture)));
+            sink.Add(Timestamp, timestamp.UnixSeconds.ToString(CultureInfo.InvariantCulture));
         }
 
-        Add(headers, Type, source.Type);
-        Add(headers, UserId, source.UserId);
-        Add(headers, AppId, source.AppId);
+        Add(ref sink, Type, source.Type);
+        Add(ref sink, UserId, source.UserId);
+        Add(ref sink, AppId, source.AppId);
         if (source.Headers is { Count: > 0 } table)
         {
             foreach (var (name, value) in table)
             {
                 if (name.Length > 0 && !Written.Contains(name) && AsText(value) is { } text)
                 {
-                    headers.Add(new(name, text));
+                    sink.Add(name, text);
                 }
             }
         }
-
-        return headers;
     }
 
-    private static void Add(List<StompHeader> headers, string name, string? value)
+    private static void Add<TSink>(ref TSink sink, string name, string? value)
+        where TSink : IStompHeaderSink, allows ref struct
     {
         if (value is not null)
         {
-            headers.Add(new(name, value));
+            sink.Add(name, value);
         }
+    }
+
+    private readonly struct ListSink(List<StompHeader> headers) : IStompHeaderSink
+    {
+        public void Add(string name, string value) => headers.Add(new(name, value));
     }
 
     /// <summary>A header value as STOMP text: strings (and AMQP long strings) as they are, numbers and booleans printed; tables, lists and binary left out.</summary>

@@ -1,4 +1,5 @@
 using Courier.Core.Buffers;
+using Courier.Core.Messages;
 using Courier.Stomp.Frames;
 
 namespace Courier.Stomp.Server;
@@ -30,6 +31,13 @@ internal sealed class StompOutbound : SocketOutbound
     /// <exception cref="ArgumentException">The frame cannot be expressed in the connection's version (nothing is written).</exception>
     public void Write(StompFrame frame) =>
         Append((frame, Version), static (output, state) => StompFrameWriter.Write(output, state.frame, state.Version));
+
+    /// <summary>One delivery's MESSAGE frame, encoded straight into the buffer (<see cref="StompMessageEncoding"/>).</summary>
+    /// <exception cref="ArgumentException">A header cannot be expressed in the connection's version (nothing is written).</exception>
+    public void WriteMessage(StompMessageEncoding encoding, Message message, ulong tag, bool withAck, bool redelivered) =>
+        Append(
+            (encoding, message, tag, withAck, redelivered),
+            static (output, state) => state.encoding.Write(output, state.message, state.tag, state.withAck, state.redelivered));
 
     public void WriteHeartBeat() => Append(0, static (output, _) => StompFrameWriter.WriteHeartBeat(output));
 

@@ -38,8 +38,11 @@ internal sealed class StompSubscription : IDeliverySink
 
     public QueueConsumer? Consumer { get; set; }
 
+    /// <summary>This subscription's MESSAGE bytes in the connection's version, made at its first delivery.</summary>
+    public StompMessageEncoding? Encoding { get; set; }
+
     /// <summary>Deliveries not yet acknowledged, by delivery tag (in the order they went out).</summary>
-    public SortedDictionary<ulong, QueuedMessage> Unacked { get; } = [];
+    public StompUnackedDeliveries Unacked { get; } = new();
 
     /// <summary>False until the subscription is registered, and again once it is cancelled.</summary>
     public bool Active { get; set; }
