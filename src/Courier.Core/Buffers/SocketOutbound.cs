@@ -15,7 +15,7 @@ namespace Courier.Core.Buffers;
 /// more than the high watermark waits, <see cref="IsCongested"/> tells subscriptions to stop
 /// taking deliveries, and <see cref="Drained"/> tells them when to start again.
 /// </remarks>
-public abstract class SocketOutbound
+public abstract partial class SocketOutbound
 {
     private readonly Lock _gate = new();
     private readonly AsyncSignal _signal = new();
@@ -68,7 +68,10 @@ public abstract class SocketOutbound
                 IsCongested = true;
             }
 
-            SignalLocked();
+            if (!DeferredToBatchLocked())
+            {
+                SignalLocked();
+            }
         }
     }
 
@@ -99,25 +102,48 @@ public abstract class SocketOutbound
     /// <summary>The writer loop: runs until <see cref="Complete"/> and everything is flushed, or the pipe closes.</summary>
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            _output = output;
+            _cancellation = cancellationToken;
+        }
+
         while (true)
         {
             await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             bool completed;
             lock (_gate)
             {
-                (_filling, _draining) = (_draining, _filling);
                 _signalled = false;
+                if (_writing)
+                {
+                    // A reader is writing its batch out (WriteInline); it signals again when done.
+                    continue;
+                }
+
+                _writing = true;
+                (_filling, _draining) = (_draining, _filling);
                 completed = _completed;
             }
 
-            if (_draining.WrittenCount > 0)
+            try
             {
-                output.Write(_draining.WrittenSpan);
-                _draining.Flushed();
-                var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (result.IsCompleted || result.IsCanceled)
+                if (_draining.WrittenCount > 0)
                 {
-                    return;
+                    output.Write(_draining.WrittenSpan);
+                    _draining.Flushed();
+                    var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _writing = false;
                 }
             }
 

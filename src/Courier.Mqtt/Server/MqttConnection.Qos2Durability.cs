@@ -92,7 +92,11 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>The session ends with the connection: its deliveries are forgotten with its queues.</summary>
-    private void ForgetQos2Deliveries() => _qos2Log?.Forget(ClientId);
+    private void ForgetQos2Deliveries()
+    {
+        _qos2Log?.Forget(ClientId);
+        ForgetReceivedQos2();
+    }
 
     private bool IsDurableQos2Delivery(MqttQos qos, QueuedMessage queued) =>
         qos == MqttQos.ExactlyOnce && _qos2Log is not null && queued.IsStored;

@@ -78,7 +78,7 @@ internal sealed partial class MqttConnection
 
             if (HeldAcknowledgements.Count == 0 && (sequence <= _retainedDurable || !stored || _retainedFailed))
             {
-                WriteAcknowledgement(response, stored && !(_retainedFailed && sequence > _retainedDurable));
+                WriteAcknowledgementAfterReceived(response, stored && !(_retainedFailed && sequence > _retainedDurable));
                 return;
             }
 
@@ -106,7 +106,7 @@ internal sealed partial class MqttConnection
                 HeldAcknowledgements.Dequeue();
                 if (((IDurableReleaseTarget<MqttPublishResponse>)this).IsOpen)
                 {
-                    WriteAcknowledgement(held.Response, held.Stored && held.Sequence <= _retainedDurable);
+                    WriteAcknowledgementAfterReceived(held.Response, held.Stored && held.Sequence <= _retainedDurable);
                 }
             }
         }

@@ -60,6 +60,7 @@ internal sealed partial class MqttConnection
             }
 
             StartQos2Deliveries(resumed: false);
+            StartReceivedQos2(resumed: false);
             return false;
         }
 
@@ -80,7 +81,8 @@ internal sealed partial class MqttConnection
         }
 
         StartQos2Deliveries(resumed: queuesKept);
-        return present;
+        // Received QoS 2 ids on disk make the session present even without queues (a publisher's).
+        return StartReceivedQos2(resumed: true) || present;
     }
 
     /// <summary>The Session Expiry Interval CONNACK announces: only when the broker's maximum lowered the client's.</summary>

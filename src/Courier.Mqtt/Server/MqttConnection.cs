@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using Courier.Core;
@@ -153,6 +154,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
                 await PauseReadingAsync(queue.WhenFlowReleased(), _options.FlowPauseLimit).ConfigureAwait(false);
             }
 
+            var waitStarted = Stopwatch.GetTimestamp();
             var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
             try
@@ -165,7 +167,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
                 }
                 else
                 {
-                    Process(ref buffer);
+                    ProcessRead(ref buffer, waitStarted);
                 }
             }
             finally

@@ -22,7 +22,7 @@ internal readonly record struct MqttQos2Delivery(string Queue, long MessageId, b
 /// window). Nothing here is kept for a node without a store (tests), where a crash loses the
 /// session's queues anyway.
 /// </remarks>
-internal sealed class MqttQos2Deliveries
+internal sealed partial class MqttQos2Deliveries
 {
     public const string LogKind = "mqtt-qos2";
     private const byte FormatVersion = 1;
