@@ -121,7 +121,7 @@ public sealed class CommandLineTests : IDisposable
     public async Task A_default_user_set_by_the_operator_takes_effect_on_an_existing_data_directory()
     {
         var dataDir = Path.Combine(_dir, "data");
-        string[] common = ["--data-dir", dataDir, "--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0"];
+        string[] common = ["--data-dir", dataDir, .. LoopbackListeners.Args];
         await using (var first = CourierHost.Create(common))
         {
             await first.StartAsync();

@@ -87,7 +87,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public async Task Port_zero_binds_a_free_port_and_reports_it()
     {
-        await using var host = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", Path.Combine(_dir, "data")]);
+        await using var host = CourierHost.Create([.. LoopbackListeners.Args, "--data-dir", Path.Combine(_dir, "data")]);
         await host.StartAsync();
         Assert.NotEqual(0, host.AmqpEndPoint.Port);
         Assert.NotEqual(0, host.MqttEndPoint.Port);

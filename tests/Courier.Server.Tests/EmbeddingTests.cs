@@ -18,7 +18,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Port 0: the OS picks a free port. A fresh data directory keeps runs apart.
-        _courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0", "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--stomp-address", "127.0.0.1", "--stomp-port", "0", "--stomp-ws-address", "127.0.0.1", "--stomp-ws-port", "0", "--http-address", "127.0.0.1", "--http-port", "0", "--prometheus-address", "127.0.0.1", "--prometheus-port", "0", "--data-dir", _dataDir]);
+        _courier = CourierHost.Create([.. LoopbackListeners.Args, "--data-dir", _dataDir]);
         await _courier.StartAsync();
     }
 

@@ -16,8 +16,7 @@ public sealed class LogOptionsTests : IDisposable
     public async Task The_log_file_gets_the_lines_of_the_level_asked_for(string level, bool startLineExpected)
     {
         var logFile = Path.Combine(_directory, "logs", "courier.log");
-        var courier = CourierHost.Create(["--amqp-address", "127.0.0.1", "--amqp-port", "0", "--mqtt-address", "127.0.0.1", "--mqtt-port", "0",
-            "--mqtt-ws-address", "127.0.0.1", "--mqtt-ws-port", "0", "--data-dir", Path.Combine(_directory, "data"), "--log-file", logFile, "--log-level", level]);
+        var courier = CourierHost.Create([.. LoopbackListeners.Args, "--data-dir", Path.Combine(_directory, "data"), "--log-file", logFile, "--log-level", level]);
         await courier.StartAsync();
         await courier.StopAsync();
         await courier.DisposeAsync();
