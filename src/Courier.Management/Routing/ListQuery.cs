@@ -105,37 +105,63 @@ public sealed class ListQuery
         Func<T, JsonObject> toJson,
         IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys)
     {
-        var filtered = new List<T>();
-        var total = 0;
-        foreach (var item in items)
-        {
-            total++;
-            if (MatchesName(nameOf(item)))
-            {
-                filtered.Add(item);
-            }
-        }
-
+        // A page is picked while the items stream past, in a heap of the best page * page_size:
+        // no list of every item (with 100,000 queues that list is a large-object allocation per
+        // request, and the gen 2 collections it brings cost more than the walk).
         var comparer = ComparerFor(nameOf, toJson, sortKeys);
-        int first;
-        int count;
+        var total = 0;
+        var filteredCount = 0;
+        List<T> best;
         if (Page is { } page)
         {
-            first = (page - 1) * PageSize;
-            if (first > 0 && first >= filtered.Count)
+            var heap = new BestItems<T>(comparer, checked(page * PageSize));
+            foreach (var item in items)
             {
-                throw new ApiException(400, "page_out_of_range", $"Page out of range, page: {page} page size: {PageSize}, len: {filtered.Count}");
+                total++;
+                if (MatchesName(nameOf(item)))
+                {
+                    filteredCount++;
+                    heap.Offer(item);
+                }
             }
 
-            count = Math.Min(PageSize, filtered.Count - first);
+            best = heap.InOrder();
+        }
+        else
+        {
+            best = [];
+            foreach (var item in items)
+            {
+                total++;
+                if (MatchesName(nameOf(item)))
+                {
+                    best.Add(item);
+                }
+            }
+
+            filteredCount = best.Count;
+            best.Sort(comparer);
+        }
+
+        int first;
+        int count;
+        if (Page is { } current)
+        {
+            first = (current - 1) * PageSize;
+            if (first > 0 && first >= filteredCount)
+            {
+                throw new ApiException(400, "page_out_of_range", $"Page out of range, page: {current} page size: {PageSize}, len: {filteredCount}");
+            }
+
+            count = Math.Min(PageSize, filteredCount - first);
         }
         else
         {
             first = 0;
-            count = filtered.Count;
+            count = best.Count;
         }
 
-        var selected = comparer is null ? filtered.GetRange(first, count) : TopK(filtered, comparer, first + count).GetRange(first, count);
+        var selected = best.GetRange(first, count);
         var array = new JsonArray();
         foreach (var item in selected)
         {
@@ -149,11 +175,11 @@ public sealed class ListQuery
 
         return request.WriteAsync(new JsonObject
         {
-            ["filtered_count"] = filtered.Count,
+            ["filtered_count"] = filteredCount,
             ["item_count"] = selected.Count,
             ["items"] = array,
             ["page"] = Page,
-            ["page_count"] = filtered.Count == 0 ? 1 : ((filtered.Count - 1) / PageSize) + 1,
+            ["page_count"] = filteredCount == 0 ? 1 : ((filteredCount - 1) / PageSize) + 1,
             ["page_size"] = PageSize,
             ["total_count"] = total,
         });
@@ -190,7 +216,7 @@ public sealed class ListQuery
         return projected;
     }
 
-    private Comparison<T>? ComparerFor<T>(Func<T, string> nameOf, Func<T, JsonObject> toJson, IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys)
+    private Comparison<T> ComparerFor<T>(Func<T, string> nameOf, Func<T, JsonObject> toJson, IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys)
     {
         if (Sort.Length == 0)
         {
@@ -249,32 +275,39 @@ public sealed class ListQuery
             _ => node.ToJsonString(),
         };
     }
+}
 
-    /// <summary>The first <paramref name="k"/> items in order, in O(n log k): a max-heap keeps the best k seen.</summary>
-    private static List<T> TopK<T>(List<T> items, Comparison<T> comparison, int k)
+/// <summary>The first <c>k</c> items in an order, offered one by one, in O(n log k): a max-heap keeps the best k seen.</summary>
+internal sealed class BestItems<T>
+{
+    private readonly Comparison<T> _comparison;
+    private readonly int _k;
+    private readonly PriorityQueue<T, T> _heap;
+
+    public BestItems(Comparison<T> comparison, int k)
     {
-        if (k >= items.Count / 2)
-        {
-            var all = new List<T>(items);
-            all.Sort(comparison);
-            return all;
-        }
+        _comparison = comparison;
+        _k = k;
+        _heap = new PriorityQueue<T, T>(Math.Min(k, 1024) + 1, Comparer<T>.Create((a, b) => comparison(b, a)));
+    }
 
-        var heap = new PriorityQueue<T, T>(k + 1, Comparer<T>.Create((a, b) => comparison(b, a)));
-        foreach (var item in items)
+    public void Offer(T item)
+    {
+        if (_heap.Count < _k)
         {
-            if (heap.Count < k)
-            {
-                heap.Enqueue(item, item);
-            }
-            else if (comparison(item, heap.Peek()) < 0)
-            {
-                heap.EnqueueDequeue(item, item);
-            }
+            _heap.Enqueue(item, item);
         }
+        else if (_comparison(item, _heap.Peek()) < 0)
+        {
+            _heap.EnqueueDequeue(item, item);
+        }
+    }
 
-        var best = new List<T>(heap.Count);
-        while (heap.TryDequeue(out var item, out _))
+    /// <summary>The kept items, best first.</summary>
+    public List<T> InOrder()
+    {
+        var best = new List<T>(_heap.Count);
+        while (_heap.TryDequeue(out var item, out _))
         {
             best.Add(item);
         }
