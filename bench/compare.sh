@@ -33,6 +33,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
 QUICK=0
 PAIRS=3
 DURATION=12
@@ -106,20 +108,6 @@ EPMD_PID=""
 MOSQUITTO_PID=""
 ACTIVEMQ_PID=""
 
-stop_pid() { # pid [grace seconds]
-    local pid=$1 grace=${2:-20} i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -144,23 +132,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
-wait_port() { # port seconds pid
-    local port=$1 seconds=$2 pid=$3 i
-    for ((i = 0; i < seconds * 5; i++)); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            return 1
-        fi
-        sleep 0.2
-    done
-    return 1
-}
 
 # ---- Courier -----------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
 QUEUES=100000
 CONNECTIONS=1000
 CALLS=50
@@ -42,18 +44,6 @@ RABBIT_PID=""
 EPMD_PID=""
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-stop_pid() { # pid [grace seconds]
-    local pid=$1 grace=${2:-20} i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 
 stop_rabbitmq() {
     stop_pid "$RABBIT_SCRIPT_PID" 60
@@ -78,19 +68,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
-wait_port() { # port seconds pid
-    local port=$1 seconds=$2 pid=$3 i
-    for ((i = 0; i < seconds * 5; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.2
-    done
-    return 1
-}
 
 PERFTEST="$ROOT/bench/Courier.PerfTest/bin/Release/net10.0/courier-perftest.dll"
 log "building Courier.Server and Courier.PerfTest (Release)"
