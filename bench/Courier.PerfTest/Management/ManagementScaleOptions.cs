@@ -1,4 +1,4 @@
-using System.Globalization;
+using Courier.PerfTest.Options;
 
 namespace Courier.PerfTest.Management;
 
@@ -41,49 +41,19 @@ public sealed record ManagementScaleOptions
 
     public static ManagementScaleOptions? Parse(ReadOnlySpan<string> args, out string? error)
     {
-        var options = new ManagementScaleOptions();
-        error = null;
-        for (var i = 0; i < args.Length; i += 2)
+        var options = HostAndNumberOptions.Parse(args, new ManagementScaleOptions(), static (o, host) => o with { Host = host }, static (o, flag, number) => flag switch
         {
-            if (i + 1 >= args.Length)
-            {
-                error = $"{args[i]} needs a value";
-                return null;
-            }
-
-            var value = args[i + 1];
-            if (args[i] == "--host")
-            {
-                options = options with { Host = value };
-                continue;
-            }
-
-            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                error = $"{args[i]} needs a number, not '{value}'";
-                return null;
-            }
-
-            options = args[i] switch
-            {
-                "--port" => options with { Port = number },
-                "--http-port" => options with { HttpPort = number },
-                "--queues" => options with { Queues = Math.Max(1, number) },
-                "--connections" => options with { Connections = number },
-                "--channels" => options with { Channels = Math.Clamp(number, 1, 64) },
-                "--loaded" => options with { Loaded = number },
-                "--calls" => options with { Calls = Math.Max(1, number) },
-                "--budget" => options with { BudgetSeconds = number },
-                "--broker-pid" => options with { BrokerPid = number },
-                _ => null!,
-            };
-            if (options is null)
-            {
-                error = $"unknown option {args[i]}";
-                return null;
-            }
-        }
-
-        return options with { Loaded = Math.Min(options.Loaded, options.Queues) };
+            "--port" => o with { Port = number },
+            "--http-port" => o with { HttpPort = number },
+            "--queues" => o with { Queues = Math.Max(1, number) },
+            "--connections" => o with { Connections = number },
+            "--channels" => o with { Channels = Math.Clamp(number, 1, 64) },
+            "--loaded" => o with { Loaded = number },
+            "--calls" => o with { Calls = Math.Max(1, number) },
+            "--budget" => o with { BudgetSeconds = number },
+            "--broker-pid" => o with { BrokerPid = number },
+            _ => null,
+        }, out error);
+        return options is null ? null : options with { Loaded = Math.Min(options.Loaded, options.Queues) };
     }
 }

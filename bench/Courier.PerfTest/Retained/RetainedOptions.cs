@@ -1,4 +1,4 @@
-using System.Globalization;
+using Courier.PerfTest.Options;
 
 namespace Courier.PerfTest.Retained;
 
@@ -32,46 +32,16 @@ public sealed record RetainedOptions
 
     public static RetainedOptions? Parse(ReadOnlySpan<string> args, out string? error)
     {
-        var options = new RetainedOptions();
-        error = null;
-        for (var i = 0; i < args.Length; i += 2)
+        var options = HostAndNumberOptions.Parse(args, new RetainedOptions(), static (o, host) => o with { Host = host }, static (o, flag, number) => flag switch
         {
-            if (i + 1 >= args.Length)
-            {
-                error = $"{args[i]} needs a value";
-                return null;
-            }
-
-            var value = args[i + 1];
-            if (args[i] == "--host")
-            {
-                options = options with { Host = value };
-                continue;
-            }
-
-            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                error = $"{args[i]} needs a number, not '{value}'";
-                return null;
-            }
-
-            options = args[i] switch
-            {
-                "--port" => options with { Port = number },
-                "--broker-pid" => options with { BrokerPid = number },
-                "--topics" => options with { Topics = number },
-                "--body" => options with { BodySize = number },
-                "--window" => options with { Window = Math.Clamp(number, 1, 65_535) },
-                "--store" => options with { Store = number != 0 },
-                _ => null!,
-            };
-            if (options is null)
-            {
-                error = $"unknown option {args[i]}";
-                return null;
-            }
-        }
-
+            "--port" => o with { Port = number },
+            "--broker-pid" => o with { BrokerPid = number },
+            "--topics" => o with { Topics = number },
+            "--body" => o with { BodySize = number },
+            "--window" => o with { Window = Math.Clamp(number, 1, 65_535) },
+            "--store" => o with { Store = number != 0 },
+            _ => null,
+        }, out error);
         return options;
     }
 }
