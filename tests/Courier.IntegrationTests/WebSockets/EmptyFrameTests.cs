@@ -1,4 +1,3 @@
-using System.Text;
 using Courier.IntegrationTests.Infrastructure;
 using Courier.Mqtt.Packets;
 
@@ -49,11 +48,11 @@ public sealed class EmptyFrameTests
         await socket.SendFrameAsync(opcode, ReadOnlyMemory<byte>.Empty, fin: false);
         await socket.SendFrameAsync(Continuation, connect, fin: false);
         await socket.SendFrameAsync(Continuation, ReadOnlyMemory<byte>.Empty);
-        Assert.StartsWith("CONNECTED\n", await ReceiveStompFrameAsync(socket), StringComparison.Ordinal);
+        Assert.StartsWith("CONNECTED\n", await StompTextMessageTests.ReceiveTextAsync(socket), StringComparison.Ordinal);
 
         await socket.SendFrameAsync(opcode, ReadOnlyMemory<byte>.Empty);
         await socket.SendFrameAsync(opcode, "SEND\ndestination:/queue/empty.frames\nreceipt:r1\n\nbody\0"u8.ToArray());
-        Assert.StartsWith("RECEIPT\nreceipt-id:r1\n", await ReceiveStompFrameAsync(socket), StringComparison.Ordinal);
+        Assert.StartsWith("RECEIPT\nreceipt-id:r1\n", await StompTextMessageTests.ReceiveTextAsync(socket), StringComparison.Ordinal);
     }
 
     /// <summary>The payloads of the server's data frames until <paramref name="count"/> bytes have come.</summary>
@@ -68,19 +67,5 @@ public sealed class EmptyFrameTests
         }
 
         return [.. bytes];
-    }
-
-    /// <summary>One STOMP frame's text (without its NUL) from the server's data frames, skipping heart-beat newlines.</summary>
-    private static async Task<string> ReceiveStompFrameAsync(RawWebSocket socket)
-    {
-        var bytes = new List<byte>();
-        while (bytes.IndexOf(0) < 0)
-        {
-            var frame = await socket.ReceiveFrameAsync(Wait.DefaultTimeout);
-            Assert.True(frame is { Opcode: Binary or Text }, $"expected a data frame, got {frame?.Opcode.ToString() ?? "the socket closed"}");
-            bytes.AddRange(frame!.Value.Payload);
-        }
-
-        return Encoding.UTF8.GetString([.. bytes.GetRange(0, bytes.IndexOf(0))]).TrimStart('\n', '\r');
     }
 }
