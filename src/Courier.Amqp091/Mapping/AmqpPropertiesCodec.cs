@@ -57,7 +57,7 @@ public static class AmqpPropertiesCodec
             p.ExpiryMilliseconds = milliseconds;
             if (!exact)
             {
-                (extras ??= [])[AmqpOnlyProperties.ExpirationKey] = System.Text.Encoding.UTF8.GetString(text);
+                (extras ??= [])[AmqpOnlyProperties.ExpirationKey] = AmqpWirePrimitives.DecodeShortString(text);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using Courier.Core.Messages;
 
 namespace Courier.Amqp091.Mapping;
 
@@ -40,8 +41,13 @@ internal static class AmqpWirePrimitives
     public static string ReadShortString(ReadOnlySpan<byte> buffer, ref int position)
     {
         int length = ReadOctet(buffer, ref position);
-        return length == 0 ? string.Empty : StrictUtf8.Decode(Take(buffer, ref position, length), "a short string");
+        return length == 0 ? string.Empty : DecodeShortString(Take(buffer, ref position, length));
     }
+
+    /// <summary>A short string's octets as text, refused (502 SYNTAX_ERROR) rather than rewritten when they are not well-formed UTF-8.</summary>
+    /// <exception cref="WireFormatException">The bytes are not well-formed UTF-8.</exception>
+    public static string DecodeShortString(ReadOnlySpan<byte> bytes) =>
+        StrictUtf8.TryDecode(bytes, out var value) ? value : throw new WireFormatException("a short string is not well-formed UTF-8");
 
     /// <summary>A short string kept as its bytes (AMQP short strings are octets; only some are text).</summary>
     public static byte[] ReadShortBytes(ReadOnlySpan<byte> buffer, ref int position)

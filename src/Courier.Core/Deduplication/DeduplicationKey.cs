@@ -12,7 +12,9 @@ public static class DeduplicationKey
     /// The key of <paramref name="message"/>, or null when it has no <c>x-deduplication-header</c>
     /// (such a message is never a duplicate). Text and integers of any width are keys by value;
     /// the type is part of the key, so the string "1" and the number 1 are different messages,
-    /// as in the plugin, which compares the header's terms.
+    /// as in the plugin, which compares the header's terms. Long-string bytes that are not
+    /// well-formed UTF-8 are a key by their exact bytes (<c>x:</c> and hex), never rewritten to U+FFFD,
+    /// which would make <c>k\xff</c> a duplicate of <c>k\xfe</c>.
     /// </summary>
     public static string? Of(Message message)
     {
@@ -24,7 +26,7 @@ public static class DeduplicationKey
 
         return value switch
         {
-            byte[] bytes => "s:" + System.Text.Encoding.UTF8.GetString(bytes),
+            byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? "s:" + text : "x:" + Convert.ToHexString(bytes),
             string text => "s:" + text,
             BinaryValue binary => "b:" + Convert.ToHexString(binary.Bytes),
             bool flag => flag ? "t:true" : "t:false",

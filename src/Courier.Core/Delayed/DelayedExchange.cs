@@ -25,7 +25,7 @@ public sealed class DelayedExchange : Exchange
     public DelayedExchange(string name, ExchangeDefinition definition)
         : base(name, definition)
     {
-        var delayedType = FieldTable.GetString(definition.Arguments, TypeArgument);
+        var delayedType = FieldTable.GetArgumentText(definition.Arguments, TypeArgument, $"exchange '{name}'");
         if (delayedType is not (ExchangeTypes.Direct or ExchangeTypes.Fanout or ExchangeTypes.Topic or ExchangeTypes.Headers))
         {
             // The plugin's wording for a missing argument; RabbitMQ refuses an unknown type with 406 too.
@@ -48,6 +48,8 @@ public sealed class DelayedExchange : Exchange
 
     /// <summary>The exchange's key in the delayed store (0 until attached); its scheduled messages carry it.</summary>
     internal int StoreKey { get; set; }
+
+    public override void CheckBindingArguments(IReadOnlyDictionary<string, object?> arguments) => _routing.CheckBindingArguments(arguments);
 
     protected override void AddBinding(Binding binding) => _routing.Bind(binding);
 

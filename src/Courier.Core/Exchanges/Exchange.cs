@@ -43,6 +43,30 @@ public abstract class Exchange : IBindingDestination
     /// </summary>
     public string? AlternateExchange => FieldTable.GetString(Definition.Arguments, "alternate-exchange") ?? Policy?.Text("alternate-exchange");
 
+    /// <summary>
+    /// Refuses declare arguments the exchange would interpret but cannot: an <c>alternate-exchange</c>
+    /// that is not a string, or whose bytes are not well-formed UTF-8 (406, as RabbitMQ refuses an
+    /// argument of the wrong type; rewritten, two names would collide).
+    /// </summary>
+    /// <param name="what">The exchange as messages name it: <c>exchange 'x' in vhost '/'</c>.</param>
+    public static void CheckArguments(IReadOnlyDictionary<string, object?> arguments, string what)
+    {
+        const string Key = "alternate-exchange";
+        if (arguments.TryGetValue(Key, out var value) && !FieldTable.TryGetText(value, out _))
+        {
+            throw FieldTable.InvalidArgument(Key, what, FieldTable.IsMalformedText(value) ? FieldTable.NotUtf8 : "must be a string");
+        }
+    }
+
+    /// <summary>
+    /// Refuses binding arguments this exchange type would interpret but cannot (a headers
+    /// exchange's <c>x-match</c>); the other types ignore binding arguments.
+    /// </summary>
+    /// <exception cref="BrokerException">PreconditionFailed, as RabbitMQ answers an invalid binding.</exception>
+    public virtual void CheckBindingArguments(IReadOnlyDictionary<string, object?> arguments)
+    {
+    }
+
     /// <summary>The policy that applies to the exchange now (its vhost sets it); null: none.</summary>
     public Policies.AppliedPolicy? Policy { get; internal set; }
 

@@ -22,6 +22,31 @@ public sealed class HeadersExchange : Exchange
 
     public override string Type => ExchangeTypes.Headers;
 
+    /// <summary>
+    /// <c>x-match</c>, when given, is one of the four rules as text of well-formed UTF-8; anything else
+    /// is refused as RabbitMQ refuses it (<c>rabbit_exchange_type_headers:validate_binding</c>), not
+    /// read as <c>all</c>.
+    /// </summary>
+    public override void CheckBindingArguments(IReadOnlyDictionary<string, object?> arguments)
+    {
+        if (!arguments.TryGetValue("x-match", out var value))
+        {
+            return;
+        }
+
+        if (!FieldTable.TryGetText(value, out var mode))
+        {
+            throw BrokerException.PreconditionFailed(FieldTable.IsMalformedText(value)
+                ? "Invalid x-match field value: not well-formed UTF-8; expected all, any, all-with-x, or any-with-x"
+                : "Invalid x-match field type; expected longstr");
+        }
+
+        if (mode is not ("all" or "any" or "all-with-x" or "any-with-x"))
+        {
+            throw BrokerException.PreconditionFailed($"Invalid x-match field value '{mode}'; expected all, any, all-with-x, or any-with-x");
+        }
+    }
+
     protected override void AddBinding(Binding binding) => _bindings.Add((binding, HeadersRule.From(binding.Arguments)));
 
     protected override void RemoveBinding(Binding binding)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Courier.Core.Messages;
 
@@ -24,22 +25,66 @@ public static class FieldTable
 {
     public static readonly IReadOnlyDictionary<string, object?> Empty = FrozenDictionary<string, object?>.Empty;
 
-    /// <summary>Reads a value that may be a string or long-string bytes as text.</summary>
-    public static string? GetString(IReadOnlyDictionary<string, object?>? table, string key)
+    /// <summary>
+    /// What an argument refusal says of long-string bytes that are not well-formed UTF-8
+    /// (<c>invalid arg 'x-dead-letter-exchange' for queue 'q' in vhost '/': the value is not well-formed UTF-8</c>).
+    /// </summary>
+    public const string NotUtf8 = "the value is not well-formed UTF-8";
+
+    /// <summary>
+    /// Reads a value that may be a string or long-string bytes as text; null when it is absent, not
+    /// text, or bytes that are not well-formed UTF-8 (<see cref="StrictUtf8"/>: never rewritten, so
+    /// such a value matches no name).
+    /// </summary>
+    public static string? GetString(IReadOnlyDictionary<string, object?>? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && TryGetText(value, out var text) ? text : null;
+
+    /// <summary>The text a string or long-string value holds; false for any other type and for bytes that are not well-formed UTF-8.</summary>
+    public static bool TryGetText(object? value, [NotNullWhen(true)] out string? text)
     {
-        if (table is null || !table.TryGetValue(key, out var value))
+        switch (value)
+        {
+            case string s:
+                text = s;
+                return true;
+            case byte[] b:
+                return StrictUtf8.TryDecode(b, out text);
+            case BinaryValue bv:
+                return StrictUtf8.TryDecode(bv.Bytes, out text);
+            default:
+                text = null;
+                return false;
+        }
+    }
+
+    /// <summary>True for long-string bytes that are not well-formed UTF-8: text the broker refuses to interpret.</summary>
+    public static bool IsMalformedText(object? value) => value switch
+    {
+        byte[] b => !System.Text.Unicode.Utf8.IsValid(b),
+        BinaryValue bv => !System.Text.Unicode.Utf8.IsValid(bv.Bytes),
+        _ => false,
+    };
+
+    /// <summary>
+    /// A declare or bind argument whose text becomes a name or a behaviour: its text, or null when it
+    /// is absent or not text.
+    /// </summary>
+    /// <exception cref="BrokerException">PreconditionFailed when its bytes are not well-formed UTF-8, as RabbitMQ refuses an argument it cannot accept.</exception>
+    public static string? GetArgumentText(IReadOnlyDictionary<string, object?>? arguments, string key, string what)
+    {
+        if (arguments is null || !arguments.TryGetValue(key, out var value))
         {
             return null;
         }
 
-        return value switch
-        {
-            string s => s,
-            byte[] b => System.Text.Encoding.UTF8.GetString(b),
-            BinaryValue bv => System.Text.Encoding.UTF8.GetString(bv.Bytes),
-            _ => null,
-        };
+        return TryGetText(value, out var text) ? text
+            : IsMalformedText(value) ? throw InvalidArgument(key, what, NotUtf8)
+            : null;
     }
+
+    /// <summary>RabbitMQ's refusal of a declare argument: <c>invalid arg 'KEY' for WHAT: REASON</c>, 406 PRECONDITION_FAILED.</summary>
+    public static BrokerException InvalidArgument(string key, string what, string reason) =>
+        BrokerException.PreconditionFailed($"invalid arg '{key}' for {what}: {reason}");
 
     /// <summary>Reads an integer-valued entry of any integer width.</summary>
     public static bool TryGetInt64(IReadOnlyDictionary<string, object?>? table, string key, out long result)

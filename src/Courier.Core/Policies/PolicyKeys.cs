@@ -1,4 +1,3 @@
-using System.Text;
 using Courier.Core.Messages;
 
 namespace Courier.Core.Policies;
@@ -90,7 +89,7 @@ public static class PolicyKeys
     private static string Text(string policy, string key, object? value) => value switch
     {
         string text => text,
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? text : throw Invalid(policy, key, FieldTable.NotUtf8),
         _ => throw Invalid(policy, key, $"must be a string, not {Describe(value)}"),
     };
 

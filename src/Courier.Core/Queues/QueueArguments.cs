@@ -1,4 +1,3 @@
-using System.Text;
 using Courier.Core.Messages;
 
 namespace Courier.Core.Queues;
@@ -204,7 +203,7 @@ public sealed record QueueArguments
         return value switch
         {
             string text => text,
-            byte[] bytes => Encoding.UTF8.GetString(bytes),
+            byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? text : throw Invalid(key, what, FieldTable.NotUtf8),
             _ => throw Invalid(key, what, $"must be a string, not {Describe(value)}"),
         };
     }
@@ -247,6 +246,5 @@ public sealed record QueueArguments
         _ => value.GetType().Name,
     };
 
-    private static BrokerException Invalid(string key, string what, string reason) =>
-        BrokerException.PreconditionFailed($"invalid arg '{key}' for {what}: {reason}");
+    private static BrokerException Invalid(string key, string what, string reason) => FieldTable.InvalidArgument(key, what, reason);
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using Courier.Core.Messages;
 
 namespace Courier.Core.Queues;
 
@@ -61,7 +61,7 @@ public sealed class QueueTypeRegistry
 
         if (NameOf(value) is not { } name)
         {
-            throw Invalid(what, "the queue type must be a string");
+            throw Invalid(what, FieldTable.IsMalformedText(value) ? FieldTable.NotUtf8 : "the queue type must be a string");
         }
 
         if (_types.TryGetValue(name, out var type))
@@ -82,10 +82,9 @@ public sealed class QueueTypeRegistry
     private static string? NameOf(object? value) => value switch
     {
         string text => text,
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? text : null,
         _ => null,
     };
 
-    private static BrokerException Invalid(string what, string reason) =>
-        BrokerException.PreconditionFailed($"invalid arg '{Argument}' for {what}: {reason}");
+    private static BrokerException Invalid(string what, string reason) => FieldTable.InvalidArgument(Argument, what, reason);
 }

@@ -95,6 +95,8 @@ public sealed partial class VirtualHost
             throw new BrokerException(BrokerError.PreconditionFailed, $"unknown exchange type '{definition.Type}'");
         }
 
+        Exchange.CheckArguments(definition.Arguments, $"exchange '{name}' in vhost '{Name}'");
+
         lock (_definitions)
         {
             if (_exchanges.TryGetValue(name, out var existing))
@@ -242,6 +244,7 @@ public sealed partial class VirtualHost
         {
             var queue = GetQueue(queueName, accessor);
             var exchange = GetExchange(exchangeName);
+            exchange.CheckBindingArguments(arguments ?? FieldTable.Empty);
             AddBindingLocked(new Binding(exchange, queue, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }
@@ -267,6 +270,7 @@ public sealed partial class VirtualHost
         {
             var destination = GetExchange(destinationName);
             var source = GetExchange(sourceName);
+            source.CheckBindingArguments(arguments ?? FieldTable.Empty);
             AddBindingLocked(new Binding(source, destination, routingKey, arguments));
             SaveDefinitionsIfChangedLocked();
         }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Courier.Core;
+using Courier.Core.Messages;
 using Courier.Core.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -117,12 +117,19 @@ public sealed class ApiRouter(Broker broker, ManagementNode node)
             throw new ApiException(401, "not_authorized", "Login failed");
         }
 
-        string decoded;
+        // Credentials that are not well-formed UTF-8 are a failed login, never rewritten to U+FFFD
+        // (which would let "\xfe" log in where the password is "\xff").
+        string? decoded;
         try
         {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+            StrictUtf8.TryDecode(Convert.FromBase64String(header["Basic ".Length..].Trim()), out decoded);
         }
         catch (FormatException)
+        {
+            decoded = null;
+        }
+
+        if (decoded is null)
         {
             Challenge(http);
             throw new ApiException(401, "not_authorized", "Login failed");

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Unicode;
+using Courier.Core.Messages;
 
 namespace Courier.Mqtt.Packets;
 
@@ -85,7 +84,7 @@ internal ref struct MqttBodyReader
             return string.Empty;
         }
 
-        if (!Utf8.IsValid(bytes))
+        if (!StrictUtf8.TryDecode(bytes, out var text))
         {
             ThrowHelper.ThrowMalformed("string is not well-formed UTF-8");
         }
@@ -95,7 +94,7 @@ internal ref struct MqttBodyReader
             ThrowHelper.ThrowMalformed("string contains U+0000");
         }
 
-        return Encoding.UTF8.GetString(bytes);
+        return text;
     }
 
     /// <summary>Binary data: a two-byte length, then that many bytes, copied.</summary>

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using Courier.Core.Messages;
 using Courier.Core.Sessions;
 using Courier.Mqtt.Packets;
 
@@ -123,15 +123,10 @@ internal sealed partial class MqttConnection
             // Binary data on the wire; passwords are text here, and one rewritten to U+FFFD would
             // let "\xff" log in where the password is "\xfe": invalid UTF-8 is a refused login.
             password = string.Empty;
-            if (connect.Password is not null && !System.Text.Unicode.Utf8.IsValid(connect.Password))
+            if (connect.Password is not null && !StrictUtf8.TryDecode(connect.Password, out password))
             {
                 Refuse(MqttServerReason.V3BadUserNameOrPassword, MqttServerReason.BadUserNameOrPassword, $"login refused for user '{userName}': the password is not well-formed UTF-8");
                 return false;
-            }
-
-            if (connect.Password is not null)
-            {
-                password = Encoding.UTF8.GetString(connect.Password);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Courier.Core.Messages;
 using Courier.Mqtt.Packets;
 
@@ -113,11 +112,11 @@ internal static class MqttMessageMapper
         return mqtt;
     }
 
-    /// <summary>A header value as a user property's text: strings as they are, numbers and booleans printed; tables, lists and binary left out.</summary>
+    /// <summary>A header value as a user property's text: strings as they are, numbers and booleans printed; tables, lists, binary and long strings that are not well-formed UTF-8 left out (never rewritten to U+FFFD).</summary>
     private static string? AsText(object? value) => value switch
     {
         string s => s,
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? text : null,
         bool b => b ? "true" : "false",
         sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal =>
             Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),

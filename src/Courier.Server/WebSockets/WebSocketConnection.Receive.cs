@@ -9,6 +9,7 @@ internal sealed partial class WebSocketConnection
 {
     private const int MaxControlPayload = 125;
     private const int MaxHeaderLength = 14;
+    private const string NotUtf8 = "a text message that is not well-formed UTF-8";
 
     // The frame being read; only the receive loop touches these.
     private long _payloadRemaining;
@@ -19,6 +20,8 @@ internal sealed partial class WebSocketConnection
     private bool _inFrame;
     private bool _inMessage;
     private bool _protocolStoppedReading;
+    private bool _textMessage;
+    private Utf8StreamCheck _text;
     private int _failure;
     private string? _failureReason;
 
@@ -127,6 +130,12 @@ internal sealed partial class WebSocketConnection
                     var target = _input.Writer.GetSpan(length)[..length];
                     chunk[..length].CopyTo(target);
                     Unmask(target);
+                    if (_textMessage && !_text.Append(target))
+                    {
+                        // Refused before the protocol sees any of these bytes.
+                        return Fail(WebSocketCloseStatus.InvalidPayloadData, NotUtf8, out _);
+                    }
+
                     _input.Writer.Advance(length);
                     wrote = true;
                 }
@@ -146,6 +155,14 @@ internal sealed partial class WebSocketConnection
 
             _inFrame = false;
             _inMessage = !_fin;
+            if (_fin && _textMessage)
+            {
+                _textMessage = false;
+                if (!_text.End() && !_protocolStoppedReading)
+                {
+                    return Fail(WebSocketCloseStatus.InvalidPayloadData, NotUtf8, out _);
+                }
+            }
         }
     }
 
@@ -227,6 +244,12 @@ internal sealed partial class WebSocketConnection
         _maskOffset = 0;
         _fin = fin;
         _opcode = opcode;
+        if (opcode is (byte)Opcode.Text or (byte)Opcode.Binary)
+        {
+            // A text message's fragments are checked as UTF-8 together (section 8.1).
+            _textMessage = opcode == (byte)Opcode.Text;
+        }
+
         _payloadRemaining = length;
         _inFrame = true;
         buffer = buffer.Slice(headerLength);

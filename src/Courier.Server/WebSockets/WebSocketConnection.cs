@@ -26,8 +26,10 @@ namespace Courier.Server.WebSockets;
 /// <para>Closing: when the protocol completes its output, the send loop sends Close (1000, or the
 /// status the client's Close carried, or the error the receive loop found) and the handler waits a
 /// bounded time for the client's Close before the socket closes. A protocol error in the frames
-/// (unmasked, reserved bits, a bad opcode, a text frame) ends the protocol's input, so the protocol
-/// sees its client go away, and the Close carries 1002, 1003 or 1009.</para>
+/// (unmasked, reserved bits, a bad opcode, a text frame where the protocol takes none, a text
+/// message that is not well-formed UTF-8) ends the protocol's input, so the protocol sees its client
+/// go away, and the Close carries 1002, 1003, 1007 or 1009. Zero-length data frames and fragments
+/// are legal and carry nothing.</para>
 /// </remarks>
 internal sealed partial class WebSocketConnection : ConnectionContext, IDuplexPipe
 {

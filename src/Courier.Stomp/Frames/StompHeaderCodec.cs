@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
+using Courier.Core.Messages;
 
 namespace Courier.Stomp.Frames;
 
@@ -15,7 +15,7 @@ internal static class StompHeaderCodec
     private const int StackLimit = 256;
 
     /// <summary>Throws on a lone surrogate instead of writing U+FFFD, so what is written is what the reader gives back.</summary>
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding ThrowingUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly byte[][] CommonNames = [.. StompHeaderNames.Common.Select(Encoding.UTF8.GetBytes)];
 
@@ -117,12 +117,12 @@ internal static class StompHeaderCodec
 
     private static string Utf8String(ReadOnlySpan<byte> bytes)
     {
-        if (!Utf8.IsValid(bytes))
+        if (!StrictUtf8.TryDecode(bytes, out var text))
         {
             ThrowHelper.ThrowMalformed($"header is not valid UTF-8: '{ThrowHelper.Printable(bytes)}'");
         }
 
-        return Encoding.UTF8.GetString(bytes);
+        return text;
     }
 
     /// <summary>A <c>content-length</c> value: decimal digits only, as 1.2 writes it; no sign, no spaces, at most <see cref="int.MaxValue"/>.</summary>
@@ -225,7 +225,7 @@ internal static class StompHeaderCodec
     private static void WriteUtf8(IBufferWriter<byte> output, ReadOnlySpan<char> text)
     {
         // EncoderFallbackException, for a lone surrogate, is an ArgumentException like every other refusal here.
-        var span = output.GetSpan(StrictUtf8.GetMaxByteCount(text.Length));
-        output.Advance(StrictUtf8.GetBytes(text, span));
+        var span = output.GetSpan(ThrowingUtf8.GetMaxByteCount(text.Length));
+        output.Advance(ThrowingUtf8.GetBytes(text, span));
     }
 }

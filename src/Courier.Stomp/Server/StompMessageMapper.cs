@@ -144,9 +144,11 @@ internal static class StompMessageMapper
             sink.Add(Priority, priority.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (source.CorrelationId is { } correlation)
+        // Correlation data another protocol set as bytes that are not UTF-8 (an MQTT 5 client's
+        // binary) has no STOMP text: left out rather than rewritten to U+FFFD.
+        if (source.CorrelationId is { } correlation && StrictUtf8.TryDecode(correlation, out var correlationText))
         {
-            sink.Add(CorrelationId, Encoding.UTF8.GetString(correlation));
+            sink.Add(CorrelationId, correlationText);
         }
 
         if (source.ReplyTo is { Length: > 0 } replyTo)
@@ -195,11 +197,11 @@ internal static class StompMessageMapper
         public void Add(string name, string value) => headers.Add(new(name, value));
     }
 
-    /// <summary>A header value as STOMP text: strings (and AMQP long strings) as they are, numbers and booleans printed; tables, lists and binary left out.</summary>
+    /// <summary>A header value as STOMP text: strings (and AMQP long strings) as they are, numbers and booleans printed; tables, lists, binary and long strings that are not well-formed UTF-8 left out (never rewritten to U+FFFD).</summary>
     private static string? AsText(object? value) => value switch
     {
         string s => s,
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => StrictUtf8.TryDecode(bytes, out var text) ? text : null,
         bool b => b ? "true" : "false",
         sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal =>
             Convert.ToString(value, CultureInfo.InvariantCulture),

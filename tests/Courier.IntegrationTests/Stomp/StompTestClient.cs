@@ -97,6 +97,9 @@ public sealed class StompTestClient : IAsyncDisposable
 
     public async Task SendRawAsync(string text) => await _stream.WriteAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Sends bytes as they are, for what a frame writer will not produce (bytes that are not UTF-8).</summary>
+    public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
     /// <summary>The next frame the server sent; fails the test if none comes in time.</summary>
     public async Task<StompFrame> ReceiveAsync(TimeSpan? timeout = null)
     {

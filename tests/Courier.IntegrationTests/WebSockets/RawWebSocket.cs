@@ -24,12 +24,15 @@ internal sealed class RawWebSocket : IAsyncDisposable
     }
 
     /// <summary>Connects and upgrades on <paramref name="path"/> with subprotocol <c>mqtt</c>; fails unless the answer is 101.</summary>
-    public static async Task<RawWebSocket> UpgradeAsync(int port, string path = "/ws")
+    public static Task<RawWebSocket> UpgradeAsync(int port, string path = "/ws") => UpgradeAsync(port, path, "mqtt");
+
+    /// <summary>Connects and upgrades on <paramref name="path"/> offering <paramref name="protocol"/>; fails unless the answer is 101 choosing it.</summary>
+    public static async Task<RawWebSocket> UpgradeAsync(int port, string path, string protocol)
     {
         var client = await ConnectAsync(port);
-        var response = await client.RequestAsync(UpgradeRequest(path));
+        var response = await client.RequestAsync(UpgradeRequest(path, protocol));
         Assert.StartsWith("HTTP/1.1 101 ", response, StringComparison.Ordinal);
-        Assert.Contains("Sec-WebSocket-Protocol: mqtt\r\n", response, StringComparison.Ordinal);
+        Assert.Contains($"Sec-WebSocket-Protocol: {protocol}\r\n", response, StringComparison.Ordinal);
         return client;
     }
 
