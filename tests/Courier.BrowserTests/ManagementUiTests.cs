@@ -93,8 +93,12 @@ public sealed class ManagementUiTests
         await page.GotoAsync(ui.Url("#/exchanges"));
         await page.Locator("[data-list=exchanges] a", new() { HasTextString = "amq.topic" }).WaitForAsync();
         await ui.ShotAsync("exchanges");
+
+        // A publishing channel's rate shows on the channels page, and on its connection's page below.
+        var publishing = await client.CreateChannelAsync();
         await page.GotoAsync(ui.Url("#/channels"));
         await page.Locator("[data-list=channels] table").WaitForAsync();
+        await PublishUntilAsync(publishing, ui, "[data-list=channels] td.rate-publish");
         await ui.ShotAsync("channels");
         await page.GotoAsync(ui.Url("#/admin"));
         await page.Locator("#users-list table").WaitForAsync();
@@ -110,6 +114,7 @@ public sealed class ManagementUiTests
         await link.ClickAsync();
         await page.Locator("#connection-facts dl").WaitForAsync();
         Assert.Contains("orders-service", await page.TextContentAsync("#connection-facts") ?? string.Empty, StringComparison.Ordinal);
+        await PublishUntilAsync(publishing, ui, "#connection-channels td.rate-publish");
         await ui.ShotAsync("connection");
         await page.FillAsync("#close-reason", "closed by the operator in the UI test");
         await page.ClickAsync("#close-connection button[type=submit]");
@@ -174,6 +179,17 @@ public sealed class ManagementUiTests
         await page.Locator("#permissions-list td", new() { HasTextString = "clerk" }).WaitForAsync();
         Assert.NotNull(broker.Host.Broker.Users.GetPermission("clerk", "shop"));
 
+        // A topic permission: set through its form, listed, then cleared from its row.
+        await page.FillAsync("#set-topic-permission input[name=user]", "clerk");
+        await page.SelectOptionAsync("#set-topic-permission select[name=vhost]", "shop");
+        await page.FillAsync("#set-topic-permission input[name=write]", "^clerk\\.");
+        await page.ClickAsync("#set-topic-permission button[type=submit]");
+        await page.Locator("#topic-permissions-list td", new() { HasTextString = "^clerk\\." }).WaitForAsync();
+        Assert.Equal("^clerk\\.", broker.Host.Broker.Users.GetTopicPermission("clerk", "shop", "amq.topic")?.Write);
+        await page.Locator("#topic-permissions-list button", new() { HasTextString = "Clear" }).ClickAsync();
+        await page.Locator("#topic-permissions-list p", new() { HasTextString = "No topic permissions." }).WaitForAsync();
+        Assert.Null(broker.Host.Broker.Users.GetTopicPermission("clerk", "shop", "amq.topic"));
+
         // The new user logs in, sets a policy, and the queue's page shows it in effect.
         await page.ClickAsync("#logout");
         await ui.LoginAsync("clerk", "clerk-password");
@@ -213,7 +229,15 @@ public sealed class ManagementUiTests
     }
 
     /// <summary>Publishes batches to ui.orders until the chart's line shows a rate above zero (bounded: 100 batches).</summary>
-    private static async Task PublishUntilAsync(IChannel channel, UiSession ui, string chart, string series)
+    private static Task PublishUntilAsync(IChannel channel, UiSession ui, string chart, string series) =>
+        PublishUntilAsync(channel, timeout => ui.ChartShowsAsync(chart, series, 0.001, timeout), () => ui.WaitForChartAsync(chart, series, 0.001));
+
+    /// <summary>Publishes batches to ui.orders until a table cell the selector picks shows a rate above zero (bounded: 100 batches).</summary>
+    private static Task PublishUntilAsync(IChannel channel, UiSession ui, string rateCells) =>
+        PublishUntilAsync(channel, timeout => ui.RateShowsAsync(rateCells, timeout), async () =>
+            Assert.True(await ui.RateShowsAsync(rateCells, TimeSpan.FromMilliseconds(UiSession.TimeoutMs)), $"no rate above zero in {rateCells}"));
+
+    private static async Task PublishUntilAsync(IChannel channel, Func<TimeSpan, Task<bool>> shows, Func<Task> waitOrFail)
     {
         for (var batch = 0; batch < 100; batch++)
         {
@@ -222,13 +246,13 @@ public sealed class ManagementUiTests
                 await channel.BasicPublishAsync(string.Empty, "ui.orders", Encoding.UTF8.GetBytes($"rate {batch}.{i}"));
             }
 
-            if (await ui.ChartShowsAsync(chart, series, 0.001, TimeSpan.FromMilliseconds(500)))
+            if (await shows(TimeSpan.FromMilliseconds(500)))
             {
                 return;
             }
         }
 
-        await ui.WaitForChartAsync(chart, series, 0.001);
+        await waitOrFail();
     }
 
     internal static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -87,6 +87,23 @@ internal sealed class UiSession : IAsyncDisposable
         }
     }
 
+    /// <summary>True once a table cell <paramref name="cells"/> picks shows a rate above zero (not <c>0.0/s</c>) within <paramref name="timeout"/>.</summary>
+    public async Task<bool> RateShowsAsync(string cells, TimeSpan timeout)
+    {
+        try
+        {
+            await Page.WaitForFunctionAsync(
+                "selector => [...document.querySelectorAll(selector)].some(td => /[1-9]/.test(td.textContent))",
+                cells,
+                new() { Timeout = (float)timeout.TotalMilliseconds });
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True once a chart's line has drawn a value of at least <paramref name="atLeast"/> (over two points or more) within <paramref name="timeout"/>.</summary>
     public async Task<bool> ChartShowsAsync(string chart, string series, double atLeast, TimeSpan timeout)
     {

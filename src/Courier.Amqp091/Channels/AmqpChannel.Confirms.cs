@@ -60,6 +60,9 @@ internal sealed partial class AmqpChannel : IDurableReleaseTarget<ulong>
         if (ack)
         {
             VirtualHost.Publishes.OnConfirmed(PublishingProtocol.Amqp091, count);
+
+            // Counted before it is written, so a client that saw the confirm reads it counted.
+            _counters.OnConfirmed(count);
             Write(new BasicAck { DeliveryTag = seq, Multiple = count > 1 });
         }
         else

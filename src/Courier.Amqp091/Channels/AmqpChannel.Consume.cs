@@ -153,6 +153,7 @@ internal sealed partial class AmqpChannel
         var remaining = queue.TryGet(method.NoAck, PublishingProtocol.Amqp091, out var queued);
         if (queued is null)
         {
+            _counters.OnGetEmpty();
             Write(new BasicGetEmpty());
             return;
         }
@@ -166,6 +167,7 @@ internal sealed partial class AmqpChannel
             }
 
             var message = queued.Message;
+            _counters.OnDelivered(get: true, method.NoAck, queued.Redelivered);
             _connection.Outbound.WriteContent(
                 Id,
                 new BasicGetOk
@@ -228,6 +230,7 @@ internal sealed partial class AmqpChannel
                 _consumerUnacked++;
             }
 
+            _counters.OnDelivered(get: false, consumer.NoAck, queued.Redelivered);
             WriteDeliverLocked(consumer.Tag, tag, queued.Redelivered, queued.Message);
             return true;
         }

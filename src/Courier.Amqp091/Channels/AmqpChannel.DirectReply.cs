@@ -98,6 +98,7 @@ internal sealed partial class AmqpChannel : IReplyTarget
                 return false;
             }
 
+            _counters.OnDelivered(get: false, noAck: true, redelivered: false);
             WriteDeliverLocked(_replyConsumerTag, ++_deliveryTag, redelivered: false, message);
             return true;
         }

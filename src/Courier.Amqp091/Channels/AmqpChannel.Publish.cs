@@ -151,6 +151,7 @@ internal sealed partial class AmqpChannel
     private long Deliver(Exchange exchange, Message message, bool mandatory)
     {
         var seq = _confirmMode ? _nextPublishSeq++ : 0;
+        _counters.OnPublished();
         long position;
         try
         {

@@ -125,6 +125,11 @@ internal sealed partial class AmqpChannel
         }
 
         _creditFreed = true;
+        if (ack)
+        {
+            _counters.OnAcknowledged(taken.Count);
+        }
+
         if (ack || !requeue)
         {
             foreach (var delivery in taken)

@@ -188,6 +188,8 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 {
                     input.AdvanceTo(buffer.Start, result.Buffer.End);
                 }
+
+                Outbound.Traffic.OnRead(result.Buffer.Length, buffer.Length);
             }
 
             if (result.IsCompleted)

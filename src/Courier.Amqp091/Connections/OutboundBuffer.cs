@@ -44,6 +44,9 @@ internal sealed class OutboundBuffer
     /// <summary>Bytes written and not yet handed to the pipe, plus those the pipe has not flushed.</summary>
     public bool IsCongested { get; private set; }
 
+    /// <summary>The connection's bytes in and out; this buffer counts what it flushes, the connection's reader what it reads.</summary>
+    public Core.Statistics.ConnectionTraffic Traffic { get; } = new();
+
     /// <summary>When the writer loop last flushed anything (TimeProvider timestamp), for heartbeats.</summary>
     public long LastWriteTimestamp => Volatile.Read(ref _lastWriteTimestamp);
 
@@ -162,6 +165,7 @@ internal sealed class OutboundBuffer
             if (_draining.WrittenCount > 0)
             {
                 output.Write(_draining.WrittenSpan);
+                Traffic.OnSent(_draining.WrittenCount);
                 _draining.Flushed();
 
                 var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);

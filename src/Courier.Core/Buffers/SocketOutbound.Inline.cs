@@ -100,6 +100,7 @@ public abstract partial class SocketOutbound
         try
         {
             output.Write(_draining.WrittenSpan);
+            Traffic.OnSent(_draining.WrittenCount);
             _draining.Flushed();
             flush = output.FlushAsync(_cancellation);
         }

@@ -38,6 +38,9 @@ public abstract partial class SocketOutbound
 
     public bool IsCongested { get; private set; }
 
+    /// <summary>The connection's bytes in and out; this buffer counts what it flushes, the connection's reader what it reads.</summary>
+    public Statistics.ConnectionTraffic Traffic { get; } = new();
+
     /// <summary>
     /// Appends one frame, written by <paramref name="write"/> under the lock; nothing once completed.
     /// A writer that throws leaves nothing of the frame behind.
@@ -131,6 +134,7 @@ public abstract partial class SocketOutbound
                 if (_draining.WrittenCount > 0)
                 {
                     output.Write(_draining.WrittenSpan);
+                    Traffic.OnSent(_draining.WrittenCount);
                     _draining.Flushed();
                     var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                     if (result.IsCompleted || result.IsCanceled)

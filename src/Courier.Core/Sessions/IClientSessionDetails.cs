@@ -18,7 +18,10 @@ public interface IClientSessionDetails
 
     /// <summary>A snapshot of the session's open channels (empty for protocols without channels).</summary>
     IReadOnlyList<SessionChannel> GetChannels();
+
+    /// <summary>The connection's bytes and reads/writes on its transport since it was accepted.</summary>
+    Statistics.ConnectionTraffic Traffic { get; }
 }
 
-/// <summary>One channel of a session, as management lists it.</summary>
-public sealed record SessionChannel(int Number, int ConsumerCount, int UnacknowledgedCount, int Prefetch);
+/// <summary>One channel of a session, as management lists it, with the counts it keeps (its <c>message_stats</c>).</summary>
+public sealed record SessionChannel(int Number, int ConsumerCount, int UnacknowledgedCount, int Prefetch, Statistics.ChannelCounters Counters);

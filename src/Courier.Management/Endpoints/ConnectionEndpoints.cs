@@ -32,7 +32,7 @@ internal static class ConnectionEndpoints
     {
         api.Get("/api/connections", AccessLevel.Management, r => ListAsync(r, null));
         api.Get("/api/vhosts/{vhost}/connections", AccessLevel.Management, r => ListAsync(r, r.VirtualHost().Name));
-        api.Get("/api/connections/{name}", AccessLevel.Management, r => r.WriteAsync(ModelJson.Connection(Find(r), r.Node.Name)));
+        api.Get("/api/connections/{name}", AccessLevel.Management, r => r.WriteAsync(ModelJson.Connection(Find(r), r.Node.Name, r.Node.Rates)));
         api.Delete("/api/connections/{name}", AccessLevel.Management, r =>
         {
             var session = Find(r);
@@ -49,7 +49,7 @@ internal static class ConnectionEndpoints
         api.Get("/api/connections/{name}/channels", AccessLevel.Management, r =>
         {
             var session = Find(r);
-            return r.WriteAsync(new JsonArray([.. Channels(session).Select(c => (JsonNode)ModelJson.Channel(session, c, r.Node.Name))]));
+            return r.WriteAsync(new JsonArray([.. Channels(session).Select(c => (JsonNode)ModelJson.Channel(session, c, r.Node.Name, r.Node.Rates))]));
         });
         api.Get("/api/channels", AccessLevel.Management, r => ListChannelsAsync(r, null));
         api.Get("/api/vhosts/{vhost}/channels", AccessLevel.Management, r => ListChannelsAsync(r, r.VirtualHost().Name));
@@ -61,7 +61,7 @@ internal static class ConnectionEndpoints
                 {
                     if ($"{ModelJson.ConnectionName(session)} ({channel.Number})" == r["name"])
                     {
-                        return r.WriteAsync(ModelJson.Channel(session, channel, r.Node.Name));
+                        return r.WriteAsync(ModelJson.Channel(session, channel, r.Node.Name, r.Node.Rates));
                     }
                 }
             }
@@ -91,12 +91,12 @@ internal static class ConnectionEndpoints
         Visible(r, null).FirstOrDefault(s => ModelJson.ConnectionName(s) == r["name"]) ?? throw ApiException.NotFound();
 
     private static Task ListAsync(ApiRequest r, string? virtualHost) =>
-        ListQuery.From(r).WriteAsync(r, Visible(r, virtualHost), ModelJson.ConnectionName, s => ModelJson.Connection(s, r.Node.Name), SortKeys);
+        ListQuery.From(r).WriteAsync(r, Visible(r, virtualHost), ModelJson.ConnectionName, s => ModelJson.Connection(s, r.Node.Name, r.Node.Rates), SortKeys);
 
     private static Task ListChannelsAsync(ApiRequest r, string? virtualHost)
     {
         var items = Visible(r, virtualHost).SelectMany(s => Channels(s).Select(c => (Session: s, Channel: c)));
-        return ListQuery.From(r).WriteAsync(r, items, c => $"{ModelJson.ConnectionName(c.Session)} ({c.Channel.Number})", c => ModelJson.Channel(c.Session, c.Channel, r.Node.Name), ChannelSortKeys);
+        return ListQuery.From(r).WriteAsync(r, items, c => $"{ModelJson.ConnectionName(c.Session)} ({c.Channel.Number})", c => ModelJson.Channel(c.Session, c.Channel, r.Node.Name, r.Node.Rates), ChannelSortKeys);
     }
 
     private static Task ConsumersAsync(ApiRequest r)

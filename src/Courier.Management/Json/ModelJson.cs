@@ -156,11 +156,11 @@ public static class ModelJson
     /// <summary>A connection's name: the protocol's own, or <c>remote -> ?</c> when it gives none.</summary>
     public static string ConnectionName(ClientSession session) => session.Details?.Name ?? $"{session.RemoteEndPoint} (session {session.Id})";
 
-    public static JsonObject Connection(ClientSession session, string node)
+    public static JsonObject Connection(ClientSession session, string node, MessageRates? rates = null)
     {
         var details = session.Details;
         var remote = session.RemoteEndPoint as IPEndPoint;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["name"] = ConnectionName(session),
             ["node"] = node,
@@ -175,9 +175,15 @@ public static class ModelJson
             ["peer_port"] = remote?.Port,
             ["client_properties"] = FieldValues.ToJson(details?.ClientProperties),
         };
+        if (details is not null)
+        {
+            StatsJson.Traffic(json, details.Traffic.Read(), rates?.Of(details.Traffic));
+        }
+
+        return json;
     }
 
-    public static JsonObject Channel(ClientSession session, SessionChannel channel, string node)
+    public static JsonObject Channel(ClientSession session, SessionChannel channel, string node, MessageRates? rates = null)
     {
         var connection = ConnectionName(session);
         return new JsonObject
@@ -191,6 +197,7 @@ public static class ModelJson
             ["messages_unacknowledged"] = channel.UnacknowledgedCount,
             ["prefetch_count"] = channel.Prefetch,
             ["state"] = "running",
+            ["message_stats"] = StatsJson.Channel(channel.Counters.Read(), rates?.Of(channel.Counters)),
             ["connection_details"] = new JsonObject { ["name"] = connection, ["peer_host"] = (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(), ["peer_port"] = (session.RemoteEndPoint as IPEndPoint)?.Port },
         };
     }

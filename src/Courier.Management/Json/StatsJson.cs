@@ -35,6 +35,15 @@ public static class StatsJson
 
     private static readonly (string Name, Func<MessageStats, long> Of)[] QueueFields = [("publish", s => s.Publish), .. DeliveryFields];
 
+    // A channel's: what its client published and was confirmed, and what left queues through it.
+    private static readonly (string Name, Func<MessageStats, long> Of)[] ChannelFields = [("publish", s => s.Publish), ("confirm", s => s.Confirm), .. DeliveryFields];
+
+    private static readonly (string Name, Func<TrafficStats, long> Of)[] TrafficFields =
+    [
+        ("recv_oct", t => t.ReceivedBytes),
+        ("send_oct", t => t.SentBytes),
+    ];
+
     private static readonly (string Name, Func<MessageStats, long> Of)[] ExchangeFields =
     [
         ("publish_in", s => s.PublishIn),
@@ -49,6 +58,22 @@ public static class StatsJson
 
     /// <summary>An exchange's <c>message_stats</c>: <c>publish_in</c> and <c>publish_out</c>.</summary>
     public static JsonObject Exchange(MessageStats counts, RateSample? sample) => Write(ExchangeFields, counts, sample);
+
+    /// <summary>A channel's <c>message_stats</c>: published and confirmed on it, delivered, got and acknowledged through it.</summary>
+    public static JsonObject Channel(MessageStats counts, RateSample? sample) => Write(ChannelFields, counts, sample);
+
+    /// <summary>Sets a connection's <c>recv_oct</c>, <c>send_oct</c> (with their <c>_details</c> rates), <c>recv_cnt</c> and <c>send_cnt</c> on <paramref name="json"/>.</summary>
+    public static void Traffic(JsonObject json, TrafficStats traffic, RateSample? sample)
+    {
+        foreach (var (name, of) in TrafficFields)
+        {
+            json[name] = of(traffic);
+            json[name + "_details"] = Rate(sample?.TrafficRate(of) ?? 0.0);
+        }
+
+        json["recv_cnt"] = traffic.Receives;
+        json["send_cnt"] = traffic.Sends;
+    }
 
     /// <summary>Sets <c>messages</c>, <c>messages_ready</c>, <c>messages_unacknowledged</c> and their <c>_details</c> rates on <paramref name="json"/>.</summary>
     public static void Depth(JsonObject json, QueueDepth depth, RateSample? sample)

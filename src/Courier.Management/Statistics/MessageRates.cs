@@ -6,8 +6,9 @@ namespace Courier.Management.Statistics;
 
 /// <summary>
 /// The management API's rate sampler: every interval (RabbitMQ's <c>collect_statistics_interval</c>,
-/// 5 s by default) it reads the counts and depths of the node, each vhost, queue and exchange, and
-/// keeps the last two readings of each, from which the API's <c>*_details.rate</c> fields come.
+/// 5 s by default) it reads the counts and depths of the node, each vhost, queue and exchange, the
+/// traffic of each client connection and the counts of each AMQP channel, and keeps the last two
+/// readings of each, from which the API's <c>*_details.rate</c> fields come.
 /// </summary>
 /// <remarks>
 /// It runs only while the management listener does (the host creates and disposes it), and reads
@@ -41,7 +42,7 @@ public sealed class MessageRates : IDisposable
     /// <summary>The node's sample (overview); null before the first pass.</summary>
     public RateSample? Node => Volatile.Read(ref _node);
 
-    /// <summary>The sample of a vhost, queue or exchange; null before its first pass.</summary>
+    /// <summary>The sample of a vhost, queue, exchange, connection (its <see cref="ConnectionTraffic"/>) or channel (its <see cref="ChannelCounters"/>); null before its first pass.</summary>
     public RateSample? Of(object item) => _samples.TryGetValue(item, out var sample) ? sample : null;
 
     /// <summary>Reads everything now (the timer calls this; tests may too).</summary>
@@ -77,14 +78,16 @@ public sealed class MessageRates : IDisposable
                 nodeDepth += vhostDepth;
             }
 
+            SampleSessions(seconds);
+
             var counts = _broker.ReadMessageStats();
             if (_node is null)
             {
-                Volatile.Write(ref _node, RateSample.First(counts, nodeDepth, seconds));
+                Volatile.Write(ref _node, RateSample.First(counts, nodeDepth, default, seconds));
             }
             else
             {
-                _node.Next(counts, nodeDepth, seconds);
+                _node.Next(counts, nodeDepth, default, seconds);
             }
         }
         finally
@@ -95,17 +98,34 @@ public sealed class MessageRates : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    private void Record(object item, MessageStats counts, QueueDepth depth, double seconds)
+    /// <summary>Each client connection's traffic and each of its channels' counts.</summary>
+    private void SampleSessions(double seconds)
+    {
+        foreach (var session in _broker.Sessions)
+        {
+            if (session.Details is not { } details)
+            {
+                continue;
+            }
+
+            Record(details.Traffic, default, default, seconds, details.Traffic.Read());
+            foreach (var channel in details.GetChannels())
+            {
+                Record(channel.Counters, channel.Counters.Read(), default, seconds);
+            }
+        }
+    }
+
+    private void Record(object item, MessageStats counts, QueueDepth depth, double seconds, TrafficStats traffic = default)
     {
         if (_samples.TryGetValue(item, out var sample))
         {
-            sample.Next(counts, depth, seconds);
+            sample.Next(counts, depth, traffic, seconds);
         }
         else
         {
-            sample = RateSample.First(counts, depth, seconds);
+            sample = RateSample.First(counts, depth, traffic, seconds);
             _samples.AddOrUpdate(item, sample);
         }
-
     }
 }

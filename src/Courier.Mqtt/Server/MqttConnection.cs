@@ -182,6 +182,8 @@ internal sealed partial class MqttConnection : IClientSessionControl
                 {
                     input.AdvanceTo(buffer.Start, result.Buffer.End);
                 }
+
+                Outbound.Traffic.OnRead(result.Buffer.Length, buffer.Length);
             }
 
             if (_pendingConnect is { } connect)

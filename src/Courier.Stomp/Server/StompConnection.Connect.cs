@@ -42,6 +42,9 @@ internal sealed partial class StompConnection
         _heartBeats = StompHeartBeat.Negotiate(clientHeartBeat, _options.HeartBeat);
         _sessionId = "session-" + StompNames.Base64Url(RandomNumberGenerator.GetBytes(16));
         Session = new ClientSession(StompConnectionHandler.ProtocolName, VirtualHost!.Name, User!.Name, RemoteEndPoint, this);
+
+        // Listed by management (and closed with its vhost) as AMQP and MQTT sessions are; the close path's ReleaseOwner removes it.
+        VirtualHost.AddSession(Session);
         Outbound.Write(new StompFrame(StompCommand.Connected,
         [
             new(StompHeaderNames.Server, _options.ServerName),

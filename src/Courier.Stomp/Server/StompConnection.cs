@@ -146,6 +146,7 @@ internal sealed partial class StompConnection : IClientSessionControl
             finally
             {
                 input.AdvanceTo(buffer.Start, result.Buffer.End);
+                Outbound.Traffic.OnRead(result.Buffer.Length, buffer.Length);
             }
 
             if (result.IsCompleted)

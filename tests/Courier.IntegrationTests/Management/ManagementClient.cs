@@ -58,5 +58,22 @@ public sealed class ManagementClient : IDisposable
         return json!["reason"]!.GetValue<string>();
     }
 
+    /// <summary>Reads <paramref name="path"/> until <paramref name="condition"/> holds (counts a moment behind a client's acks), failing after <see cref="Wait.DefaultTimeout"/>.</summary>
+    public async Task<JsonNode> GetUntilAsync(string path, Func<JsonNode, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
+        while (true)
+        {
+            var item = await GetAsync(path);
+            if (condition(item))
+            {
+                return item;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(20);
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

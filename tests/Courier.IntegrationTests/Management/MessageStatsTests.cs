@@ -50,7 +50,7 @@ public sealed class MessageStatsTests
         await channel.BasicConsumeAsync("stats", autoAck: false, consumer);
         await Wait.UntilAsync(() => Volatile.Read(ref delivered) == 3, "the consumer has acknowledged the other three");
 
-        var queue = await UntilAsync(api, "api/queues/%2F/stats", q => Count(q, "ack") == 4, "the queue counts four acks");
+        var queue = await api.GetUntilAsync("api/queues/%2F/stats", q => Count(q, "ack") == 4, "the queue counts four acks");
         Assert.Equal((5L, 3L, 1L, 1L, 5L), (Count(queue, "publish"), Count(queue, "deliver"), Count(queue, "get"), Count(queue, "get_no_ack"), Count(queue, "deliver_get")));
         Assert.Equal(0L, Count(queue, "redeliver"));
 
@@ -108,21 +108,4 @@ public sealed class MessageStatsTests
     private static long Count(JsonNode item, string field) => item["message_stats"]![field]!.GetValue<long>();
 
     private static double Rate(JsonNode item, string field) => item[field + "_details"]!["rate"]!.GetValue<double>();
-
-    /// <summary>Reads <paramref name="path"/> until <paramref name="condition"/> holds (counts a moment behind a client's acks).</summary>
-    private static async Task<JsonNode> UntilAsync(ManagementClient api, string path, Func<JsonNode, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while (true)
-        {
-            var item = await api.GetAsync(path);
-            if (condition(item))
-            {
-                return item;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(20);
-        }
-    }
 }

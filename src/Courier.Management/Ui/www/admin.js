@@ -1,4 +1,4 @@
-// Admin: users (tags, password), vhosts, permissions (administrator) and policies (policymaker;
+// Admin: users (tags, password), vhosts, permissions and topic permissions (administrator) and policies (policymaker;
 // operator policies for administrators), in RabbitMQ's JSON.
 'use strict';
 
@@ -85,6 +85,27 @@
     await refresh();
   }, { id: 'set-permission' }));
 
+  const topicPermissions = () => section('Topic permissions', 'topic-permissions', async () => C.table([
+    { title: 'User', render: p => p.user },
+    { title: 'Vhost', render: p => p.vhost },
+    { title: 'Exchange', render: p => p.exchange },
+    { title: 'Write', render: p => h('code', {}, p.write) },
+    { title: 'Read', render: p => h('code', {}, p.read) },
+    { title: '', render: p => C.button('Clear', async () => {
+      await C.run(() => C.api('DELETE', C.path('topic-permissions', p.vhost, p.user)), 'Cleared.');
+      await C.current.refresh();
+    }, `Clear ${p.user}'s topic permissions in ${p.vhost} (every exchange's)?`, 'danger small') },
+  ], await C.get('/api/topic-permissions'), 'No topic permissions.'), refresh => C.form('Set topic permission', [
+    C.field('User', 'user', { required: true }),
+    C.field('Vhost', 'vhost', { options: C.vhostOptions() }),
+    C.field('Exchange', 'exchange', { value: 'amq.topic', required: true }),
+    C.field('Write regexp', 'write', { value: '.*' }),
+    C.field('Read regexp', 'read', { value: '.*' }),
+  ], 'Set topic permission', async values => {
+    await C.run(() => C.api('PUT', C.path('topic-permissions', values.vhost, values.user), { exchange: values.exchange, write: values.write, read: values.read }), 'Topic permission set.');
+    await refresh();
+  }, { id: 'set-topic-permission' }));
+
   const policies = (kind, title) => section(title, kind, async () => C.table([
     { title: 'Vhost', render: p => p.vhost },
     { title: 'Name', render: p => p.name },
@@ -115,7 +136,7 @@
 
   C.views.admin = () => {
     const parts = [];
-    if (C.hasTag('administrator')) parts.push(users(), vhosts(), permissions());
+    if (C.hasTag('administrator')) parts.push(users(), vhosts(), permissions(), topicPermissions());
     if (C.hasTag('policymaker')) parts.push(policies('policies', 'Policies'));
     if (C.hasTag('administrator')) parts.push(policies('operator-policies', 'Operator policies'));
     const view = {

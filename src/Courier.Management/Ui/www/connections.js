@@ -1,4 +1,4 @@
-// Connections (close with a reason) and channels.
+// Connections (close with a reason, traffic) and channels (with their message rates).
 'use strict';
 
 (() => {
@@ -17,8 +17,13 @@
     { title: 'Consumers', sort: 'consumer_count', render: ch => C.num(ch.consumer_count), cls: 'num' },
     { title: 'Prefetch', sort: 'prefetch_count', render: ch => C.num(ch.prefetch_count), cls: 'num' },
     { title: 'Unacked', sort: 'messages_unacknowledged', render: ch => C.num(ch.messages_unacknowledged), cls: 'num' },
+    { title: 'Publish', sort: 'message_stats.publish_details.rate', render: ch => C.statRate(ch, 'publish'), cls: 'num rate-publish' },
+    { title: 'Confirm', sort: 'message_stats.confirm_details.rate', render: ch => C.statRate(ch, 'confirm'), cls: 'num rate-confirm' },
+    { title: 'Deliver / get', sort: 'message_stats.deliver_get_details.rate', render: ch => C.statRate(ch, 'deliver_get'), cls: 'num rate-deliver-get' },
+    { title: 'Ack', sort: 'message_stats.ack_details.rate', render: ch => C.statRate(ch, 'ack'), cls: 'num rate-ack' },
     { title: 'State', render: ch => ch.state },
   ];
+  const bytesRate = v => (v === undefined || v === null ? '' : C.num(Math.round(v)) + ' B/s');
 
   C.views.connections = name => {
     if (name !== undefined) return C.views.connection(name);
@@ -33,6 +38,8 @@
         { title: 'Protocol', sort: 'protocol', render: c => c.protocol },
         { title: 'Client', render: client },
         { title: 'Channels', sort: 'channels', render: c => C.num(c.channels), cls: 'num' },
+        { title: 'From client', sort: 'recv_oct_details.rate', render: c => bytesRate(C.dig(c, 'recv_oct_details.rate')), cls: 'num' },
+        { title: 'To client', sort: 'send_oct_details.rate', render: c => bytesRate(C.dig(c, 'send_oct_details.rate')), cls: 'num' },
         { title: 'Connected at', sort: 'connected_at', render: c => C.time(c.connected_at) },
         { title: 'State', render: c => c.state },
       ],
@@ -64,6 +71,8 @@
         ['User', c.user], ['Vhost', c.vhost], ['Protocol', c.protocol],
         ['Peer', c.peer_host + ':' + c.peer_port], ['Client', client(c)],
         ['Connected at', C.time(c.connected_at)], ['State', c.state],
+        ['Received', `${C.num(c.recv_oct)} bytes in ${C.num(c.recv_cnt)} reads, ${bytesRate(C.dig(c, 'recv_oct_details.rate'))}`],
+        ['Sent', `${C.num(c.send_oct)} bytes in ${C.num(c.send_cnt)} writes, ${bytesRate(C.dig(c, 'send_oct_details.rate'))}`],
         ['Client properties', h('pre', { class: 'payload' }, JSON.stringify(c.client_properties || {}, null, 2))],
       ]));
       if (c.channels > 0) {

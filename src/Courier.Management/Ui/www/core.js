@@ -129,6 +129,8 @@ C.run = async (action, success) => {
 C.num = v => (v === undefined || v === null ? '' : Number(v).toLocaleString('en-US'));
 C.rate = v => (v === undefined || v === null ? '' : (Math.round(Number(v) * 10) / 10).toLocaleString('en-US', { minimumFractionDigits: 1 }) + '/s');
 C.dig = (obj, dotted) => dotted.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj);
+/** An item's message rate, e.g. C.statRate(queue, 'publish') from message_stats.publish_details.rate. */
+C.statRate = (item, name) => C.rate(C.dig(item, 'message_stats.' + name + '_details.rate') || 0);
 C.json = v => (v === undefined || v === null ? '' : JSON.stringify(v));
 C.time = ms => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') : '');
 C.yesNo = v => (v ? 'yes' : 'no');

@@ -4,7 +4,6 @@
 
 (() => {
   const h = C.h;
-  const rateOf = (item, name) => C.rate(C.dig(item, 'message_stats.' + name + '_details.rate') || 0);
   const features = q => [q.durable ? 'D' : '', q.auto_delete ? 'AD' : '', q.exclusive ? 'Excl' : '',
     Object.keys(q.arguments || {}).length ? 'Args' : '', q.policy ? 'Pol ' + q.policy : ''].filter(f => f).join(' ');
 
@@ -38,9 +37,9 @@
         { title: 'Ready', sort: 'messages_ready', render: q => C.num(q.messages_ready), cls: 'num' },
         { title: 'Unacked', sort: 'messages_unacknowledged', render: q => C.num(q.messages_unacknowledged), cls: 'num' },
         { title: 'Total', sort: 'messages', render: q => C.num(q.messages), cls: 'num' },
-        { title: 'Incoming', sort: 'message_stats.publish_details.rate', render: q => rateOf(q, 'publish'), cls: 'num' },
-        { title: 'Deliver / get', sort: 'message_stats.deliver_get_details.rate', render: q => rateOf(q, 'deliver_get'), cls: 'num' },
-        { title: 'Ack', sort: 'message_stats.ack_details.rate', render: q => rateOf(q, 'ack'), cls: 'num' },
+        { title: 'Incoming', sort: 'message_stats.publish_details.rate', render: q => C.statRate(q, 'publish'), cls: 'num' },
+        { title: 'Deliver / get', sort: 'message_stats.deliver_get_details.rate', render: q => C.statRate(q, 'deliver_get'), cls: 'num' },
+        { title: 'Ack', sort: 'message_stats.ack_details.rate', render: q => C.statRate(q, 'ack'), cls: 'num' },
       ],
     });
     const add = C.declareForm('queues', [
