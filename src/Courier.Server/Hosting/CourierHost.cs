@@ -93,6 +93,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
         ["--max-connections"] = "Broker:MaxConnections",
         ["--max-connection-rate"] = "Broker:MaxConnectionRate",
+        ["--socket-inline-completions"] = "Sockets:InlineCompletions",
     };
 
     private readonly WebApplication _app;
@@ -378,6 +379,9 @@ public sealed class CourierHost : IAsyncDisposable
             ServerLog.Listening(logger, listener.DisplayName, listener.EndPoint.ToString());
         }
 
+        // As the runtime's socket engine has it now the listeners exist, not as configured: an
+        // embedding process's own environment decides (SocketCompletions).
+        ServerLog.SocketCompletions(logger, SocketCompletions.Describe(SocketCompletions.RuntimeInlineCompletions()));
         ServerLog.Started(logger, Version, dataDir);
         _app.Lifetime.ApplicationStopping.Register(() => ServerLog.Stopping(logger));
     }
