@@ -214,7 +214,6 @@ internal sealed partial class MqttConnection : IClientSessionControl
                 continue;
             }
 
-
             if (result.IsCompleted)
             {
                 break;
