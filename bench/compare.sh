@@ -11,6 +11,9 @@
 #                                 Prometheus listeners off (--http-enabled false --prometheus-enabled
 #                                 false): the cost of collecting statistics, AMQP and MQTT rows, written
 #                                 like a baseline run (use --out elsewhere, as for any partial run)
+#   bench/compare.sh --socket-inline-off  the same, the peer being this build with
+#                                 --socket-inline-completions false (socket completions on the thread
+#                                 pool, the runtime's default): what inline completions change
 #
 # Options: --pairs N, --duration S, --out FILE (default docs/benchmarks.md), --keep (keep the work
 # directory with every run's log). Environment: COMPARE_BACKLOG_MESSAGES (default 1000000, quick
@@ -42,7 +45,10 @@ OUT="$ROOT/docs/benchmarks.md"
 KEEP=0
 BASELINE=""
 STATS_OFF=0
-# Flags of the next launch_courier only (the statistics-off peer's).
+# The flags of a same-build peer (--statistics-off, --socket-inline-off), and what to call it.
+SAME_BUILD_FLAGS=()
+SAME_BUILD_NAME=""
+# Flags of the next launch_courier only (the same-build peer's).
 LAUNCH_FLAGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -52,8 +58,11 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
         --baseline) BASELINE=$2; shift ;;
-        --statistics-off) STATS_OFF=1; BASELINE=statistics-off ;;
-        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        --statistics-off) STATS_OFF=1; BASELINE=statistics-off
+            SAME_BUILD_FLAGS=(--http-enabled false --prometheus-enabled false); SAME_BUILD_NAME="statistics off" ;;
+        --socket-inline-off) STATS_OFF=1; BASELINE=socket-inline-off
+            SAME_BUILD_FLAGS=(--socket-inline-completions false); SAME_BUILD_NAME="socket completions on the thread pool" ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -189,7 +198,7 @@ stop_courier() {
 # before/after run.
 start_baseline() {
     if [ "$STATS_OFF" = 1 ]; then
-        LAUNCH_FLAGS=(--http-enabled false --prometheus-enabled false)
+        LAUNCH_FLAGS=("${SAME_BUILD_FLAGS[@]}")
         launch_courier "$ROOT/src/Courier.Server/bin/Release/net10.0/courier.dll" baseline
         LAUNCH_FLAGS=()
     else
@@ -567,13 +576,13 @@ dotnet build -c Release "$ROOT/bench/Courier.PerfTest" -nologo -v q >> "$WORK/bu
 AMQP_SCENARIOS=${COMPARE_SCENARIOS-durable_confirm durable_confirm_fixed_rate transient_autoack fanout many_queues backlog idle_connections}
 MQTT_SCENARIOS=${COMPARE_MQTT_SCENARIOS-mqtt_qos0 mqtt_qos1 mqtt_qos1_persistent mqtt_qos1_fixed_rate mqtt_qos0_fanout mqtt_qos1_fanout mqtt_idle}
 if [ "$STATS_OFF" = 1 ]; then
-    BASELINE_REV="this build with --http-enabled false --prometheus-enabled false"
+    BASELINE_REV="this build with ${SAME_BUILD_FLAGS[*]}"
     PEER=baseline
     STOMP_SCENARIOS=""
-    log "starting Courier twice: statistics listeners on, and off"
+    log "starting Courier twice: as built, and with ${SAME_BUILD_FLAGS[*]}"
     start_courier
     start_baseline
-    log "Courier pid $COURIER_PID port $COURIER_PORT; statistics off: pid $BASELINE_PID port $BASELINE_PORT"
+    log "Courier pid $COURIER_PID port $COURIER_PORT; $SAME_BUILD_NAME: pid $BASELINE_PID port $BASELINE_PORT"
 elif [ -n "$BASELINE" ]; then
     BASELINE_REV=$(git -C "$ROOT" rev-parse --short "$BASELINE^{commit}")
     BASELINE_DIR="$WORK/baseline-src"

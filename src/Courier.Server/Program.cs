@@ -13,7 +13,8 @@ switch (ServerCommandLine.Classify(args))
 CourierHost host;
 try
 {
-    host = CourierHost.Create(args);
+    // Before the host is built and any socket made: the runtime reads it once (SocketCompletions).
+    host = CourierHost.Create(args, configure: SocketCompletions.Apply);
 }
 catch (ConfigurationException e)
 {

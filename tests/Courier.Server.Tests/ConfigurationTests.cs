@@ -31,6 +31,24 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Socket_completions_are_inline_by_default_and_a_flag_leaves_them_to_the_thread_pool()
+    {
+        // The options only: applying them (SocketCompletions.Apply) changes this test process's
+        // environment, so the child-process tests in Courier.IntegrationTests check that part.
+        await using (var host = CourierHost.Create([]))
+        {
+            Assert.True(host.Options.Sockets.InlineCompletions);
+        }
+
+        await using (var host = CourierHost.Create(["--socket-inline-completions", "false"]))
+        {
+            Assert.False(host.Options.Sockets.InlineCompletions);
+        }
+
+        Assert.Throws<ConfigurationException>(() => CourierHost.Create(["--socket-inline-completions", "sometimes"]));
+    }
+
+    [Fact]
     public async Task Command_line_flags_set_the_mqtt_listener()
     {
         await using var host = CourierHost.Create(["--mqtt-port", "1999", "--mqtt-address", "127.0.0.1", "--mqtt-allow-anonymous", "false", "--mqtt-max-packet-size", "65536", "--mqtt-prefetch", "5"]);

@@ -4,6 +4,7 @@ using System.Net;
 using Courier.Amqp091.Channels;
 using Courier.Amqp091.Framing;
 using Courier.Core;
+using Courier.Core.Concurrency;
 using Courier.Core.Security;
 using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
@@ -56,6 +57,9 @@ internal sealed partial class AmqpConnection : IClientSessionControl
     // next pause, so acks queued behind publishes on this connection can get through.
     private bool _flowTrickle;
     private bool _finished;
+
+    // Processing stops before a method that may block, on an epoll thread, to continue on the pool.
+    private IoThreadExit _ioThreadExit;
     // close-ok went out in answer to the client's connection.close: drain its input before closing.
     private bool _lingerOnClose;
     private bool _isPublisher;
@@ -135,6 +139,12 @@ internal sealed partial class AmqpConnection : IClientSessionControl
         }
         finally
         {
+            // Closing deletes exclusive and auto-delete queues, which may save the definitions.
+            if (IoThread.MustLeave)
+            {
+                await IoThread.LeaveAsync();
+            }
+
             await FinishAsync(writer).ConfigureAwait(false);
         }
     }
@@ -180,7 +190,7 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 // Everything before buffer.Start is consumed. The rest was examined and needs more
                 // bytes, unless processing stopped for flow: then whole frames wait there, to be
                 // read again as soon as the connection resumes.
-                if (stoppedForFlow)
+                if (stoppedForFlow || _ioThreadExit.Leaving)
                 {
                     input.AdvanceTo(buffer.Start);
                 }
@@ -190,6 +200,13 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 }
 
                 Outbound.Traffic.OnRead(result.Buffer.Length, buffer.Length);
+            }
+
+            if (_ioThreadExit.TakeLeave())
+            {
+                // The method that may block is read again, at once, on a pool thread.
+                await IoThread.LeaveAsync();
+                continue;
             }
 
             if (result.IsCompleted)
@@ -258,6 +275,12 @@ internal sealed partial class AmqpConnection : IClientSessionControl
                 break;
             }
 
+            if (_ioThreadExit.StopBefore(frame.Type == AmqpFrameType.Method && MayBlock(CurrentMethodKey(frame))))
+            {
+                buffer = unread;
+                break;
+            }
+
             _lastReceived = _time.GetTimestamp();
             try
             {
@@ -283,6 +306,20 @@ internal sealed partial class AmqpConnection : IClientSessionControl
 
         return stoppedForFlow;
     }
+
+    /// <summary>
+    /// Methods whose handling may block or run long: the connection class (a password hash at
+    /// start-ok; the exclusive queues deleted at close), the channel class (its queues deleted at
+    /// close), exchange and queue methods (a durable change saves the definitions with an fsync), and
+    /// basic.consume (a backlog read back from the journal). Not the per-message methods.
+    /// </summary>
+    private static bool MayBlock(uint key) =>
+        (key >> 16) is ConnectionClassId or ChannelClassId or ExchangeClassId or QueueClassId || key == BasicConsume.Key;
+
+    private const uint ConnectionClassId = 10;
+    private const uint ChannelClassId = 20;
+    private const uint ExchangeClassId = 40;
+    private const uint QueueClassId = 50;
 
     private static uint CurrentMethodKey(in AmqpFrame frame)
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using Courier.Core;
+using Courier.Core.Concurrency;
 using Courier.Core.Security;
 using Courier.Core.Sessions;
 using Courier.Core.VirtualHosts;
@@ -45,6 +46,9 @@ internal sealed partial class MqttConnection : IClientSessionControl
     private readonly MqttClientRegistry _registry;
     private MqttProtocolVersion _version = MqttProtocolVersion.V311;
     private MqttConnect? _pendingConnect;
+
+    // Processing stops before a SUBSCRIBE or UNSUBSCRIBE on an epoll thread, to continue on the pool.
+    private IoThreadExit _ioThreadExit;
     private bool _connectSeen;
     private volatile bool _connected;
     private volatile bool _finished;
@@ -131,6 +135,12 @@ internal sealed partial class MqttConnection : IClientSessionControl
         }
         finally
         {
+            // Closing publishes the will and may delete a session's queue, saving the definitions.
+            if (IoThread.MustLeave)
+            {
+                await IoThread.LeaveAsync();
+            }
+
             await FinishAsync(writer).ConfigureAwait(false);
         }
     }
@@ -174,7 +184,7 @@ internal sealed partial class MqttConnection : IClientSessionControl
             {
                 // Stopped at a CONNECT (which is handled asynchronously): what follows it is whole
                 // packets or a part, read again at once rather than after more bytes arrive.
-                if (_pendingConnect is not null)
+                if (_pendingConnect is not null || _ioThreadExit.Leaving)
                 {
                     input.AdvanceTo(buffer.Start);
                 }
@@ -189,7 +199,20 @@ internal sealed partial class MqttConnection : IClientSessionControl
             if (_pendingConnect is { } connect)
             {
                 _pendingConnect = null;
+                if (IoThread.MustLeave)
+                {
+                    // A password hash, a session taken over, a persistent session's durable queue.
+                    await IoThread.LeaveAsync();
+                }
+
                 await OnConnectAsync(connect).ConfigureAwait(false);
+                continue;
+            }
+
+            if (_ioThreadExit.TakeLeave())
+            {
+                // The packet that may block is read again, at once, on a pool thread.
+                await IoThread.LeaveAsync();
                 continue;
             }
 
@@ -205,10 +228,17 @@ internal sealed partial class MqttConnection : IClientSessionControl
         while (!_finished && _pendingConnect is null)
         {
             MqttPacket? packet;
+            var unread = buffer;
             try
             {
                 if (!MqttPacketReader.TryRead(ref buffer, _version, _options.MaximumPacketSize, out packet))
                 {
+                    break;
+                }
+
+                if (_ioThreadExit.StopBefore(MayBlock(packet)))
+                {
+                    buffer = unread;
                     break;
                 }
 
@@ -232,6 +262,13 @@ internal sealed partial class MqttConnection : IClientSessionControl
 
         FlushAcknowledgements();
     }
+
+    /// <summary>
+    /// Packets whose handling may block or run long: a subscription of a persistent session binds
+    /// its durable queue (the definitions saved with an fsync) and delivers retained messages, read
+    /// from the retained store; an unsubscribe unbinds. Not the per-message packets.
+    /// </summary>
+    private static bool MayBlock(MqttPacket packet) => packet is MqttSubscribe or MqttUnsubscribe;
 
     private void Handle(MqttPacket packet)
     {

@@ -93,6 +93,7 @@ public sealed class CourierHost : IAsyncDisposable
         ["--queue-head-bytes"] = "Broker:QueueHeadBytes",
         ["--max-connections"] = "Broker:MaxConnections",
         ["--max-connection-rate"] = "Broker:MaxConnectionRate",
+        ["--socket-inline-completions"] = "Sockets:InlineCompletions",
     };
 
     private readonly WebApplication _app;
@@ -270,10 +271,10 @@ public sealed class CourierHost : IAsyncDisposable
 
         // A connection's reader loop runs on the thread that completed its socket receive, and a
         // flush of its writer loop sends on the flushing thread, instead of each going through
-        // Kestrel's I/O queues: two thread hops fewer per message each way. The loops do not wait
-        // on the disk's syncs (the journal's committer does); the one blocking call they can make
-        // is reading a paged message back from the journal during delivery, usually from the
-        // page cache, on a thread pool thread like any other.
+        // Kestrel's I/O queues: two thread hops fewer per message each way. With inline socket
+        // completions (SocketCompletions) that thread is an epoll thread: the loops do not wait on
+        // the disk's syncs (the journal's committer does), and what may block moves to the pool
+        // first (IoThread; docs/architecture.md, "What runs on the epoll threads").
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(listeners.Bind);
 
@@ -378,6 +379,9 @@ public sealed class CourierHost : IAsyncDisposable
             ServerLog.Listening(logger, listener.DisplayName, listener.EndPoint.ToString());
         }
 
+        // As the runtime's socket engine has it now the listeners exist, not as configured: an
+        // embedding process's own environment decides (SocketCompletions).
+        ServerLog.SocketCompletions(logger, SocketCompletions.Describe(SocketCompletions.RuntimeInlineCompletions()));
         ServerLog.Started(logger, Version, dataDir);
         _app.Lifetime.ApplicationStopping.Register(() => ServerLog.Stopping(logger));
     }

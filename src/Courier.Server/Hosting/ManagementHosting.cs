@@ -1,4 +1,5 @@
 using Courier.Core;
+using Courier.Core.Concurrency;
 using Courier.Management;
 using Courier.Management.Metrics;
 using Courier.Management.Statistics;
@@ -64,12 +65,20 @@ internal static class ManagementHosting
 
         var api = ManagementApi.Create(broker, node);
         var metrics = PrometheusMetrics.Create(broker, node);
-        app.Run(context =>
+        app.Run(async context =>
         {
+            // Kestrel runs a request on the thread that completed its socket's read, an epoll
+            // thread when completions are inline: a listing of many queues, or a change that saves
+            // the definitions with an fsync, would hold up every socket that thread serves.
+            if (IoThread.MustLeave)
+            {
+                await IoThread.LeaveAsync();
+            }
+
             var port = context.Connection.LocalPort;
-            return port == apiListener?.EndPoint.Port || port == httpsListener?.EndPoint.Port ? api(context)
+            await (port == apiListener?.EndPoint.Port || port == httpsListener?.EndPoint.Port ? api(context)
                 : port == metricsListener?.EndPoint.Port ? metrics(context)
-                : NotFound(context);
+                : NotFound(context)).ConfigureAwait(false);
         });
     }
 

@@ -76,6 +76,7 @@ public static class ServerCommandLine
         ["--mqtt-ssl-cert-login"] = "an MQTT CONNECT without a username logs in as its verified client certificate's CN (default false)",
         ["--max-connections"] = "client connections the node keeps open at once, all protocols together (default 0: no limit)",
         ["--max-connection-rate"] = "new client connections the node accepts per second, all protocols together; past it they are refused (default 0: no limit)",
+        ["--socket-inline-completions"] = "socket completions run on the runtime's epoll threads, not handed to the thread pool (default true)",
         ["--queue-head-bytes"] = "body bytes a queue's in-memory head holds before its backlog waits in the journal (default 8388608; 0: count only)",
     };
 

@@ -32,6 +32,9 @@ internal static partial class ServerLog
     [LoggerMessage(10031, LogLevel.Information, "{Count} MQTT retained messages loaded")]
     public static partial void RetainedLoaded(ILogger logger, int count);
 
+    [LoggerMessage(10032, LogLevel.Information, "Socket completions run {Mode}")]
+    public static partial void SocketCompletions(ILogger logger, string mode);
+
     [LoggerMessage(10010, LogLevel.Warning, "{Message}")]
     public static partial void BrokerWarning(ILogger logger, string message);
 

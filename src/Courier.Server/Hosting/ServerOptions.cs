@@ -53,6 +53,18 @@ public sealed class ServerOptions
     public StorageSettings Storage { get; set; } = new();
 
     public LogSettings Log { get; set; } = new();
+
+    public SocketSettings Sockets { get; set; } = new();
+}
+
+public sealed class SocketSettings
+{
+    /// <summary>
+    /// Socket completions run on the runtime's epoll threads instead of being handed to the thread
+    /// pool (the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>); process-wide, so it
+    /// is applied by the <c>courier</c> executable before any socket exists. See <see cref="SocketCompletions"/>.
+    /// </summary>
+    public bool InlineCompletions { get; set; } = true;
 }
 
 public sealed class LogSettings

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using Courier.Core;
+using Courier.Core.Concurrency;
 using Courier.Core.Queues;
 using Courier.Core.Security;
 using Courier.Core.Sessions;
@@ -95,6 +96,9 @@ internal sealed partial class StompConnection : IClientSessionControl
     public ClientSession? Session { get; private set; }
 
     /// <summary>Runs the connection until the client or the server closes it.</summary>
+    // A frame that may block, read on an epoll thread: handled after the reader moves to the pool.
+    private StompFrame? _leavingIoThreadWith;
+
     public async Task RunAsync(CancellationToken closeRequested)
     {
         StompLog.Accepted(_logger, Name);
@@ -120,6 +124,12 @@ internal sealed partial class StompConnection : IClientSessionControl
         }
         finally
         {
+            // Closing deletes the connection's temporary and auto-delete queues, which may save the definitions.
+            if (IoThread.MustLeave)
+            {
+                await IoThread.LeaveAsync();
+            }
+
             await FinishAsync(writer).ConfigureAwait(false);
         }
     }
@@ -145,8 +155,26 @@ internal sealed partial class StompConnection : IClientSessionControl
             }
             finally
             {
-                input.AdvanceTo(buffer.Start, result.Buffer.End);
+                if (_leavingIoThreadWith is null)
+                {
+                    input.AdvanceTo(buffer.Start, result.Buffer.End);
+                }
+                else
+                {
+                    // What follows the frame is read again at once, not after more bytes arrive.
+                    input.AdvanceTo(buffer.Start);
+                }
+
                 Outbound.Traffic.OnRead(result.Buffer.Length, buffer.Length);
+            }
+
+            if (_leavingIoThreadWith is { } frame)
+            {
+                _leavingIoThreadWith = null;
+                await IoThread.LeaveAsync();
+                HandleOne(frame);
+                FlushReceipts();
+                continue;
             }
 
             if (result.IsCompleted)
@@ -172,6 +200,12 @@ internal sealed partial class StompConnection : IClientSessionControl
                 Volatile.Write(ref _lastReceived, _time.GetTimestamp());
                 if (read == StompReadResult.Frame)
                 {
+                    if (MayBlock(frame!) && IoThread.MustLeave)
+                    {
+                        _leavingIoThreadWith = frame;
+                        break;
+                    }
+
                     Handle(frame!);
                 }
             }
@@ -191,6 +225,31 @@ internal sealed partial class StompConnection : IClientSessionControl
         }
 
         FlushReceipts();
+    }
+
+    /// <summary>
+    /// Frames whose handling may block or run long: CONNECT (a password hash), SUBSCRIBE and
+    /// UNSUBSCRIBE (a durable queue declared or deleted saves the definitions with an fsync; a
+    /// backlog is read back from the journal). Not the per-message frames.
+    /// </summary>
+    private static bool MayBlock(StompFrame frame) =>
+        frame.Command is StompCommand.Connect or StompCommand.Stomp or StompCommand.Subscribe or StompCommand.Unsubscribe;
+
+    /// <summary>One frame already read, handled as <see cref="Process"/> handles each.</summary>
+    private void HandleOne(StompFrame frame)
+    {
+        try
+        {
+            Handle(frame);
+        }
+        catch (StompProtocolException e)
+        {
+            CloseWithError(e.Message, frame.Receipt);
+        }
+        catch (BrokerException e)
+        {
+            CloseWithError(e.Message, frame.Receipt);
+        }
     }
 
     private void Handle(StompFrame frame)
