@@ -4,7 +4,8 @@
 # `courier-perftest mgmt-scale` (queues declared with no-wait over a few channels on Courier,
 # imported from a generated definitions file with `rabbitmqctl import_definitions` on RabbitMQ;
 # 1,000 of them given 1..10 messages, then the idle connections opened), which then times
-# GET /api/queues?page=1&page_size=100 (plain, sorted by messages descending, filtered by name),
+# GET /api/queues?page=1&page_size=100 (plain, sorted by messages descending, filtered by name,
+# and the web UI's first page of 50 with its columns),
 # GET /api/overview and GET /api/queues/%2F/{name}: median and p99 over --calls calls each.
 #
 #   bench/mgmt-scale.sh                        100000 queues, 1000 connections, 50 calls, both brokers
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
         --calls) CALLS=$2; shift ;;
         --only) ONLY=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "mgmt-scale.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -153,14 +154,15 @@ def load(name):
     return json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else None
 c, r = load("courier"), load("rabbitmq")
 any_ = c or r
-rows = ["queues_page", "queues_sorted_by_messages", "queues_filtered_by_name", "overview", "one_queue"]
+rows = ["queues_page", "ui_queues_page", "queues_sorted_by_messages", "queues_filtered_by_name", "overview", "one_queue"]
 print(f"{any_['queues']} queues, {any_['connections']} connections, {any_['calls']} calls each (RabbitMQ {version})\n")
 print("| request | Courier median / p99 ms (calls) | Courier CPU ms/call | RabbitMQ median / p99 ms (calls) | RabbitMQ CPU ms/call | RabbitMQ / Courier (median) |")
 print("|---|---|---|---|---|---|")
 for row in rows:
-    cell = lambda d: f"{d[row]['median_ms']:.1f} / {d[row]['p99_ms']:.1f} ({d[row]['calls']})" if d else "n/a"
-    cpu = lambda d: f"{d[row]['cpu_ms']:.1f}" if d and 'cpu_ms' in d[row] else "n/a"
-    ratio = f"{r[row]['median_ms'] / c[row]['median_ms']:.1f}x" if c and r and c[row]['median_ms'] > 0 else "n/a"
+    has = lambda d: d is not None and row in d
+    cell = lambda d: f"{d[row]['median_ms']:.1f} / {d[row]['p99_ms']:.1f} ({d[row]['calls']})" if has(d) else "n/a"
+    cpu = lambda d: f"{d[row]['cpu_ms']:.1f}" if has(d) and 'cpu_ms' in d[row] else "n/a"
+    ratio = f"{r[row]['median_ms'] / c[row]['median_ms']:.1f}x" if has(c) and has(r) and c[row]['median_ms'] > 0 else "n/a"
     print(f"| {row} | {cell(c)} | {cpu(c)} | {cell(r)} | {cpu(r)} | {ratio} |")
 PY
 )

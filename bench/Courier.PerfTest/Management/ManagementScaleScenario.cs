@@ -18,6 +18,8 @@ public sealed class ManagementScaleScenario(ManagementScaleOptions options, Text
 {
     private const int WarmupCalls = 2;
 
+    private const string UiQueueColumns = "name,vhost,type,durable,auto_delete,exclusive,arguments,policy,state,consumers,messages_ready,messages_unacknowledged,messages,message_stats";
+
     public static string QueueName(int i) => "mgmt-" + i.ToString("D6", CultureInfo.InvariantCulture);
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -68,6 +70,8 @@ public sealed class ManagementScaleScenario(ManagementScaleOptions options, Text
             var requests = new (string Name, string Path)[]
             {
                 ("queues_page", "api/queues?page=1&page_size=100"),
+                // What the web UI's queues page asks for when it opens (src/Courier.Management/Ui/www/queues.js).
+                ("ui_queues_page", "api/queues?page=1&page_size=50&columns=" + Uri.EscapeDataString(UiQueueColumns)),
                 ("queues_sorted_by_messages", "api/queues?page=1&page_size=100&sort=messages&sort_reverse=true"),
                 ("queues_filtered_by_name", $"api/queues?page=1&page_size=100&name={middle[..^2]}&use_regex=false"),
                 ("overview", "api/overview"),
