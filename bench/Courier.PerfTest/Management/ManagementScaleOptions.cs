@@ -17,6 +17,7 @@ public sealed record ManagementScaleOptions
           --calls N             timed calls per API request (50)
           --broker-pid PID      the broker's process: its CPU time per call is reported too (Linux /proc)
           --budget S            seconds per request after which calls stop early, once 5 are done (60)
+          --predeclared 1       the queues exist already (imported from a definitions file): check the last one, declare none
         """;
 
     public string Host { get; init; } = "127.0.0.1";
@@ -39,6 +40,9 @@ public sealed record ManagementScaleOptions
 
     public int? BrokerPid { get; init; }
 
+    /// <summary>The queues were imported before the run (RabbitMQ declares them far too slowly over AMQP).</summary>
+    public bool Predeclared { get; init; }
+
     public static ManagementScaleOptions? Parse(ReadOnlySpan<string> args, out string? error)
     {
         var options = HostAndNumberOptions.Parse(args, new ManagementScaleOptions(), static (o, host) => o with { Host = host }, static (o, flag, number) => flag switch
@@ -52,6 +56,7 @@ public sealed record ManagementScaleOptions
             "--calls" => o with { Calls = Math.Max(1, number) },
             "--budget" => o with { BudgetSeconds = number },
             "--broker-pid" => o with { BrokerPid = number },
+            "--predeclared" when number is 0 or 1 => o with { Predeclared = number == 1 },
             _ => null,
         }, out error);
         return options is null ? null : options with { Loaded = Math.Min(options.Loaded, options.Queues) };

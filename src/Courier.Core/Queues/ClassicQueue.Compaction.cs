@@ -7,11 +7,15 @@ public sealed partial class ClassicQueue : IJournalHolder
 {
     void IJournalHolder.EnterLock() => _gate.Enter();
 
-    void IJournalHolder.ExitLock() => _gate.Exit();
+    void IJournalHolder.ExitLock()
+    {
+        PublishCountsLocked();
+        _gate.Exit();
+    }
 
     bool IJournalHolder.HoldsAny(IMessageRelocation relocation)
     {
-        lock (_gate)
+        using (EnterGate())
         {
             foreach (var (queued, _) in _ready.UnorderedItems)
             {

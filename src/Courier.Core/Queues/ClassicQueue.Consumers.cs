@@ -12,7 +12,7 @@ public sealed partial class ClassicQueue
     public void AddConsumer(QueueConsumer consumer)
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             if (_deleted)
             {
@@ -36,7 +36,7 @@ public sealed partial class ClassicQueue
 
     public IReadOnlyList<QueueConsumer> GetConsumers()
     {
-        lock (_gate)
+        using (EnterGate())
         {
             return [.. _consumers];
         }
@@ -47,7 +47,7 @@ public sealed partial class ClassicQueue
     {
         List<DeadLetter>? dead;
         bool lastGone;
-        lock (_gate)
+        using (EnterGate())
         {
             if (!_consumers.Remove(consumer))
             {

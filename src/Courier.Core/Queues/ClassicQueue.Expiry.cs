@@ -142,7 +142,7 @@ public sealed partial class ClassicQueue
     private void OnExpiryTimer()
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             _expiryArmedFor = 0;
             if (_deleted)
@@ -164,7 +164,7 @@ public sealed partial class ClassicQueue
     /// <summary>The queue was used (a consumer came or went, a get, a redeclare): <c>x-expires</c> counts again from now.</summary>
     public void MarkUsed()
     {
-        lock (_gate)
+        using (EnterGate())
         {
             MarkUsedLocked();
         }
@@ -184,7 +184,7 @@ public sealed partial class ClassicQueue
     /// </summary>
     public void ChangeExpires(long? milliseconds)
     {
-        lock (_gate)
+        using (EnterGate())
         {
             if (_deleted || _declared.Expires == milliseconds)
             {
@@ -234,7 +234,7 @@ public sealed partial class ClassicQueue
     private void OnIdleTimer()
     {
         var expires = Arguments.Expires!.Value;
-        lock (_gate)
+        using (EnterGate())
         {
             if (_deleted)
             {

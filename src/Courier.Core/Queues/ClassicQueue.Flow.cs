@@ -24,7 +24,7 @@ public sealed partial class ClassicQueue
     /// <summary>Completes when the queue is no longer flow-limited (at once if it is not).</summary>
     public Task WhenFlowReleased()
     {
-        lock (_gate)
+        using (EnterGate())
         {
             if (!_flowLimited)
             {

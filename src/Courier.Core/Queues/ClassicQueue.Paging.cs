@@ -51,7 +51,7 @@ public sealed partial class ClassicQueue
     public long PageOut()
     {
         long freed = 0;
-        lock (_gate)
+        using (EnterGate())
         {
             // With a batch out, the ready set's tail is older than the batch: it cannot move behind it.
             var limit = HeadBytesLimit;
@@ -184,7 +184,7 @@ public sealed partial class ClassicQueue
         {
             int count;
             PagedEntry[] claimed;
-            lock (_gate)
+            using (EnterGate())
             {
                 if (!_readAheadWanted || _readingAhead)
                 {
@@ -206,7 +206,7 @@ public sealed partial class ClassicQueue
             var loaded = ArrayPool<QueuedMessage?>.Shared.Rent(count);
             var read = LoadClaimed(claimed, count, loaded, out var failure);
 
-            lock (_gate)
+            using (EnterGate())
             {
                 _readingAhead = false;
                 if (_claimedDropped)

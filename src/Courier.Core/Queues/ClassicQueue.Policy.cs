@@ -23,7 +23,7 @@ public sealed partial class ClassicQueue
     public void ApplyPolicy(AppliedPolicy? policy)
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             if (_deleted)
             {

@@ -13,7 +13,7 @@ public sealed partial class ClassicQueue
     /// <summary>Marks a delivered message as done with (acknowledged).</summary>
     public void Settle(QueuedMessage message)
     {
-        lock (_gate)
+        using (EnterGate())
         {
             TakeBackLocked(message);
             RecordSettled(message);
@@ -25,7 +25,7 @@ public sealed partial class ClassicQueue
     public void Reject(QueuedMessage message)
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             TakeBackLocked(message);
             AddDeadLocked(message, DeathReason.Rejected);
@@ -49,7 +49,7 @@ public sealed partial class ClassicQueue
     public void Requeue(IReadOnlyList<QueuedMessage> messages)
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             foreach (var message in messages)
             {

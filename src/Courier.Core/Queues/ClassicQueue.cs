@@ -144,7 +144,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         get
         {
-            lock (_gate)
+            using (EnterGate())
             {
                 return ReadyCountLocked;
             }
@@ -156,7 +156,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         get
         {
-            lock (_gate)
+            using (EnterGate())
             {
                 return _unsettled;
             }
@@ -167,7 +167,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         get
         {
-            lock (_gate)
+            using (EnterGate())
             {
                 return _consumers.Count;
             }
@@ -178,7 +178,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         get
         {
-            lock (_gate)
+            using (EnterGate())
             {
                 return _deleted;
             }
@@ -190,7 +190,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         List<DeadLetter>? dead;
         Admission admission;
-        lock (_gate)
+        using (EnterGate())
         {
             admission = AdmitLocked(message);
             if (admission == Admission.Accepted)
@@ -278,7 +278,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         List<DeadLetter>? dead;
         Admission admission;
-        lock (_gate)
+        using (EnterGate())
         {
             admission = AdmitLocked(message);
             if (admission == Admission.Accepted)
@@ -337,7 +337,7 @@ public sealed partial class ClassicQueue : IQueue
         // decide their places): read them before taking the lock.
         var loaded = Arguments.Deduplicate ? LoadRestored(store, messages) : null;
         var priorities = IsPriorityQueue ? RestoredPriorities(store, messages, loaded) : null;
-        lock (_gate)
+        using (EnterGate())
         {
             var restoredAt = RestoredExpiryLocked();
             if (loaded is not null)
@@ -381,7 +381,7 @@ public sealed partial class ClassicQueue : IQueue
             List<DeadLetter>? dead;
             var done = false;
             var left = 0;
-            lock (_gate)
+            using (EnterGate())
             {
                 MarkUsedLocked();
                 DropExpiredHeadLocked();
@@ -431,7 +431,7 @@ public sealed partial class ClassicQueue : IQueue
     public void Dispatch()
     {
         List<DeadLetter>? dead;
-        lock (_gate)
+        using (EnterGate())
         {
             DispatchLocked();
             dead = TakeDeadLocked();
@@ -443,7 +443,7 @@ public sealed partial class ClassicQueue : IQueue
     /// <summary>Removes every ready message; returns how many. Messages out with consumers stay.</summary>
     public int Purge()
     {
-        lock (_gate)
+        using (EnterGate())
         {
             var count = ReadyCountLocked;
             SettleAllReadyLocked();
@@ -460,7 +460,7 @@ public sealed partial class ClassicQueue : IQueue
     {
         QueueConsumer[] consumers;
         int count;
-        lock (_gate)
+        using (EnterGate())
         {
             if (_deleted)
             {

@@ -16,5 +16,6 @@ public sealed class ClassicQueueType : IQueueType
             creation.Arguments, creation.Host, creation.Clock, creation.Policy)
         {
             Pager = creation.Store,
+            Totals = creation.Totals,
         };
 }

@@ -46,6 +46,12 @@ public interface IQueue : IBindingDestination
 
     int ConsumerCount { get; }
 
+    /// <summary>
+    /// The ready, unacknowledged and consumer counts as the queue last published them, read without
+    /// its lock (management lists and sorts by them); a moment behind a queue that is busy.
+    /// </summary>
+    QueueCounts LastCounts => new(MessageCount, UnsettledCount, ConsumerCount);
+
     bool IsDeleted { get; }
 
     /// <summary>True while the queue's consumers are behind and publishers should pause.</summary>

@@ -35,4 +35,7 @@ public sealed record QueueCreation
 
     /// <summary>The policy and operator policy that apply to the queue when it is made; null: none.</summary>
     public Policies.AppliedPolicy? Policy { get; init; }
+
+    /// <summary>Where the queue keeps its counts added up with its vhost's other queues; null: nowhere.</summary>
+    public Statistics.QueueTotals? Totals { get; init; }
 }

@@ -127,6 +127,7 @@ public sealed partial class VirtualHost
         if (_queues.TryRemove(new KeyValuePair<string, IQueue>(queue.Name, queue)))
         {
             MarkChangedIf(queue.StoreId != 0);
+            RemoveQueueOrderLocked(queue);
             RemoveIncomingLocked(queue);
             RetireCounters(queue);
         }

@@ -149,8 +149,9 @@ public sealed partial class VirtualHost
                     Arguments = QueueArguments.ParseSaved(q.Arguments, $"queue '{q.Name}' in vhost '{Name}'", reason => _broker?.Warn(reason)),
                     Host = this,
                     Policy = PolicyForLocked(q.Name, isQueue: true),
+                    Totals = QueueTotals,
                 });
-                _queues[q.Name] = queue;
+                AddQueueLocked(queue);
                 if (store is not null && recovered.TryGetValue(q.StoreId, out var messages))
                 {
                     restoring.Add((queue, messages));

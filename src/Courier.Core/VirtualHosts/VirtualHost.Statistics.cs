@@ -30,7 +30,7 @@ public sealed partial class VirtualHost
             _retired.CopyTo(byProtocol, 0);
         }
 
-        foreach (var queue in _queues.Values)
+        foreach (var queue in Queues)
         {
             AddDeliveries(queue.Counters, byProtocol);
         }

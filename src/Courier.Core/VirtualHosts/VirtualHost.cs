@@ -60,7 +60,20 @@ public sealed partial class VirtualHost
 
     public IEnumerable<Exchange> Exchanges => _exchanges.Values;
 
-    public IEnumerable<IQueue> Queues => _queues.Values;
+    /// <summary>
+    /// Every queue, enumerated from the map as it changes: unlike its <c>Values</c>, this takes
+    /// none of the map's locks and copies nothing (100,000 queues would be a large-object copy per walk).
+    /// </summary>
+    public IEnumerable<IQueue> Queues
+    {
+        get
+        {
+            foreach (var pair in _queues)
+            {
+                yield return pair.Value;
+            }
+        }
+    }
 
     public bool TryGetExchange(string name, [NotNullWhen(true)] out Exchange? exchange) => _exchanges.TryGetValue(name, out exchange);
 
@@ -198,8 +211,9 @@ public sealed partial class VirtualHost
                 Arguments = arguments,
                 Host = this,
                 Policy = PolicyForLocked(name, isQueue: true),
+                Totals = QueueTotals,
             });
-            _queues[name] = queue;
+            AddQueueLocked(queue);
             MarkChangedIf(stored);
             SaveDefinitionsIfChangedLocked();
             return new QueueDeclareResult(queue, 0, 0);

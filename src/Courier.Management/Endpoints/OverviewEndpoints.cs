@@ -28,21 +28,15 @@ internal static class OverviewEndpoints
 
     private static Task OverviewAsync(ApiRequest r)
     {
+        // Totals each vhost keeps up to date as its queues change: no walk of every queue.
         long ready = 0, unacked = 0, queues = 0, exchanges = 0, consumers = 0;
         foreach (var virtualHost in r.VisibleVirtualHosts())
         {
-            foreach (var queue in virtualHost.Queues)
-            {
-                queues++;
-                ready += queue.MessageCount;
-                unacked += queue.UnsettledCount;
-                consumers += queue.ConsumerCount;
-            }
-
-            foreach (var _ in virtualHost.Exchanges)
-            {
-                exchanges++;
-            }
+            queues += virtualHost.QueueCount;
+            exchanges += virtualHost.ExchangeCount;
+            ready += virtualHost.QueueTotals.Ready;
+            unacked += virtualHost.QueueTotals.Unacknowledged;
+            consumers += virtualHost.QueueTotals.Consumers;
         }
 
         long connections = 0, channels = 0;

@@ -100,14 +100,9 @@ public static class ModelJson
 
     public static JsonObject VirtualHost(VirtualHost virtualHost, string node, MessageRates? rates = null)
     {
-        long ready = 0;
-        long unacked = 0;
-        foreach (var queue in virtualHost.Queues)
-        {
-            ready += queue.MessageCount;
-            unacked += queue.UnsettledCount;
-        }
-
+        // Kept up to date by the vhost's queues: no walk of them.
+        var ready = virtualHost.QueueTotals.Ready;
+        var unacked = virtualHost.QueueTotals.Unacknowledged;
         var sample = rates?.Of(virtualHost);
         var json = new JsonObject
         {

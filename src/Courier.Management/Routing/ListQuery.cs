@@ -93,35 +93,41 @@ public sealed class ListQuery
     public bool MatchesName(string name) =>
         Name is null || (NameRegex is { } regex ? regex.IsMatch(name) : name.Contains(Name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>True when the list is in RabbitMQ's default order (vhost, then name) and a page of it is asked: a name index can serve it.</summary>
+    public bool IsDefaultOrderPage => Sort.Length == 0 && Name is null && Page is not null;
+
     /// <summary>
     /// Answers a list: filters <paramref name="items"/> by <paramref name="nameOf"/>, orders and pages
     /// them, and writes the JSON of the answer's items only.
     /// </summary>
     /// <param name="sortKeys">Keys for sort fields that need no JSON (name, vhost, message counts); others sort on each item's JSON.</param>
+    /// <param name="vhostOf">The item's vhost, RabbitMQ's first default sort key (then the name); null for items outside vhosts.</param>
     public Task WriteAsync<T>(
         ApiRequest request,
         IEnumerable<T> items,
         Func<T, string> nameOf,
         Func<T, JsonObject> toJson,
-        IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys)
+        IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys,
+        Func<T, string>? vhostOf = null)
     {
         // A page is picked while the items stream past, in a heap of the best page * page_size:
         // no list of every item (with 100,000 queues that list is a large-object allocation per
-        // request, and the gen 2 collections it brings cost more than the walk).
-        var comparer = ComparerFor(nameOf, toJson, sortKeys);
+        // request, and the gen 2 collections it brings cost more than the walk). Each item's first
+        // sort key is read once, when it is offered, not at every comparison.
+        var order = OrderFor(nameOf, toJson, sortKeys, vhostOf);
         var total = 0;
         var filteredCount = 0;
-        List<T> best;
+        List<Ranked<T>> best;
         if (Page is { } page)
         {
-            var heap = new BestItems<T>(comparer, checked(page * PageSize));
+            var heap = new BestItems<Ranked<T>>(order.Compare, checked(page * PageSize));
             foreach (var item in items)
             {
                 total++;
                 if (MatchesName(nameOf(item)))
                 {
                     filteredCount++;
-                    heap.Offer(item);
+                    heap.Offer(order.Rank(item));
                 }
             }
 
@@ -135,33 +141,50 @@ public sealed class ListQuery
                 total++;
                 if (MatchesName(nameOf(item)))
                 {
-                    best.Add(item);
+                    best.Add(order.Rank(item));
                 }
             }
 
             filteredCount = best.Count;
-            best.Sort(comparer);
+            best.Sort(order.Compare);
         }
 
-        int first;
-        int count;
-        if (Page is { } current)
+        var first = Page is { } current ? FirstIndex(current, filteredCount) : 0;
+        var count = Math.Max(0, Math.Min(Page is null ? best.Count : PageSize, best.Count - first));
+        var selected = new List<T>(count);
+        for (var i = first; i < first + count; i++)
         {
-            first = (current - 1) * PageSize;
-            if (first > 0 && first >= filteredCount)
-            {
-                throw new ApiException(400, "page_out_of_range", $"Page out of range, page: {current} page size: {PageSize}, len: {filteredCount}");
-            }
-
-            count = Math.Min(PageSize, filteredCount - first);
+            selected.Add(best[i].Item);
         }
-        else
+
+        return WriteAnswerAsync(request, selected, filteredCount, total, toJson);
+    }
+
+    /// <summary>
+    /// Answers a page in the default order whose items the caller picked from an index
+    /// (<see cref="IsDefaultOrderPage"/>): <paramref name="pick"/> gets the number of items to skip
+    /// and to take, and gives them.
+    /// </summary>
+    public Task WriteIndexedPageAsync<T>(ApiRequest request, int total, Func<int, int, List<T>> pick, Func<T, JsonObject> toJson)
+    {
+        var page = Page ?? 1;
+        var first = FirstIndex(page, total);
+        return WriteAnswerAsync(request, pick(first, Math.Min(PageSize, total - first)), total, total, toJson);
+    }
+
+    private int FirstIndex(int page, int filteredCount)
+    {
+        var first = (page - 1) * PageSize;
+        if (first > 0 && first >= filteredCount)
         {
-            first = 0;
-            count = best.Count;
+            throw new ApiException(400, "page_out_of_range", $"Page out of range, page: {page} page size: {PageSize}, len: {filteredCount}");
         }
 
-        var selected = best.GetRange(first, count);
+        return first;
+    }
+
+    private Task WriteAnswerAsync<T>(ApiRequest request, List<T> selected, int filteredCount, int total, Func<T, JsonObject> toJson)
+    {
         var array = new JsonArray();
         foreach (var item in selected)
         {
@@ -216,35 +239,61 @@ public sealed class ListQuery
         return projected;
     }
 
-    private Comparison<T> ComparerFor<T>(Func<T, string> nameOf, Func<T, JsonObject> toJson, IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys)
+    /// <summary>
+    /// The order of a list: the asked sort fields, then RabbitMQ's default ones (vhost, name), which
+    /// also break ties; reversed as a whole by <c>sort_reverse</c>, as RabbitMQ's.
+    /// </summary>
+    private ItemOrder<T> OrderFor<T>(Func<T, string> nameOf, Func<T, JsonObject> toJson, IReadOnlyDictionary<string, Func<T, IComparable?>> sortKeys, Func<T, string>? vhostOf)
     {
-        if (Sort.Length == 0)
+        var keys = new List<Func<T, IComparable?>>(Sort.Length + 2);
+        foreach (var field in Sort)
         {
-            // Without a sort, RabbitMQ lists by name; so does this, and a page of it costs O(n log k).
-            return SortReverse ? (a, b) => string.CompareOrdinal(nameOf(b), nameOf(a)) : (a, b) => string.CompareOrdinal(nameOf(a), nameOf(b));
+            keys.Add(sortKeys.TryGetValue(field, out var key) ? key : item => JsonKey(toJson(item), field));
         }
 
-        var keys = new Func<T, IComparable?>[Sort.Length];
-        for (var i = 0; i < Sort.Length; i++)
+        if (vhostOf is not null)
         {
-            var field = Sort[i];
-            keys[i] = sortKeys.TryGetValue(field, out var key) ? key : item => JsonKey(toJson(item), field);
+            keys.Add(vhostOf);
         }
 
-        var reverse = SortReverse ? -1 : 1;
-        return (a, b) =>
+        keys.Add(nameOf);
+        return new ItemOrder<T>([.. keys], SortReverse);
+    }
+
+    /// <summary>An item with its first sort key, read once.</summary>
+    private readonly record struct Ranked<T>(IComparable? First, T Item);
+
+    private sealed class ItemOrder<T>(Func<T, IComparable?>[] keys, bool reverse)
+    {
+        public Ranked<T> Rank(T item) => new(keys[0](item), item);
+
+        public int Compare(Ranked<T> a, Ranked<T> b)
         {
-            foreach (var key in keys)
+            var order = CompareKeys(a.First, b.First);
+            for (var i = 1; order == 0 && i < keys.Length; i++)
             {
-                var order = CompareKeys(key(a), key(b));
-                if (order != 0)
-                {
-                    return order * reverse;
-                }
+                order = CompareKeys(keys[i](a.Item), keys[i](b.Item));
             }
 
-            return 0;
-        };
+            return reverse ? -order : order;
+        }
+    }
+
+    /// <summary>A boxed whole number for a sort key, shared for the small values most counts have, so ranking 100,000 queues allocates nothing.</summary>
+    public static IComparable Key(long value) =>
+        (ulong)value < (ulong)SmallKeys.Length ? SmallKeys[value] : value;
+
+    private static readonly IComparable[] SmallKeys = BoxSmallKeys();
+
+    private static IComparable[] BoxSmallKeys()
+    {
+        var keys = new IComparable[1024];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (long)i;
+        }
+
+        return keys;
     }
 
     private static int CompareKeys(IComparable? a, IComparable? b) => (a, b) switch
