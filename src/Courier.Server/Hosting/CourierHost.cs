@@ -248,7 +248,10 @@ public sealed class CourierHost : IAsyncDisposable
         builder.Services.AddSingleton(services => new FileKeyedLogStore(
             dataDir,
             new KeyedLogOptions { SyncToDisk = journalOptions.Policy != CommitPolicy.Never },
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage")));
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Courier.Storage"))
+        {
+            DiskSpace = services.GetRequiredService<ResourceMonitor>(),
+        });
         builder.Services.AddSingleton(services => new Broker(
             brokerOptions,
             services.GetRequiredService<JournalMessageStore>(),
