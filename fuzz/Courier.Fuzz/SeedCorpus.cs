@@ -38,7 +38,7 @@ internal static class SeedCorpus
         Save(root, "keyed-log", "retained-and-sessions", KeyedLogRecords());
         foreach (var (name, selector, json) in ManagementBodies)
         {
-            Save(root, "management-bodies", name, [selector, .. System.Text.Encoding.UTF8.GetBytes(json)]);
+            Save(root, "management-bodies", "put-" + name, [selector, .. System.Text.Encoding.UTF8.GetBytes(json)]);
         }
     }
 

@@ -69,6 +69,8 @@ public sealed partial class FileKeyedLog
     {
         long upTo;
         int round;
+        long compactions;
+        long pendingWrites;
         lock (_gate)
         {
             if (_failure is not null || (_pending.WrittenCount == 0 && _appendSequence == Interlocked.Read(ref _durableSequence)))
@@ -78,6 +80,8 @@ public sealed partial class FileKeyedLog
 
             round = _pending.WrittenCount;
             upTo = _appendSequence;
+            compactions = _compactions;
+            pendingWrites = _pendingWrites;
             try
             {
                 // The round stays in the pending buffer until it is synced: reads of its keys find
@@ -96,6 +100,7 @@ public sealed partial class FileKeyedLog
             }
         }
 
+        Exception? syncFailure = null;
         try
         {
             if (_options.SyncToDisk)
@@ -103,32 +108,49 @@ public sealed partial class FileKeyedLog
                 _file.Flush();
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            lock (_gate)
-            {
-                StallLocked(e);
-            }
-
-            return false;
-        }
-        catch (ObjectDisposedException e)
-        {
-            lock (_gate)
-            {
-                FailLocked(e);
-            }
-
-            return true;
+            syncFailure = e;
         }
 
+        var compacted = false;
         lock (_gate)
         {
-            DropWrittenLocked(round);
+            if (_compactions != compactions)
+            {
+                // Compacted meanwhile (Compact is public, and runs under the lock): the round went
+                // into the new file, which was synced, whatever became of this sync.
+                compacted = true;
+            }
+            else if (syncFailure is IOException io)
+            {
+                StallLocked(io);
+                return false;
+            }
+            else if (syncFailure is not null)
+            {
+                FailLocked(syncFailure);
+                return true;
+            }
+            else if (_pendingWrites != pendingWrites)
+            {
+                // A compaction wrote the pending buffer (the round with it) before failing: the
+                // round is in this file, written before this sync; nothing is left to drop.
+                compacted = true;
+            }
+            else
+            {
+                DropWrittenLocked(round);
+            }
+
             ResumeLocked();
         }
 
-        _disk?.Written(round);
+        if (!compacted)
+        {
+            _disk?.Written(round);
+        }
+
         MarkDurable(upTo);
         return true;
     }
@@ -143,6 +165,7 @@ public sealed partial class FileKeyedLog
 
         var round = _pending.WrittenCount;
         _file.Write(_written, _pending.WrittenSpan);
+        _pendingWrites++;
         DropWrittenLocked(round);
         _disk?.Written(round);
     }
@@ -326,6 +349,7 @@ public sealed partial class FileKeyedLog
             }
 
             _written = position;
+            _compactions++;
             upTo = _appendSequence;
             KeyedLogLog.Compacted(_logger, _path, stopwatch.ElapsedMilliseconds, before, position);
         }

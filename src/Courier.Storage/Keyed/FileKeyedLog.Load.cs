@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Unicode;
 using Courier.Storage.Devices;
 using Courier.Storage.Journal;
 using Microsoft.Extensions.Logging;
@@ -92,7 +93,8 @@ public sealed partial class FileKeyedLog
     /// <summary>Applies every intact record from the header on; returns the offset just past the last one.</summary>
     private long Replay(long length)
     {
-        var buffer = new byte[ReadChunk];
+        // No larger than the file: a vhost's small log does not cost a whole chunk to load.
+        var buffer = new byte[(int)Math.Clamp(length - FileHeaderSize, RecordPrefix, ReadChunk)];
         var bufferStart = (long)FileHeaderSize; // file offset of buffer[0]
         var filled = 0;
         var offset = (long)FileHeaderSize;     // file offset of the next record
@@ -168,6 +170,10 @@ public sealed partial class FileKeyedLog
             RemoveRecord => 3 + keyLength == body.Length,
             _ => false,
         };
+
+        // A key is written as UTF-8 from a string: one that is not could not be read back as
+        // the same bytes (found by fuzzing: a replaced byte made the value's offset wrong).
+        fits = fits && Utf8.IsValid(body.Slice(3, keyLength));
         complete = fits;
         return fits ? size : 0;
     }

@@ -78,6 +78,10 @@ public sealed partial class FileKeyedLog : IKeyedLog
     private Exception? _failure;
     private bool _closed;
     private bool _stalled;
+    // Compactions done: a commit that synced outside the lock sees whether one replaced the file meanwhile.
+    private long _compactions;
+    // Writes of the whole pending buffer by a compaction: a commit's round may have gone out with one.
+    private long _pendingWrites;
     private IDiskSpaceAccount? _disk;
     private Task? _loop;
 
