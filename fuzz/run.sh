@@ -31,8 +31,8 @@ configuration=${FUZZ_CONFIGURATION:-Debug}
 dotnet build fuzz/Courier.Fuzz -c "$configuration" -nologo -v q
 rm -rf "$bin"
 cp -r "fuzz/Courier.Fuzz/bin/$configuration/net10.0" "$bin"
-# The parsers live in these (courier: the WebSocket reader); the harness, SharpFuzz and the framework stay uninstrumented.
-for assembly in Courier.Core Courier.Amqp091 Courier.Mqtt Courier.Stomp Courier.Storage courier; do
+# The parsers live in these (courier: the WebSocket reader; Courier.Management: the API bodies); the harness, SharpFuzz and the framework stay uninstrumented.
+for assembly in Courier.Core Courier.Amqp091 Courier.Mqtt Courier.Stomp Courier.Storage Courier.Management courier; do
   dotnet tool run sharpfuzz "$bin/$assembly.dll" >/dev/null
 done
 

@@ -20,6 +20,9 @@ internal static class FuzzTargets
         ["journal-recovery"] = StorageTargets.JournalRecovery,
         ["definitions"] = StorageTargets.Definitions,
         ["websocket-frames"] = WebSocketTargets.Frames,
+        ["delayed-records"] = DataDirectoryTargets.DelayedRecords,
+        ["keyed-log"] = DataDirectoryTargets.KeyedLog,
+        ["management-bodies"] = ManagementTargets.Bodies,
     };
 
     public static IEnumerable<string> Names => Targets.Keys;

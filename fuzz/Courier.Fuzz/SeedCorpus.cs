@@ -34,7 +34,67 @@ internal static class SeedCorpus
         Save(root, "definitions", "definitions", DefinitionsJson());
         Save(root, "websocket-frames", "mqtt-over-websocket", WebSocketFrames(selector: 63));
         Save(root, "websocket-frames", "mqtt-over-websocket-split", WebSocketFrames(selector: 2));
+        Save(root, "delayed-records", "declared-scheduled-routed", DelayedRecords());
+        Save(root, "keyed-log", "retained-and-sessions", KeyedLogRecords());
+        foreach (var (name, selector, json) in ManagementBodies)
+        {
+            Save(root, "management-bodies", "put-" + name, [selector, .. System.Text.Encoding.UTF8.GetBytes(json)]);
+        }
     }
+
+    /// <summary>A body per kind the management target knows (its first byte, modulo 7, picks the kind).</summary>
+    private static readonly (string Name, byte Selector, string Json)[] ManagementBodies =
+    [
+        ("queue", 0, """{"durable":true,"auto_delete":false,"arguments":{"x-max-length":10,"x-message-ttl":60000,"x-dead-letter-exchange":"dlx","x-queue-mode":"lazy"}}"""),
+        ("exchange", 1, """{"type":"topic","durable":true,"auto_delete":false,"internal":false,"arguments":{"alternate-exchange":"ae"}}"""),
+        ("binding", 2, """{"routing_key":"a.*.#","arguments":{"x-match":"any","h":1}}"""),
+        ("policy", 3, """{"pattern":"^q","definition":{"max-length":100,"message-ttl":1000,"dead-letter-exchange":"dlx"},"priority":1,"apply-to":"queues"}"""),
+        ("user", 4, """{"password":"secret","tags":"administrator,monitoring"}"""),
+        ("permission", 5, """{"configure":".*","write":"^amq\\.","read":""}"""),
+        ("topic-permission", 6, """{"exchange":"amq.topic","write":"^a\\.","read":".*"}"""),
+    ];
+
+    /// <summary>A delayed exchange declared, two messages scheduled, one routed, as the delayed store journals them.</summary>
+    private static byte[] DelayedRecords()
+    {
+        var device = new MemoryJournalDevice();
+        var index = Path.Combine(Path.GetTempPath(), "courier-fuzz-seed-delayed-" + Guid.NewGuid().ToString("N"));
+        using (var store = new JournalMessageStore(device, new JournalOptions(), NullLogger.Instance))
+        {
+            var delayed = new Storage.Delayed.DelayedMessageStore(store, index);
+            _ = store.Recover();
+            var key = delayed.Declare("/", "delayed");
+            _ = delayed.Schedule(key, StorageTargets.SampleMessage("soon"), dueAt: 1_000);
+            _ = delayed.Schedule(key, StorageTargets.SampleMessage("later"), dueAt: 5_000);
+            if (delayed.TryTakeDue(2_000, out var due))
+            {
+                delayed.Complete(due);
+            }
+
+            var other = delayed.Declare("/", "gone");
+            delayed.Forget(other);
+        }
+
+        Directory.Delete(index, recursive: true);
+        return RecordsOf(device);
+    }
+
+    /// <summary>A retained message put and one cleared, a session's QoS 2 deliveries and its received ids.</summary>
+    private static byte[] KeyedLogRecords()
+    {
+        using var output = new MemoryStream();
+        var retained = new Courier.Mqtt.Retained.RetainedRecord(MqttQos.AtLeastOnce, 1_700_000_000_000, new MqttProperties { ContentType = "text/plain", MessageExpiryInterval = 60 }, "kept"u8.ToArray());
+        DataDirectoryTargets.AppendKeyedRecord(output, FileKeyedLogPut, "sensors/1", retained.Encode());
+        DataDirectoryTargets.AppendKeyedRecord(output, FileKeyedLogPut, "sensors/2", retained.Encode());
+        DataDirectoryTargets.AppendKeyedRecord(output, FileKeyedLogRemove, "sensors/2", []);
+        var deliveries = new Dictionary<ushort, Courier.Mqtt.Server.MqttQos2Delivery> { [1] = new("mqtt-subscription-c1qos2", 42, Released: false), [7] = new("q", 43, Released: true) };
+        DataDirectoryTargets.AppendKeyedRecord(output, FileKeyedLogPut, "client-1", Courier.Mqtt.Server.MqttQos2Deliveries.Encode(deliveries));
+        DataDirectoryTargets.AppendKeyedRecord(output, FileKeyedLogPut, "\0received\0client-1", Courier.Mqtt.Server.MqttQos2Deliveries.EncodeReceived([3, 9]));
+        return output.ToArray();
+    }
+
+    private const byte FileKeyedLogPut = Storage.Keyed.FileKeyedLog.PutRecord;
+    private const byte FileKeyedLogRemove = Storage.Keyed.FileKeyedLog.RemoveRecord;
 
     private static void Save(string root, string target, string name, byte[] bytes)
     {
@@ -188,6 +248,12 @@ internal static class SeedCorpus
             _ = store.AppendPaged(StorageTargets.SampleMessage("paged"));
         }
 
+        return RecordsOf(device);
+    }
+
+    /// <summary>The records of a device's first segment, in the journal targets' input format.</summary>
+    private static byte[] RecordsOf(MemoryJournalDevice device)
+    {
         var segment = device.ListSegments()[0];
         using var file = device.Open(segment);
         var bytes = new byte[file.Length];

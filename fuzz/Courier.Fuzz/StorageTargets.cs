@@ -43,16 +43,7 @@ internal static class StorageTargets
     /// </summary>
     public static void JournalRecovery(byte[] input)
     {
-        var (identity, segmentId, header) = EmptyJournal.Value;
-        var device = new MemoryJournalDevice();
-        device.WriteIdentity(identity);
-        using (var segment = device.Open(segmentId))
-        {
-            segment.Write(0, header);
-            segment.Write(header.Length, SealRecords(input));
-            segment.Flush();
-        }
-
+        var device = JournalWith(input);
         try
         {
             using var store = new JournalMessageStore(device, new JournalOptions(), NullLogger.Instance);
@@ -69,6 +60,19 @@ internal static class StorageTargets
         {
             FuzzTargets.Refused(e);
         }
+    }
+
+    /// <summary>A journal device holding one segment of the input's records (see <see cref="SealRecords"/>).</summary>
+    internal static MemoryJournalDevice JournalWith(ReadOnlySpan<byte> input)
+    {
+        var (identity, segmentId, header) = EmptyJournal.Value;
+        var device = new MemoryJournalDevice();
+        device.WriteIdentity(identity);
+        using var segment = device.Open(segmentId);
+        segment.Write(0, header);
+        segment.Write(header.Length, SealRecords(input));
+        segment.Flush();
+        return device;
     }
 
     /// <summary>definitions.json as the broker loads it at start-up.</summary>

@@ -1,3 +1,5 @@
+using Courier.Core.Storage;
+
 namespace Courier.Core.Deduplication;
 
 /// <summary>
@@ -42,9 +44,8 @@ public sealed class DeduplicationCache : IDisposable
             }
         }
 
-        // Start from a log as small as what is kept.
-        log.Rewrite(_byAge);
-        _logged = _byAge.Count;
+        // Start from a log as small as what is kept (on a full disk, from the log as it is).
+        _logged = TryRewrite() ? _byAge.Count : 2 * Size;
     }
 
     public int Size { get; }
@@ -86,15 +87,24 @@ public sealed class DeduplicationCache : IDisposable
 
             var ttl = ttlMs ?? DefaultTtlMs;
             var entry = new DeduplicationEntry(key, ttl is > 0 ? now + ttl.Value : 0);
-            Insert(entry);
             if (_log is not null)
             {
-                _log.Append(entry);
-                if (++_logged > 2 * Size)
+                // Saved before it is held: a key the disk refused is not remembered, so the
+                // publisher's retry of the refused (nacked) message is not taken for a duplicate.
+                try
                 {
-                    _log.Rewrite(_byAge);
-                    _logged = _byAge.Count;
+                    _log.Append(entry);
                 }
+                catch (IOException e)
+                {
+                    throw new StoreFailedException("the de-duplication log cannot write (disk full or failing); the message is refused", e);
+                }
+            }
+
+            Insert(entry);
+            if (_log is not null && ++_logged > 2 * Size && TryRewrite())
+            {
+                _logged = _byAge.Count;
             }
 
             return true;
@@ -113,6 +123,20 @@ public sealed class DeduplicationCache : IDisposable
     }
 
     public void Dispose() => _log?.Dispose();
+
+    /// <summary>Rewrites the log from memory; false when the disk refused (the old log stays, and the next append tries again).</summary>
+    private bool TryRewrite()
+    {
+        try
+        {
+            _log!.Rewrite(_byAge);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private void Insert(DeduplicationEntry entry)
     {

@@ -26,8 +26,8 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
     /// <summary>Free bytes as the alarm sees them: the last measurement less what was reserved since.</summary>
     public long DiskFreeEstimate => Volatile.Read(ref _lastDiskFree) - Interlocked.Read(ref _reservedSinceMeasure);
 
-    /// <summary>True while the store reports it cannot write.</summary>
-    public bool IsStoreStalled => Volatile.Read(ref _storeStalled) != 0;
+    /// <summary>True while any store (the journal, a keyed log) reports it cannot write.</summary>
+    public bool IsStoreStalled => Volatile.Read(ref _storeStalled) > 0;
 
     bool IDiskSpaceAccount.IsLow => Volatile.Read(ref _diskAlarm);
 
@@ -51,9 +51,11 @@ public sealed partial class ResourceMonitor : IDiskSpaceAccount
 
     void IDiskSpaceAccount.Freed() => CheckDisk();
 
+    // Counted, not a flag: several stores report to one account (the journal and each keyed log),
+    // each pairing its true with a false, and the alarm stays on until the last of them writes again.
     void IDiskSpaceAccount.SetStalled(bool stalled)
     {
-        Volatile.Write(ref _storeStalled, stalled ? 1 : 0);
+        Interlocked.Add(ref _storeStalled, stalled ? 1 : -1);
         if (stalled)
         {
             SetDiskAlarm(true);

@@ -21,6 +21,9 @@ public interface IDiskSpaceAccount
     /// <summary>Space was freed (a file deleted or truncated): look at the disk again now.</summary>
     void Freed();
 
-    /// <summary>The store could not write (<paramref name="stalled"/> true) or writes again (false).</summary>
+    /// <summary>
+    /// The store could not write (<paramref name="stalled"/> true) or writes again (false). Several
+    /// stores may share one account: each pairs every true with one false.
+    /// </summary>
     void SetStalled(bool stalled);
 }

@@ -9,11 +9,17 @@ namespace Courier.Core.Storage;
 /// Puts and removes may come from any thread and never wait for the disk: each returns a sequence
 /// number, and <see cref="WhenDurable"/> tells a waiter once every change up to it is durable, on
 /// the log's own thread. A failed log refuses changes with <see cref="StoreFailedException"/>.
+/// A log whose disk refuses its writes (full, failing) is stalled: it still takes changes (the
+/// settlements of work already confirmed) and retries until it can write them, and callers that
+/// would save something new for a client refuse it while <see cref="IsStalled"/>.
 /// </remarks>
 public interface IKeyedLog : IDisposable
 {
     /// <summary>How many keys hold a value.</summary>
     int Count { get; }
+
+    /// <summary>True while the log cannot write (disk full or failing) and retries: nothing new should be promised to a client meanwhile.</summary>
+    bool IsStalled { get; }
 
     /// <summary>Every key holding a value, at the time of the call.</summary>
     List<string> CopyKeys();

@@ -21,6 +21,8 @@ public sealed class MemoryKeyedLog : IKeyedLog
         }
     }
 
+    public bool IsStalled => false;
+
     public List<string> CopyKeys()
     {
         lock (_gate)

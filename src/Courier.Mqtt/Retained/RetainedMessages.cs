@@ -89,8 +89,9 @@ internal sealed class RetainedMessages
         {
             if (encoded is null)
             {
+                var removed = Log.Remove(topic);
                 _tree.Remove(topic);
-                return Log.Remove(topic);
+                return removed;
             }
 
             var sequence = Log.Put(topic, encoded);

@@ -83,6 +83,18 @@ internal sealed partial class MqttConnection : IDurableReleaseTarget<MqttPublish
             return;
         }
 
+        if (publish.Retain && !publish.Payload.IsEmpty && RetainedLogRefuses())
+        {
+            // Refused before anything is routed, so the client's failure means nothing happened
+            // (QoS 0 is dropped: at most once). Clearing a topic (empty payload) still goes on.
+            if (publish.QoS != MqttQos.AtMostOnce)
+            {
+                Track(Response(publish, IsV5 ? MqttServerReason.UnspecifiedError : (byte)0), FailedPosition);
+            }
+
+            return;
+        }
+
         var message = ToMessage(topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties, PublisherAnnotations);
         var (position, reason) = Route(exchange, message);
         var retained = publish.Retain && position != FailedPosition ? Retain(topic, publish.QoS, publish.Properties, publish.Payload) : 0;

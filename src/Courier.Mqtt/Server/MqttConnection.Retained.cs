@@ -49,6 +49,19 @@ internal sealed partial class MqttConnection
         }
     }
 
+    /// <summary>True when a new retained message cannot be saved now: the vhost's retained log is stalled (disk full or failing) or cannot be opened.</summary>
+    private bool RetainedLogRefuses()
+    {
+        try
+        {
+            return Retained.Log.IsStalled;
+        }
+        catch (StoreFailedException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Tracks an acknowledgement that waits for journal <paramref name="position"/> and, when positive, the retained log's <paramref name="retainedSequence"/>.</summary>
     private void Track(MqttPublishResponse response, long position, long retainedSequence)
     {

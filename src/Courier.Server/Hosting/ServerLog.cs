@@ -40,4 +40,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(10003, LogLevel.Information, "Courier stopping: closing client connections")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(10013, LogLevel.Information, "Courier stopped in {ElapsedMs} ms: connections closed, stores committed and closed")]
+    public static partial void Stopped(ILogger logger, long elapsedMs);
 }

@@ -57,22 +57,40 @@ internal sealed class FileDeduplicationLog(string path) : IDeduplicationLog
     public void Append(in DeduplicationEntry entry)
     {
         _append ??= new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-        _append.Write(Encode(entry));
-        _append.Flush(flushToDisk: true);
+        var before = _append.Length;
+        try
+        {
+            _append.Write(Encode(entry));
+            _append.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // Disk full or failing: cut what the write left, so the records after it (once the
+            // disk allows) are not behind a torn one that loading would stop at.
+            CutTo(before);
+            throw;
+        }
     }
 
     public void Rewrite(IReadOnlyCollection<DeduplicationEntry> entries)
     {
         Close();
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
+        try
         {
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024);
             foreach (var entry in entries)
             {
                 file.Write(Encode(entry));
             }
 
             file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // The log itself is untouched: it stays, longer than it needs to be.
+            File.Delete(temporary);
+            throw;
         }
 
         File.Move(temporary, path, overwrite: true);
@@ -92,6 +110,20 @@ internal sealed class FileDeduplicationLog(string path) : IDeduplicationLog
     {
         _append?.Dispose();
         _append = null;
+    }
+
+    private void CutTo(long length)
+    {
+        try
+        {
+            _append!.SetLength(length);
+        }
+        catch (IOException)
+        {
+            // Loading stops at the torn record; nothing after it was confirmed either.
+        }
+
+        Close();
     }
 
     private static byte[] Encode(in DeduplicationEntry entry)

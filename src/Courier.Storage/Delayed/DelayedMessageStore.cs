@@ -245,6 +245,7 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
         {
             case RecordType.DelayedExchange:
                 {
+                    RecordPayload.Require(payload, 4, type, location);
                     var key = BinaryPrimitives.ReadInt32LittleEndian(payload);
                     var position = 4;
                     var virtualHost = StoredPrimitives.ReadString(payload, ref position);
@@ -256,6 +257,7 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
 
             case RecordType.DelayedExchangeForgotten:
                 {
+                    RecordPayload.Require(payload, 8, type, location);
                     var key = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
                     _keys.Remove(key);
                     _lastKey = Math.Max(_lastKey, key);
@@ -266,6 +268,7 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
             case RecordType.DelayedTransientMessage:
                 {
                     // A transient message's key still counts: no later exchange may take it.
+                    RecordPayload.Require(payload, 12, type, location);
                     var key = BinaryPrimitives.ReadInt32LittleEndian(payload);
                     _lastKey = Math.Max(_lastKey, key);
                     if (type == RecordType.DelayedMessage && _keys.TryGetValue(key, out var state))
@@ -279,6 +282,7 @@ public sealed class DelayedMessageStore : IDelayedMessageStore, IJournalRecordOw
 
             case RecordType.DelayedRouted:
                 {
+                    RecordPayload.Require(payload, 17, type, location);
                     var segment = BinaryPrimitives.ReadInt32LittleEndian(payload);
                     var key = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
                     var routed = new StoredLocation(segment, BinaryPrimitives.ReadInt32LittleEndian(payload[8..]), BinaryPrimitives.ReadInt32LittleEndian(payload[12..]));

@@ -33,6 +33,8 @@ public sealed class DueTimeIndex
     private readonly SortedSet<long> _sliceNumbers = [];
     private long _loadedBelow = long.MinValue;
     private long _bufferedBytes;
+    // After a failed write: buffered bytes at which to try again (0: at the usual threshold).
+    private long _writeAgainAt;
     private byte[] _readBuffer = [];
 
     public DueTimeIndex(string directory, DueTimeIndexOptions options)
@@ -46,6 +48,9 @@ public sealed class DueTimeIndex
 
     /// <summary>Entries loaded in memory (the head).</summary>
     public int HeadCount => _head.Count;
+
+    /// <summary>Writes of the slice buffers the disk refused (full, failing); their entries stayed in memory.</summary>
+    public int WriteFailures { get; private set; }
 
     /// <summary>Slices not yet loaded.</summary>
     public int SliceCount => _slices.Count;
@@ -115,6 +120,7 @@ public sealed class DueTimeIndex
         _sliceNumbers.Clear();
         _loadedBelow = long.MinValue;
         _bufferedBytes = 0;
+        _writeAgainAt = 0;
         Count = 0;
     }
 
@@ -137,7 +143,7 @@ public sealed class DueTimeIndex
 
         slice.Buffer(entry);
         _bufferedBytes += DelayedEntry.Size;
-        if (_bufferedBytes > _options.BufferedBytes)
+        if (_bufferedBytes > Math.Max(_options.BufferedBytes, _writeAgainAt))
         {
             WriteBuffers();
         }
@@ -241,7 +247,7 @@ public sealed class DueTimeIndex
         }
 
         Count = remaining;
-        if (_bufferedBytes > _options.BufferedBytes)
+        if (_bufferedBytes > Math.Max(_options.BufferedBytes, _writeAgainAt))
         {
             WriteBuffers();
         }
@@ -310,26 +316,42 @@ public sealed class DueTimeIndex
         }
     }
 
-    /// <summary>Appends every slice's buffer to its file.</summary>
+    /// <summary>
+    /// Appends every slice's buffer to its file. On a full or failing disk the buffers not written
+    /// stay in memory (the index is derived from the journal: nothing is lost, and the scheduling
+    /// that caused the write is not failed), and the next attempt comes once as many bytes again
+    /// are buffered, so a full disk costs one failed write per <see cref="DueTimeIndexOptions.BufferedBytes"/>.
+    /// </summary>
     private void WriteBuffers()
     {
-        foreach (var slice in _slices.Values)
+        try
         {
-            if (slice.Buffered.Length == 0)
+            foreach (var slice in _slices.Values)
             {
-                continue;
+                if (slice.Buffered.Length == 0)
+                {
+                    continue;
+                }
+
+                using (SafeFileHandle handle = File.OpenHandle(PathOf(slice.Number), FileMode.OpenOrCreate, FileAccess.Write))
+                {
+                    // A failed write may leave part of the buffer past FileLength: loading reads
+                    // FileLength bytes only, and the next write goes over it.
+                    RandomAccess.Write(handle, slice.Buffered, slice.FileLength);
+                }
+
+                _bufferedBytes -= slice.Buffered.Length;
+                slice.FileLength += slice.Buffered.Length;
+                slice.ClearBuffer();
             }
 
-            using (SafeFileHandle handle = File.OpenHandle(PathOf(slice.Number), FileMode.OpenOrCreate, FileAccess.Write))
-            {
-                RandomAccess.Write(handle, slice.Buffered, slice.FileLength);
-            }
-
-            slice.FileLength += slice.Buffered.Length;
-            slice.ClearBuffer();
+            _writeAgainAt = 0;
         }
-
-        _bufferedBytes = 0;
+        catch (IOException)
+        {
+            WriteFailures++;
+            _writeAgainAt = _bufferedBytes + _options.BufferedBytes;
+        }
     }
 
     private string PathOf(long number) => Path.Combine(_directory, number.ToString("D19", CultureInfo.InvariantCulture) + Extension);

@@ -133,7 +133,8 @@ public sealed class FileJournalDevice : IJournalDevice
 
     private string PathOf(int segment) => Path.Combine(_directory, segment.ToString("D8", CultureInfo.InvariantCulture) + Extension);
 
-    private sealed class SegmentFile : ISegmentFile
+    /// <summary>One file read and written by position (the keyed logs use it too).</summary>
+    internal sealed class SegmentFile : ISegmentFile
     {
         private readonly FileStream _stream;
         private readonly SafeFileHandle _handle;

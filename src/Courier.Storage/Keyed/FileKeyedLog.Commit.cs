@@ -15,75 +15,147 @@ public sealed partial class FileKeyedLog
 
     private async Task CommitLoopAsync()
     {
+        var retryDelay = TimeSpan.Zero;
         while (true)
         {
             var stopping = false;
             try
             {
-                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (retryDelay > TimeSpan.Zero)
+                {
+                    // Stalled: retry after the delay, not at every change (each would only fail again).
+                    await Task.Delay(retryDelay, _options.Time, _stop.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
                 stopping = true;
             }
 
-            Commit();
+            var committed = Commit();
             if (stopping)
             {
+                if (!committed)
+                {
+                    FailUnwritten();
+                }
+
                 return;
             }
 
-            if (NeedsCompaction())
+            retryDelay = committed ? TimeSpan.Zero : NextRetryDelay(retryDelay);
+            if (committed && NeedsCompaction())
             {
                 Compact();
             }
         }
     }
 
-    /// <summary>Writes what is pending, syncs once, and tells the waiters of every change it covered.</summary>
-    private void Commit()
+    private TimeSpan NextRetryDelay(TimeSpan last) =>
+        last == TimeSpan.Zero ? _options.StallRetryMin
+        : last * 2 > _options.StallRetryMax ? _options.StallRetryMax
+        : last * 2;
+
+    /// <summary>
+    /// Writes what is pending, syncs once, and tells the waiters of every change it covered.
+    /// Returns false when the write or sync failed with an I/O error: the log is stalled (see the
+    /// remarks on the type) and the same bytes are written again on the next attempt.
+    /// </summary>
+    private bool Commit()
     {
         long upTo;
+        int round;
+        long compactions;
+        long pendingWrites;
         lock (_gate)
         {
             if (_failure is not null || (_pending.WrittenCount == 0 && _appendSequence == Interlocked.Read(ref _durableSequence)))
             {
-                return;
+                return true;
             }
 
+            round = _pending.WrittenCount;
+            upTo = _appendSequence;
+            compactions = _compactions;
+            pendingWrites = _pendingWrites;
             try
             {
-                WritePendingLocked();
+                // The round stays in the pending buffer until it is synced: reads of its keys find
+                // it there, and a failed sync leaves it to be written again.
+                _file.Write(_written, _pending.WrittenSpan);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException e)
+            {
+                StallLocked(e);
+                return false;
+            }
+            catch (UnauthorizedAccessException e)
             {
                 FailLocked(e);
-                return;
+                return true;
             }
-
-            upTo = _appendSequence;
         }
 
+        Exception? syncFailure = null;
         try
         {
             if (_options.SyncToDisk)
             {
-                _file.Flush(flushToDisk: true);
+                _file.Flush();
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            lock (_gate)
+            syncFailure = e;
+        }
+
+        var compacted = false;
+        lock (_gate)
+        {
+            if (_compactions != compactions)
             {
-                FailLocked(e);
+                // Compacted meanwhile (Compact is public, and runs under the lock): the round went
+                // into the new file, which was synced, whatever became of this sync.
+                compacted = true;
+            }
+            else if (syncFailure is IOException io)
+            {
+                StallLocked(io);
+                return false;
+            }
+            else if (syncFailure is not null)
+            {
+                FailLocked(syncFailure);
+                return true;
+            }
+            else if (_pendingWrites != pendingWrites)
+            {
+                // A compaction wrote the pending buffer (the round with it) before failing: the
+                // round is in this file, written before this sync; nothing is left to drop.
+                compacted = true;
+            }
+            else
+            {
+                DropWrittenLocked(round);
             }
 
-            return;
+            ResumeLocked();
+        }
+
+        if (!compacted)
+        {
+            _disk?.Written(round);
         }
 
         MarkDurable(upTo);
+        return true;
     }
 
+    /// <summary>Writes the whole pending buffer at the end of the file, unsynced (compaction syncs what it copies).</summary>
     private void WritePendingLocked()
     {
         if (_pending.WrittenCount == 0)
@@ -91,16 +163,33 @@ public sealed partial class FileKeyedLog
             return;
         }
 
-        RandomAccess.Write(_file.SafeFileHandle, _pending.WrittenSpan, _written);
-        _written += _pending.WrittenCount;
-        if (_pending.Capacity > RetainedPendingCapacity)
+        var round = _pending.WrittenCount;
+        _file.Write(_written, _pending.WrittenSpan);
+        _pendingWrites++;
+        DropWrittenLocked(round);
+        _disk?.Written(round);
+    }
+
+    /// <summary>The first <paramref name="bytes"/> of the pending buffer are in the file now: what came after them moves to its front.</summary>
+    private void DropWrittenLocked(int bytes)
+    {
+        var rest = _pending.WrittenCount - bytes;
+        _written += bytes;
+        if (rest == 0 && _pending.Capacity > RetainedPendingCapacity)
         {
             _pending = new ArrayBufferWriter<byte>(64 * 1024);
+            return;
         }
-        else
+
+        if (rest > 0)
         {
-            _pending.ResetWrittenCount();
+            // Changes made while the round was synced: moved (memmove) to the front, not reallocated.
+            MemoryMarshal.TryGetArray(_pending.WrittenMemory, out var written);
+            written.AsSpan(bytes, rest).CopyTo(written.AsSpan());
         }
+
+        _pending.ResetWrittenCount();
+        _pending.Advance(rest);
     }
 
     private void MarkDurable(long upTo)
@@ -136,6 +225,11 @@ public sealed partial class FileKeyedLog
     {
         _failure = e;
         KeyedLogLog.Failed(_logger, _path, e);
+        FailWaiters();
+    }
+
+    private void FailWaiters()
+    {
         (long, Core.Storage.IDurabilityWaiter)[] failed;
         lock (_waitersGate)
         {
@@ -149,12 +243,52 @@ public sealed partial class FileKeyedLog
         }
     }
 
+    /// <summary>
+    /// A write or sync failed with an I/O error (ENOSPC, EIO): cut what it may have left in the
+    /// file, keep the round pending, and say so to the node's disk alarm once.
+    /// </summary>
+    private void StallLocked(IOException e)
+    {
+        TryCut();
+        if (!_stalled)
+        {
+            Volatile.Write(ref _stalled, true);
+            KeyedLogLog.Stalled(_logger, _path, e.Message);
+            _disk?.SetStalled(true);
+        }
+    }
+
+    private void ResumeLocked()
+    {
+        if (_stalled)
+        {
+            Volatile.Write(ref _stalled, false);
+            KeyedLogLog.Resumed(_logger, _path);
+            _disk?.SetStalled(false);
+        }
+    }
+
+    /// <summary>Closed while stalled: what was never written is never confirmed, and the alarm is no longer this log's.</summary>
+    private void FailUnwritten()
+    {
+        lock (_gate)
+        {
+            if (_stalled)
+            {
+                Volatile.Write(ref _stalled, false);
+                _disk?.SetStalled(false);
+            }
+        }
+
+        FailWaiters();
+    }
+
     private bool NeedsCompaction()
     {
         lock (_gate)
         {
             var length = _written + _pending.WrittenCount;
-            return _failure is null && !_closed && length > _options.CompactionMinBytes && length > 2 * (_liveBytes + FileHeaderSize);
+            return _failure is null && !_closed && !_stalled && length > _options.CompactionMinBytes && length > 2 * (_liveBytes + FileHeaderSize);
         }
     }
 
@@ -167,7 +301,7 @@ public sealed partial class FileKeyedLog
         long upTo;
         lock (_gate)
         {
-            if (_failure is not null || _closed)
+            if (_failure is not null || _closed || _stalled)
             {
                 return;
             }
@@ -185,9 +319,12 @@ public sealed partial class FileKeyedLog
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // The log itself is intact (only appended to): it goes on, uncompacted.
+                // The log itself is intact (only appended to): it goes on, uncompacted. A pending
+                // buffer that failed to go out stays pending, and nothing it left past the end
+                // of what was written is kept.
                 KeyedLogLog.CompactionFailed(_logger, _path, e);
                 TryDelete(temporary);
+                TryCut();
                 return;
             }
 
@@ -195,7 +332,7 @@ public sealed partial class FileKeyedLog
             {
                 DirectorySync.Sync(Path.GetDirectoryName(_path)!);
                 _file.Dispose();
-                _file = OpenFile(_path);
+                _file = OpenFile(_path, _options);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -212,6 +349,7 @@ public sealed partial class FileKeyedLog
             }
 
             _written = position;
+            _compactions++;
             upTo = _appendSequence;
             KeyedLogLog.Compacted(_logger, _path, stopwatch.ElapsedMilliseconds, before, position);
         }
@@ -242,7 +380,7 @@ public sealed partial class FileKeyedLog
                 }
 
                 var record = buffer.AsSpan(0, slot.Length);
-                ReadExactly(_file, record, slot.Offset);
+                ReadExactly(record, slot.Offset);
                 target.Write(record);
                 offsets[i++] = position;
                 position += slot.Length;
@@ -254,6 +392,22 @@ public sealed partial class FileKeyedLog
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Cuts the file back to what was written whole (loading would stop at a torn record anyway; the retry writes over it).</summary>
+    private void TryCut()
+    {
+        try
+        {
+            if (_file.Length > _written)
+            {
+                _file.Truncate(_written);
+            }
+        }
+        catch (IOException)
+        {
+            // Loading stops at a torn record, and the next commit writes over it.
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Unicode;
 using Courier.Storage.Devices;
 using Courier.Storage.Journal;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ public sealed partial class FileKeyedLog
     /// <summary>Opens (creating it if needed) and loads the log at <paramref name="path"/>, and starts its commit loop.</summary>
     public static FileKeyedLog Open(string path, KeyedLogOptions options, ILogger logger)
     {
-        var file = OpenFile(path);
+        var file = OpenFile(path, options);
         var log = new FileKeyedLog(path, options, logger, file);
         try
         {
@@ -31,8 +32,8 @@ public sealed partial class FileKeyedLog
         return log;
     }
 
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+    private static ISegmentFile OpenFile(string path, KeyedLogOptions options) =>
+        options.OpenFile?.Invoke(path) ?? new FileJournalDevice.SegmentFile(path);
 
     internal static void WriteFileHeader(Span<byte> header)
     {
@@ -49,9 +50,13 @@ public sealed partial class FileKeyedLog
             // New, or torn as it was created: it holds nothing.
             Span<byte> header = stackalloc byte[FileHeaderSize];
             WriteFileHeader(header);
-            _file.SetLength(0);
-            RandomAccess.Write(_file.SafeFileHandle, header, 0);
-            _file.Flush(flushToDisk: _options.SyncToDisk);
+            _file.Truncate(0);
+            _file.Write(0, header);
+            if (_options.SyncToDisk)
+            {
+                _file.Flush();
+            }
+
             DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(_path))!);
             _written = FileHeaderSize;
             return;
@@ -62,8 +67,7 @@ public sealed partial class FileKeyedLog
         if (end < length)
         {
             KeyedLogLog.Truncated(_logger, _path, end, length - end);
-            _file.SetLength(end);
-            _file.Flush(flushToDisk: _options.SyncToDisk);
+            _file.Truncate(end);
         }
 
         _written = end;
@@ -73,7 +77,7 @@ public sealed partial class FileKeyedLog
     private void CheckHeader()
     {
         Span<byte> header = stackalloc byte[FileHeaderSize];
-        ReadExactly(_file, header, 0);
+        ReadExactly(header, 0);
         if (!header[..4].SequenceEqual(Magic))
         {
             throw new StoreFormatException($"{_path} is not a keyed log (bad magic); refusing to start");
@@ -89,7 +93,8 @@ public sealed partial class FileKeyedLog
     /// <summary>Applies every intact record from the header on; returns the offset just past the last one.</summary>
     private long Replay(long length)
     {
-        var buffer = new byte[ReadChunk];
+        // No larger than the file: a vhost's small log does not cost a whole chunk to load.
+        var buffer = new byte[(int)Math.Clamp(length - FileHeaderSize, RecordPrefix, ReadChunk)];
         var bufferStart = (long)FileHeaderSize; // file offset of buffer[0]
         var filled = 0;
         var offset = (long)FileHeaderSize;     // file offset of the next record
@@ -127,7 +132,7 @@ public sealed partial class FileKeyedLog
             }
 
             var toRead = (int)Math.Min(buffer.Length - filled, length - (bufferStart + filled));
-            ReadExactly(_file, buffer.AsSpan(filled, toRead), bufferStart + filled);
+            ReadExactly(buffer.AsSpan(filled, toRead), bufferStart + filled);
             filled += toRead;
         }
     }
@@ -165,6 +170,10 @@ public sealed partial class FileKeyedLog
             RemoveRecord => 3 + keyLength == body.Length,
             _ => false,
         };
+
+        // A key is written as UTF-8 from a string: one that is not could not be read back as
+        // the same bytes (found by fuzzing: a replaced byte made the value's offset wrong).
+        fits = fits && Utf8.IsValid(body.Slice(3, keyLength));
         complete = fits;
         return fits ? size : 0;
     }

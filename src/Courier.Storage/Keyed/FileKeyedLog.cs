@@ -28,8 +28,18 @@ namespace Courier.Storage.Keyed;
 /// <para>Loading stops at the first record that is short or fails its CRC, as the journal's
 /// recovery does, and truncates the file there: a torn tail holds only changes never reported
 /// durable.</para>
-/// <para>Failure: a write or sync that fails stops the log; waiters are told, and changes throw
-/// <see cref="StoreFailedException"/>.</para>
+/// <para>A full or failing disk (a write or sync that fails with an I/O error: ENOSPC, EIO) stalls
+/// the log instead of ending it, as the journal does (SegmentLog.Stall.cs): what the round wrote is
+/// cut from the file, the round stays in the pending buffer (reads find its values there), and the
+/// loop writes the same bytes again after <see cref="KeyedLogOptions.StallRetryMin"/>, doubling up
+/// to <see cref="KeyedLogOptions.StallRetryMax"/>, until it succeeds. Waiters wait: nothing is
+/// confirmed before it is written and synced, and nothing accepted is refused later. Changes are
+/// still accepted while stalled (the settlements of work already confirmed must not fail); callers
+/// that would save something new for a client refuse it instead while <see cref="IsStalled"/>
+/// (an MQTT retained publish, a QoS 2 packet id). The log tells the node's disk alarm through
+/// <see cref="IDiskSpaceAccount"/> while it is stalled, and reserves what it appends there.</para>
+/// <para>Failure: any other error (the file closed under it, access refused) stops the log;
+/// waiters are told, and changes throw <see cref="StoreFailedException"/>.</para>
 /// </remarks>
 public sealed partial class FileKeyedLog : IKeyedLog
 {
@@ -58,7 +68,7 @@ public sealed partial class FileKeyedLog : IKeyedLog
     private readonly AsyncSignal _signal = new();
     private readonly CancellationTokenSource _stop = new();
     private ArrayBufferWriter<byte> _pending = new(64 * 1024);
-    private FileStream _file;
+    private ISegmentFile _file;
     // Bytes of the file written so far: a slot at or past it is still in the pending buffer.
     private long _written;
     // Bytes of the records the index points at.
@@ -67,9 +77,15 @@ public sealed partial class FileKeyedLog : IKeyedLog
     private long _durableSequence;
     private Exception? _failure;
     private bool _closed;
+    private bool _stalled;
+    // Compactions done: a commit that synced outside the lock sees whether one replaced the file meanwhile.
+    private long _compactions;
+    // Writes of the whole pending buffer by a compaction: a commit's round may have gone out with one.
+    private long _pendingWrites;
+    private IDiskSpaceAccount? _disk;
     private Task? _loop;
 
-    private FileKeyedLog(string path, KeyedLogOptions options, ILogger logger, FileStream file)
+    private FileKeyedLog(string path, KeyedLogOptions options, ILogger logger, ISegmentFile file)
     {
         _path = path;
         _options = options;
@@ -115,6 +131,16 @@ public sealed partial class FileKeyedLog : IKeyedLog
         }
     }
 
+    /// <summary>True while the disk refuses the log's writes (full, failing) and the loop retries them.</summary>
+    public bool IsStalled => Volatile.Read(ref _stalled);
+
+    /// <summary>Where appends reserve the bytes they will write, and where the log says it cannot write (the node's disk alarm).</summary>
+    public IDiskSpaceAccount? DiskSpace
+    {
+        get => Volatile.Read(ref _disk);
+        set => Volatile.Write(ref _disk, value);
+    }
+
     /// <summary>Every change up to this sequence number is durable.</summary>
     public long DurableSequence => Interlocked.Read(ref _durableSequence);
 
@@ -153,6 +179,7 @@ public sealed partial class FileKeyedLog : IKeyedLog
             sequence = ++_appendSequence;
         }
 
+        _disk?.Reserve(length);
         _signal.Set();
         return sequence;
     }
@@ -182,6 +209,7 @@ public sealed partial class FileKeyedLog : IKeyedLog
             sequence = ++_appendSequence;
         }
 
+        _disk?.Reserve(length);
         _signal.Set();
         return sequence;
     }
@@ -203,7 +231,7 @@ public sealed partial class FileKeyedLog : IKeyedLog
             }
             else
             {
-                ReadExactly(_file, value, slot.Offset + valueStart);
+                ReadExactly(value, slot.Offset + valueStart);
             }
 
             return value;
@@ -283,18 +311,11 @@ public sealed partial class FileKeyedLog : IKeyedLog
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Crc32C.Compute(record[RecordPrefix..]));
     }
 
-    private static void ReadExactly(FileStream file, Span<byte> destination, long offset)
+    private void ReadExactly(Span<byte> destination, long offset)
     {
-        while (!destination.IsEmpty)
+        if (_file.Read(offset, destination) < destination.Length)
         {
-            var read = RandomAccess.Read(file.SafeFileHandle, destination, offset);
-            if (read == 0)
-            {
-                throw new EndOfStreamException($"keyed log {file.Name} ends before offset {offset}");
-            }
-
-            destination = destination[read..];
-            offset += read;
+            throw new EndOfStreamException($"keyed log {_path} ends before offset {offset + destination.Length}");
         }
     }
 

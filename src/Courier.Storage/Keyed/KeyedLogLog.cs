@@ -5,7 +5,7 @@ namespace Courier.Storage.Keyed;
 /// <summary>Log messages of the keyed logs, with stable event ids (27xx).</summary>
 internal static partial class KeyedLogLog
 {
-    [LoggerMessage(2701, LogLevel.Critical, "The keyed log {Path} failed to write or sync; it accepts no more changes and nothing uncommitted will be confirmed")]
+    [LoggerMessage(2701, LogLevel.Critical, "The keyed log {Path} failed; it accepts no more changes and nothing uncommitted will be confirmed")]
     public static partial void Failed(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(2702, LogLevel.Warning, "Keyed log {Path}: record at offset {Offset} is torn or corrupt; truncated the file there ({Lost} bytes dropped)")]
@@ -19,4 +19,10 @@ internal static partial class KeyedLogLog
 
     [LoggerMessage(2705, LogLevel.Warning, "Keyed log {Path} could not be compacted; it goes on growing until the next attempt")]
     public static partial void CompactionFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(2706, LogLevel.Warning, "The keyed log {Path} could not write or sync ({Reason}); it keeps what is pending and retries, and new retained messages and QoS 2 packet ids are refused meanwhile")]
+    public static partial void Stalled(ILogger logger, string path, string reason);
+
+    [LoggerMessage(2707, LogLevel.Information, "The keyed log {Path} writes again")]
+    public static partial void Resumed(ILogger logger, string path);
 }

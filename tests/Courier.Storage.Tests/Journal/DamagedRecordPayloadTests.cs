@@ -28,16 +28,23 @@ public sealed class DamagedRecordPayloadTests
     [MemberData(nameof(Records))]
     public void A_record_shorter_than_its_fields_or_naming_a_negative_queue_is_refused(RecordType type, string payloadHex)
     {
-        var device = new MemoryJournalDevice();
+        var device = DeviceWith(type, Convert.FromHexString(payloadHex));
 
-        // 1. A store as a first start leaves it: its identity and an empty first segment.
+        // 3. Recovery refuses it, naming the record's type.
+        using var reopened = new JournalMessageStore(device, new JournalOptions(), NullLogger.Instance);
+        var refused = Assert.Throws<InvalidDataException>(() => reopened.Recover());
+        Assert.Contains(type.ToString(), refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A journal as a first start leaves it (its identity and an empty first segment), then one record with a right CRC and <paramref name="payload"/>.</summary>
+    internal static MemoryJournalDevice DeviceWith(RecordType type, ReadOnlySpan<byte> payload)
+    {
+        var device = new MemoryJournalDevice();
         using (var store = new JournalMessageStore(device, new JournalOptions(), NullLogger.Instance))
         {
             _ = store.Recover();
         }
 
-        // 2. One record with a right CRC and a payload its type cannot hold.
-        var payload = Convert.FromHexString(payloadHex);
         var record = new byte[RecordFraming.HeaderSize + payload.Length];
         payload.CopyTo(record.AsSpan(RecordFraming.HeaderSize));
         RecordFraming.Seal(record, type, sequence: 1, epoch: 1);
@@ -48,10 +55,7 @@ public sealed class DamagedRecordPayloadTests
             file.Flush();
         }
 
-        // 3. Recovery refuses it, naming the record's type.
-        using var reopened = new JournalMessageStore(device, new JournalOptions(), NullLogger.Instance);
-        var refused = Assert.Throws<InvalidDataException>(() => reopened.Recover());
-        Assert.Contains(type.ToString(), refused.Message, StringComparison.Ordinal);
+        return device;
     }
 
     [Fact]

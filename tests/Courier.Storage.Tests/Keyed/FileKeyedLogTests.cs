@@ -121,6 +121,51 @@ public sealed class FileKeyedLogTests : IDisposable
     }
 
     [Fact]
+    public void A_record_whose_key_is_not_UTF8_is_cut_like_a_damaged_one()
+    {
+        // Found by fuzzing (fuzz/corpus/keyed-log/finding-*): a key of invalid UTF-8 with a right
+        // CRC was read back as a string with replacement characters, longer in UTF-8 than the
+        // key written, and reading its value threw OverflowException.
+        var path = PathOf("bad-key");
+        using (var log = Open(path))
+        {
+            log.Put("kept", "value"u8);
+        }
+
+        byte[] key = [0xFF, 0xFE, 0x41];
+        var record = new byte[FileKeyedLog.RecordHeaderSize + key.Length + 5];
+        record[FileKeyedLog.RecordPrefix] = FileKeyedLog.PutRecord;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(record.AsSpan(FileKeyedLog.RecordPrefix + 1), (ushort)key.Length);
+        key.CopyTo(record, FileKeyedLog.RecordHeaderSize);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(record.Length - FileKeyedLog.RecordPrefix));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Courier.Storage.Journal.Crc32C.Compute(record.AsSpan(FileKeyedLog.RecordPrefix)));
+        using (var file = new FileStream(path, FileMode.Append))
+        {
+            file.Write(record);
+        }
+
+        using var reopened = Open(path);
+        Assert.Equal(["kept"], reopened.CopyKeys());
+        Assert.Equal("value", Text(reopened.Read("kept")));
+    }
+
+    [Fact]
+    public void Loading_a_small_log_does_not_allocate_a_whole_read_chunk()
+    {
+        // Found by fuzzing (the allocation budget): a log of a few hundred bytes was read through a 1 MiB buffer.
+        var path = PathOf("small");
+        using (var log = Open(path))
+        {
+            log.Put("k", "v"u8);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var reopened = Open(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 512 * 1024, $"loading a {new FileInfo(path).Length}-byte log allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void A_file_torn_as_it_was_created_opens_empty()
     {
         var path = PathOf("created");
