@@ -69,7 +69,7 @@ public sealed class ConfirmWindowTests
 
         window.Settle(1, multiple: false);
 
-        Assert.Equal(3ul, await third.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(3ul, await third.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

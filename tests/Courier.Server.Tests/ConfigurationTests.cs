@@ -4,6 +4,12 @@ using Xunit;
 namespace Courier.Server.Tests;
 
 /// <summary>courier.json, then COURIER__* environment variables, then command-line flags.</summary>
+/// <remarks>
+/// One test sets COURIER__* variables, which are the process's: it runs alone (see
+/// <see cref="ProcessEnvironmentCollection"/>), so no host another test class creates meanwhile
+/// reads them, and no process a test starts inherits them.
+/// </remarks>
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class ConfigurationTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("courier-config-").FullName;
@@ -114,4 +120,11 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+/// <summary>Test classes that change the process's environment variables: run with no other class alongside.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessEnvironmentCollection
+{
+    public const string Name = "process environment";
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Courier.Core.Security;
 
 namespace Courier.Core.Policies;
 
@@ -64,7 +65,7 @@ public sealed class Policy
         Regex regex;
         try
         {
-            regex = Compile(pattern);
+            regex = OperatorPattern.Compile(pattern);
         }
         catch (ArgumentException invalid)
         {
@@ -80,22 +81,6 @@ public sealed class Policy
     public bool Matches(string objectName, bool isQueue) =>
         (isQueue ? ApplyTo is PolicyTarget.Queues or PolicyTarget.ClassicQueues or PolicyTarget.All : ApplyTo is PolicyTarget.Exchanges or PolicyTarget.All)
         && Matcher.IsMatch(objectName);
-
-    // Matching runs under the vhost's definitions lock on every declare: the non-backtracking engine
-    // matches in time linear in the name, so no pattern can stall it (a match timeout would instead
-    // fail declares on a loaded machine). Patterns it cannot run (back-references, look-arounds),
-    // which RabbitMQ's PCRE accepts, use the backtracking engine.
-    private static Regex Compile(string pattern)
-    {
-        try
-        {
-            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
-        }
-        catch (NotSupportedException)
-        {
-            return new Regex(pattern, RegexOptions.CultureInvariant);
-        }
-    }
 
     private static PolicyTarget ParseTarget(string applyTo, bool operatorPolicy) => applyTo switch
     {

@@ -54,6 +54,5 @@ public sealed class Permission
         return regex is not null && regex.IsMatch(resource);
     }
 
-    private static Regex? Compile(string pattern) =>
-        pattern.Length == 0 ? null : new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    private static Regex? Compile(string pattern) => pattern.Length == 0 ? null : OperatorPattern.Compile(pattern);
 }

@@ -19,7 +19,6 @@ namespace Courier.Core.Security;
 public sealed class TopicPermission
 {
     private const int MaxExpansions = 1024;
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
     private readonly Regex? _write;
     private readonly Regex? _read;
     private readonly ConcurrentDictionary<string, Regex> _expanded = new(StringComparer.Ordinal);
@@ -70,8 +69,7 @@ public sealed class TopicPermission
         pattern.Contains("{username}", StringComparison.Ordinal) || pattern.Contains("{vhost}", StringComparison.Ordinal)
         || pattern.Contains("{client_id}", StringComparison.Ordinal);
 
-    private static Regex? Compile(string pattern) =>
-        pattern.Length == 0 ? null : new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+    private static Regex? Compile(string pattern) => pattern.Length == 0 ? null : OperatorPattern.Compile(pattern);
 }
 
 /// <summary>The values a topic permission's variables expand to; a null one is left as written (AMQP has no client id).</summary>

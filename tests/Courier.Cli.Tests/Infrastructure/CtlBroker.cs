@@ -75,7 +75,7 @@ public sealed class CtlBroker : IAsyncDisposable
             VirtualHost = vhost,
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,
-            ContinuationTimeout = TimeSpan.FromSeconds(10),
+            ContinuationTimeout = TimeSpan.FromSeconds(30),
         }.CreateConnectionAsync(name);
 
     public async ValueTask DisposeAsync()

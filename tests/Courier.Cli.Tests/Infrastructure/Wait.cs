@@ -5,7 +5,7 @@ public static class Wait
 {
     public static async Task UntilAsync(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); // a liveness bound, generous for a loaded machine
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

@@ -11,7 +11,7 @@ namespace Courier.Core.Tests.Buffers;
 /// </summary>
 public sealed class SocketOutboundInlineTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30); // a liveness bound, generous for a loaded machine
 
     [Fact]
     public async Task Frames_appended_in_a_batch_are_on_the_pipe_when_the_batch_ends()

@@ -14,7 +14,7 @@ public sealed class AsyncSignalTests
         var second = signal.WaitAsync(CancellationToken.None).AsTask();
         Assert.False(second.IsCompleted);
         signal.Set();
-        await second.WaitAsync(TimeSpan.FromSeconds(10));
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class AsyncSignalTests
             await Task.Yield();
         }
 
-        await consumer.WaitAsync(TimeSpan.FromSeconds(10));
+        await consumer.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(10_000, rounds);
     }
 
@@ -49,6 +49,6 @@ public sealed class AsyncSignalTests
         using var cancel = new CancellationTokenSource();
         var wait = signal.WaitAsync(cancel.Token).AsTask();
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }

@@ -18,6 +18,8 @@ public sealed class TopicPermissionTests
     [InlineData("^devices\\.{client_id}$", "devices.dev(1)", true)]
     [InlineData("^devices\\.{client_id}$", "devices.dev1", false)]
     [InlineData("^{vhost}$", "/", true)]
+    [InlineData("^(\\w+)\\.\\1\\.", "eu.eu.temp", true)] // a back-reference: the backtracking engine, as PCRE
+    [InlineData("^(\\w+)\\.\\1\\.", "eu.us.temp", false)]
     public void Write_patterns_match_routing_keys_with_variables_expanded(string write, string routingKey, bool allowed) =>
         Assert.Equal(allowed, new TopicPermission("amq.topic", write, ".*").Allows(AccessKind.Write, routingKey, Alice));
 

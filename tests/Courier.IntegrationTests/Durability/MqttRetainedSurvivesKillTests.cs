@@ -117,7 +117,7 @@ public sealed class MqttRetainedSurvivesKillTests(ITestOutputHelper output)
             .WithClientId("retained-" + Guid.NewGuid().ToString("N")[..12])
             .WithCleanSession(true)
             .WithProtocolVersion(version)
-            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithTimeout(Wait.DefaultTimeout)
             .Build();
 
     /// <summary>Every retained message under <c>retained/#</c>, by topic; a marker published after the subscription ends them.</summary>

@@ -96,7 +96,7 @@ public sealed class MqttSessionCrashTests(ITestOutputHelper output)
             .WithCleanSession(false)
             .WithSessionExpiryInterval(version == MqttProtocolVersion.V500 ? 3600u : 0u)
             .WithProtocolVersion(version)
-            .WithTimeout(TimeSpan.FromSeconds(10));
+            .WithTimeout(Wait.DefaultTimeout);
 
     internal static int FreePort()
     {

@@ -14,7 +14,7 @@ internal sealed record ReadBack(SequencedMessage Message, ulong DeliveryTag, boo
 internal static class QueueContents
 {
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan StallTimeout = Infrastructure.Wait.DefaultTimeout;
 
     /// <summary>Reads all ready messages of <paramref name="queue"/>, which must have no other consumer.</summary>
     public static async Task<List<ReadBack>> ReadAllAsync(IChannel channel, string queue)

@@ -20,7 +20,7 @@ namespace Courier.IntegrationTests.Infrastructure;
 /// </remarks>
 public sealed class BrokerProcess : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120); // a liveness bound: a loaded machine has taken close to 60 s
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
 
     private const int Sigterm = 15;
@@ -203,6 +203,13 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // What the node warned about, in every run, for the output of a test that fails (a client
+        // that saw its connection drop says nothing of why; the node's log does).
+        foreach (var line in _lines.Where(l => l.Stderr || IsWarningOrWorse(l.Text)).TakeLast(40))
+        {
+            _log(Format(line));
+        }
+
         try
         {
             if (_process is { } process)
@@ -346,6 +353,9 @@ public sealed class BrokerProcess : IAsyncDisposable
         var run = Runs;
         return _lines.Where(l => l.Run == run).Select(Format);
     }
+
+    private static bool IsWarningOrWorse(string text) =>
+        text.Contains(" warn: ", StringComparison.Ordinal) || text.Contains(" fail: ", StringComparison.Ordinal) || text.Contains(" crit: ", StringComparison.Ordinal);
 
     private static string Format((int Run, bool Stderr, string Text) line) =>
         line.Stderr ? $"[{line.Run}] stderr: {line.Text}" : $"[{line.Run}] {line.Text}";

@@ -43,7 +43,7 @@ public sealed record RawDelivery(ushort Channel, BasicDeliver Method, MessagePro
 /// </summary>
 public sealed class RawAmqpClient : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultTimeout = Wait.DefaultTimeout;
 
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;

@@ -66,7 +66,7 @@ public sealed class TestBroker : IAsyncDisposable
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,
             RequestedHeartbeat = TimeSpan.FromSeconds(30),
-            ContinuationTimeout = TimeSpan.FromSeconds(10),
+            ContinuationTimeout = Wait.DefaultTimeout,
         };
         configure?.Invoke(factory);
         return factory;
@@ -76,7 +76,7 @@ public sealed class TestBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = new CancellationTokenSource(Wait.DefaultTimeout);
         await Host.StopAsync(timeout.Token);
         await Host.DisposeAsync();
         try

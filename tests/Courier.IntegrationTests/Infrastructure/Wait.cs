@@ -3,7 +3,13 @@ namespace Courier.IntegrationTests.Infrastructure;
 /// <summary>Waiting on conditions with a deadline instead of sleeping.</summary>
 public static class Wait
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a test waits for something that must happen (a delivery, a close, a count): a
+    /// liveness bound, not a performance one. Generous, because on a loaded 2-core machine (the
+    /// whole suite's classes in parallel, or other work beside it) a broker can take seconds to
+    /// do what takes milliseconds alone; a test that passes waits only as long as it has to.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with <paramref name="what"/> at the deadline.</summary>
     public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)

@@ -17,7 +17,7 @@ internal static class MqttClients
             .WithClientId(clientId ?? "test-" + Guid.NewGuid().ToString("N")[..12])
             .WithCleanSession(true)
             .WithProtocolVersion(version)
-            .WithTimeout(TimeSpan.FromSeconds(10));
+            .WithTimeout(Wait.DefaultTimeout);
 
     public static async Task<Received> ConnectAsync(TestBroker broker, MqttProtocolVersion version, string? clientId = null, Action<MqttClientOptionsBuilder>? configure = null)
     {

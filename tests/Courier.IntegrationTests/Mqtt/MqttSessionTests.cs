@@ -127,7 +127,7 @@ public sealed class MqttSessionTests
         var started = System.Diagnostics.Stopwatch.StartNew();
         var ack = await raw.ConnectAsync(new MqttConnect { ProtocolVersion = version, ClientId = "sleepy", CleanStart = true, KeepAlive = 1 });
         Assert.Equal(0, ack.ReasonCode);
-        await raw.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        await raw.ReadUntilClosedAsync(Wait.DefaultTimeout);
         Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1.5), $"closed after {started.Elapsed}");
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Courier.Core.Buffers;
+using Courier.IntegrationTests.Infrastructure;
 using Courier.Mqtt.Packets;
 
 namespace Courier.IntegrationTests.Mqtt;
@@ -38,7 +39,7 @@ internal sealed class RawMqttClient : IAsyncDisposable
     /// <summary>The next packet from the broker, or null once it has closed the connection.</summary>
     public async Task<MqttPacket?> ReceiveAsync(TimeSpan? timeout = null)
     {
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cancel = new CancellationTokenSource(timeout ?? Wait.DefaultTimeout);
         var chunk = new byte[4096];
         while (true)
         {

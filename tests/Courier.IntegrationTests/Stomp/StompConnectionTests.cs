@@ -168,9 +168,13 @@ public sealed class StompConnectionTests
     {
         await using var broker = await TestBroker.StartAsync();
         broker.ErrorsExpected = true; // the missed heart-beat is logged as a warning only, but be explicit
-        await using var beating = await StompTestClient.ConnectAsync(broker.StompPort, StompVersion.V12, new StompHeader("heart-beat", "1000,0"));
+        // The beating client promises a beat every 5 s (the server gives up after 10 s) and keeps
+        // it ten times over, so a test thread held up for a second or two on a loaded machine
+        // cannot make it miss one; the silent client promised one every second.
+        await using var beating = await StompTestClient.ConnectAsync(broker.StompPort, StompVersion.V12, new StompHeader("heart-beat", "5000,0"));
         await using var silent = await StompTestClient.ConnectAsync(broker.StompPort, StompVersion.V12, new StompHeader("heart-beat", "1000,0"));
         Assert.Equal("0,1000", silent.Connected!["heart-beat"]);
+        Assert.Equal("0,5000", beating.Connected!["heart-beat"]);
 
         // The beating client sends an EOL every half second until the silent one has been closed.
         var deadline = DateTime.UtcNow + Wait.DefaultTimeout;

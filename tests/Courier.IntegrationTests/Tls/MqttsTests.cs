@@ -33,7 +33,7 @@ public sealed class MqttsTests
             .WithWebSocketServer(ws => ws.WithUri($"wss://localhost:{broker.MqttWssPort()}/ws"))
             .WithTlsOptions(t => t.UseTls().WithTargetHost("localhost").WithCertificateValidationHandler(e => ca.Trusts(e.Certificate)))
             .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithTimeout(Wait.DefaultTimeout)
             .Build();
         var mqtt = new MqttClientFactory().CreateMqttClient();
         await using var client = new MqttClients.Received(mqtt);

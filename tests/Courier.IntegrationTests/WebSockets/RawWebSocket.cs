@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Courier.IntegrationTests.Infrastructure;
 
 namespace Courier.IntegrationTests.WebSockets;
 
@@ -54,7 +55,7 @@ internal sealed class RawWebSocket : IAsyncDisposable
                 return head;
             }
 
-            if (!await FillAsync(TimeSpan.FromSeconds(10)))
+            if (!await FillAsync(Wait.DefaultTimeout))
             {
                 return Encoding.ASCII.GetString(_pending);
             }
@@ -121,7 +122,7 @@ internal sealed class RawWebSocket : IAsyncDisposable
                 return frame;
             }
 
-            if (!await FillAsync(timeout ?? TimeSpan.FromSeconds(10)))
+            if (!await FillAsync(timeout ?? Wait.DefaultTimeout))
             {
                 return null;
             }

@@ -77,7 +77,7 @@ public sealed class FileKeyedLogTests : IDisposable
         var sequence = log.Put("k", "v"u8);
         var probe = new Probe();
         log.WhenDurable(sequence, probe);
-        Assert.True(await probe.Durable.Task.WaitAsync(TimeSpan.FromSeconds(10)) >= sequence);
+        Assert.True(await probe.Durable.Task.WaitAsync(TimeSpan.FromSeconds(30)) >= sequence);
 
         // What was reported durable is in the file, whatever happens to the process after.
         var copy = path + ".copy";
