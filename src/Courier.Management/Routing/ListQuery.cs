@@ -54,7 +54,17 @@ public sealed class ListQuery
         {
             try
             {
-                regex = new Regex(name, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, RegexTimeout);
+                // Linear-time engine, so no timeout that a loaded machine could trip on an honest
+                // filter; a pattern it cannot run (back-references) backtracks, with a timeout,
+                // since the pattern comes from an API user.
+                try
+                {
+                    regex = new Regex(name, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
+                }
+                catch (NotSupportedException)
+                {
+                    regex = new Regex(name, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, RegexTimeout);
+                }
             }
             catch (ArgumentException e)
             {
