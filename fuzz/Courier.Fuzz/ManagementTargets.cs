@@ -71,14 +71,5 @@ internal static class ManagementTargets
     }
 
     /// <summary>The body as <c>ApiRequest.BodyAsync</c> reads it: text, empty as an empty object, otherwise a JSON object.</summary>
-    private static JsonObject Body(ReadOnlySpan<byte> bytes)
-    {
-        var text = Encoding.UTF8.GetString(bytes);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return [];
-        }
-
-        return JsonNode.Parse(text) as JsonObject ?? throw ApiException.BadRequest("the body must be a JSON object");
-    }
+    private static JsonObject Body(ReadOnlySpan<byte> bytes) => ApiRequest.ParseBody(Encoding.UTF8.GetString(bytes));
 }

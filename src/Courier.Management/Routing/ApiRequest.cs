@@ -89,6 +89,16 @@ public sealed class ApiRequest
     {
         using var reader = new StreamReader(Http.Request.Body);
         var text = await reader.ReadToEndAsync(Http.RequestAborted).ConfigureAwait(false);
+        return ParseBody(text);
+    }
+
+    /// <summary>
+    /// A request body as an object: an empty body is an empty object; anything that is not a JSON
+    /// object, or an object that names a member twice (which would otherwise throw when the object
+    /// is first read, deep inside an endpoint), is 400.
+    /// </summary>
+    public static JsonObject ParseBody(string text)
+    {
         if (string.IsNullOrWhiteSpace(text))
         {
             return [];
@@ -96,13 +106,15 @@ public sealed class ApiRequest
 
         try
         {
-            return JsonNode.Parse(text) as JsonObject ?? throw ApiException.BadRequest("the body must be a JSON object");
+            return JsonNode.Parse(text, documentOptions: StrictBody) as JsonObject ?? throw ApiException.BadRequest("the body must be a JSON object");
         }
         catch (JsonException e)
         {
             throw ApiException.BadRequest($"the body is not JSON: {e.Message}");
         }
     }
+
+    private static readonly JsonDocumentOptions StrictBody = new() { AllowDuplicateProperties = false };
 
     public Task WriteAsync(JsonNode? body, int status = 200)
     {

@@ -132,6 +132,22 @@ public sealed class ManagementObjectsTests
     }
 
     [Fact]
+    public async Task A_body_naming_a_member_twice_is_400_and_declares_nothing()
+    {
+        // Found by the management-bodies fuzz target: the duplicate threw from deep inside the
+        // endpoint (when the object was first read) instead of being refused as a bad body.
+        await using var broker = await TestBroker.StartAsync();
+        using var api = new ManagementClient(broker);
+        var reason = await api.RefusedAsync(HttpStatusCode.BadRequest, HttpMethod.Put, "api/exchanges/%2F/twice",
+            "{\"type\":\"topic\",\"internal\":false,\"internal\":true}");
+        Assert.Contains("internal", reason);
+        await api.RefusedAsync(HttpStatusCode.BadRequest, HttpMethod.Put, "api/queues/%2F/twice",
+            "{\"durable\":true,\"arguments\":{\"x-message-ttl\":10,\"x-message-ttl\":20}}");
+        await api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, "api/exchanges/%2F/twice");
+        await api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, "api/queues/%2F/twice");
+    }
+
+    [Fact]
     public async Task Bindings_between_an_exchange_and_a_queue_or_two_exchanges_are_created_listed_and_deleted()
     {
         await using var broker = await TestBroker.StartAsync();
