@@ -115,6 +115,13 @@ internal sealed partial class MqttQos2Deliveries
         }
 
         var count = BinaryPrimitives.ReadUInt16BigEndian(value[1..]);
+        // Each entry takes at least its 13-byte prefix: a count the value cannot hold is damage,
+        // refused before a dictionary of that size is allocated (found by the keyed-log fuzz target).
+        if (count > (value.Length - 3) / 13)
+        {
+            throw new InvalidDataException($"an MQTT QoS 2 session record of {value.Length} bytes claims {count} deliveries");
+        }
+
         var deliveries = new Dictionary<ushort, MqttQos2Delivery>(count);
         var offset = 3;
         for (var i = 0; i < count; i++)

@@ -29,4 +29,18 @@ public sealed class MqttQos2DeliveriesTests
         encoded[0] = 9;
         Assert.Throws<InvalidDataException>(() => MqttQos2Deliveries.Decode(encoded));
     }
+
+    [Fact]
+    public void A_count_the_record_cannot_hold_is_refused_before_anything_of_that_size_is_allocated()
+    {
+        // Found by the keyed-log fuzz target: 31 bytes claiming 32,768 deliveries allocated a
+        // dictionary of that capacity (megabytes) before finding the record cut short.
+        var value = new byte[31];
+        value[0] = 1;
+        value[1] = 0x80;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => MqttQos2Deliveries.Decode(value));
+        Assert.Contains("32768", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 * 1024);
+    }
 }
