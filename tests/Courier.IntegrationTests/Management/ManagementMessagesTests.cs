@@ -109,9 +109,12 @@ public sealed class ManagementMessagesTests
         await using var guests = await broker.ConnectAsync();
         await using var bobs = await broker.ConnectAsync(f => { f.UserName = "bob"; f.Password = "b"; });
 
+        // A connection is listed once the broker has registered its session, which can trail the
+        // client's open-ok by a moment (RabbitMQ's lists trail by up to its stats interval): wait
+        // until the admin sees both, then bob must see exactly his own.
+        await admin.GetUntilAsync("api/connections", c => c.AsArray().Count == 2, "both connections listed");
         using var bob = new ManagementClient(broker, "bob", "b");
-        var visible = (await bob.GetAsync("api/connections")).AsArray();
+        var visible = (await bob.GetUntilAsync("api/connections", c => c.AsArray().Count > 0, "bob's connection listed to bob")).AsArray();
         Assert.Equal("bob", Assert.Single(visible)!["user"]!.GetValue<string>());
-        Assert.Equal(2, (await admin.GetAsync("api/connections")).AsArray().Count);
     }
 }
