@@ -148,6 +148,20 @@ public sealed class ManagementObjectsTests
     }
 
     [Fact]
+    public async Task A_permission_pattern_that_is_not_a_regular_expression_is_400()
+    {
+        // Found by the management-bodies fuzz target: a back-reference to no group threw from the endpoint.
+        await using var broker = await TestBroker.StartAsync();
+        using var api = new ManagementClient(broker);
+        var reason = await api.RefusedAsync(HttpStatusCode.BadRequest, HttpMethod.Put, "api/permissions/%2F/guest",
+            new { configure = ".*", write = "\\9", read = "" });
+        Assert.Contains("not a regular expression", reason);
+        await api.RefusedAsync(HttpStatusCode.BadRequest, HttpMethod.Put, "api/topic-permissions/%2F/guest",
+            new { exchange = "amq.topic", write = "(", read = ".*" });
+        Assert.Equal(".*", (await api.GetAsync("api/permissions/%2F/guest"))["write"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Bindings_between_an_exchange_and_a_queue_or_two_exchanges_are_created_listed_and_deleted()
     {
         await using var broker = await TestBroker.StartAsync();
