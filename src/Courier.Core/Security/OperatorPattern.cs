@@ -16,15 +16,22 @@ namespace Courier.Core.Security;
 public static class OperatorPattern
 {
     /// <summary>Compiles <paramref name="pattern"/>; throws <see cref="ArgumentException"/> when it is not a regular expression.</summary>
-    public static Regex Compile(string pattern)
+    public static Regex Compile(string pattern) => Compile(pattern, RegexOptions.None, Regex.InfiniteMatchTimeout);
+
+    /// <summary>
+    /// Compiles <paramref name="pattern"/> with <paramref name="options"/> added; a pattern the
+    /// non-backtracking engine cannot run gets <paramref name="backtrackingTimeout"/> (a pattern from
+    /// an API user, as the management lists' <c>use_regex</c> filter, keeps one there).
+    /// </summary>
+    public static Regex Compile(string pattern, RegexOptions options, TimeSpan backtrackingTimeout)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+            return new Regex(pattern, options | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
         }
         catch (NotSupportedException)
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant);
+            return new Regex(pattern, options | RegexOptions.CultureInvariant, backtrackingTimeout);
         }
     }
 }

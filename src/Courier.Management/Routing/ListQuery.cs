@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Courier.Core.Security;
 
 namespace Courier.Management.Routing;
 
@@ -57,14 +58,7 @@ public sealed class ListQuery
                 // Linear-time engine, so no timeout that a loaded machine could trip on an honest
                 // filter; a pattern it cannot run (back-references) backtracks, with a timeout,
                 // since the pattern comes from an API user.
-                try
-                {
-                    regex = new Regex(name, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
-                }
-                catch (NotSupportedException)
-                {
-                    regex = new Regex(name, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, RegexTimeout);
-                }
+                regex = OperatorPattern.Compile(name, RegexOptions.IgnoreCase, RegexTimeout);
             }
             catch (ArgumentException e)
             {
