@@ -25,7 +25,7 @@ END_STOMP = "<!-- compare-stomp:end -->"
 
 SCENARIOS = [
     ("durable-confirm", "Durable queue, persistent 256 B, confirms (window 1000), manual ack, prefetch 1000, 1 → 1"),
-    ("durable-confirm-1000", "Durable queue, persistent 256 B, confirms, manual ack, 1 → 1, at a fixed 1,000 msg/s (latency)"),
+    ("durable-confirm-1000", "Durable queue, persistent 256 B, confirms, manual ack, 1 → 1, at a fixed 1,000 msg/s (latency after a 2 s warm-up)"),
     ("transient-autoack", "Transient 256 B, no confirms, auto-ack, 1 → 1"),
     ("fanout-10", "Fanout exchange → 10 queues → 10 consumers, transient 256 B, manual ack"),
     ("queues-50x50", "50 producers → 50 durable queues → 50 consumers, persistent 256 B, confirms (window 1000)"),
@@ -37,7 +37,7 @@ SCENARIOS = [
     ("mqtt-qos0-1to1", "MQTT QoS 0, 256 B, 1 → 1"),
     ("mqtt-qos1-1to1", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1"),
     ("mqtt-qos1-1to1-persistent", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, subscriber in a persistent session (clean session 0: a durable queue on Courier; Mosquitto runs without persistence)"),
-    ("mqtt-qos1-rate1000", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, at a fixed 1,000 msg/s (latency)"),
+    ("mqtt-qos1-rate1000", "MQTT QoS 1 (100 in flight), 256 B, 1 → 1, at a fixed 1,000 msg/s (latency after a 2 s warm-up)"),
     ("mqtt-idle", "{mqtt_idle} idle MQTT 3.1.1 connections (clean session, no keep-alive) on a freshly started broker"),
     ("mqtt-qos0-1to100", "MQTT QoS 0, 256 B, 1 → 100 subscribers, {rate} msg/s published"),
     ("mqtt-qos1-1to100", "MQTT QoS 1 (100 in flight), 256 B, 1 → 100 subscribers, {rate} msg/s published"),

@@ -23,6 +23,13 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void A_warm_up_is_read_and_defaults_to_none()
+    {
+        Assert.Equal(0, CommandLine.Parse([], out _)!.WarmupSeconds);
+        Assert.Equal(2, CommandLine.Parse(["-r", "1000", "--warmup", "2"], out _)!.WarmupSeconds);
+    }
+
+    [Fact]
     public void Idle_connections_alone_are_held_for_no_longer_than_asked()
     {
         var options = CommandLine.Parse(["-x", "0", "-y", "0", "--idle-connections", "2000"], out _);

@@ -88,7 +88,8 @@ public sealed class LoadRun
                 await consumer.StartAsync(ct).ConfigureAwait(false);
             }
 
-            reporter = new ProgressReporter(counters, sinks, _options.BrokerPid, _options.Quiet ? null : _output);
+            reporter = new ProgressReporter(counters, sinks, _options.BrokerPid, _options.Quiet ? null : _output,
+                TimeSpan.FromSeconds(_options.WarmupSeconds));
             using var reporterStop = new CancellationTokenSource();
             var reporting = reporter.RunAsync(reporterStop.Token);
 

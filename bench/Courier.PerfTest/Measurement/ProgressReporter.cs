@@ -7,7 +7,7 @@ namespace Courier.PerfTest.Measurement;
 /// <summary>
 /// Once a second: sums the producers' and consumers' counters, swaps out the latency recorders,
 /// samples the broker's memory and CPU, and prints one line. The run's whole latency histogram
-/// is the sum of these intervals.
+/// is the sum of these intervals, less those that ended within the warm-up.
 /// </summary>
 public sealed class ProgressReporter
 {
@@ -18,6 +18,7 @@ public sealed class ProgressReporter
     private readonly LongHistogram _interval = NewHistogram();
     private readonly LongHistogram _scratch = NewHistogram();
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly TimeSpan _warmup;
     private long _lastTick;
     private long _lastSent;
     private long _lastConfirmed;
@@ -25,8 +26,10 @@ public sealed class ProgressReporter
     private double _lastOwnCpu;
     private double? _lastBrokerCpu;
 
-    public ProgressReporter(IReadOnlyList<ProducerCounters> producers, IReadOnlyList<DeliverySink> sinks, int? brokerPid, TextWriter? output)
+    public ProgressReporter(IReadOnlyList<ProducerCounters> producers, IReadOnlyList<DeliverySink> sinks, int? brokerPid, TextWriter? output,
+        TimeSpan warmup = default)
     {
+        _warmup = warmup;
         _producers = producers;
         _sinks = sinks;
         _brokerPid = brokerPid;
@@ -37,7 +40,7 @@ public sealed class ProgressReporter
         BrokerRssPeakKib = brokerPid is int p ? ProcessProbe.ResidentKib(p) : null;
     }
 
-    /// <summary>Every latency recorded so far, in microseconds.</summary>
+    /// <summary>Every latency recorded so far after the warm-up, in microseconds.</summary>
     public LongHistogram Latency { get; } = NewHistogram();
 
     public long? BrokerRssPeakKib { get; private set; }
@@ -81,7 +84,12 @@ public sealed class ProgressReporter
             _interval.Add(_scratch);
         }
 
-        Latency.Add(_interval);
+        // Ticks come about a second apart: an interval counts when it ends past the warm-up by
+        // more than half a tick, so a warm-up of N seconds leaves out exactly the first N lines.
+        if (_warmup <= TimeSpan.Zero || Stopwatch.GetElapsedTime(_start, now) > _warmup + TimeSpan.FromSeconds(0.5))
+        {
+            Latency.Add(_interval);
+        }
 
         long? rss = null;
         double? brokerCpu = null;

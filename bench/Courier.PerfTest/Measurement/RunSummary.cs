@@ -79,6 +79,7 @@ public sealed record RunSummary
             w.WriteNumber("qos", o.Qos);
             w.WriteNumber("rate", o.ProducerRate);
             w.WriteNumber("duration_s", o.DurationSeconds);
+            w.WriteNumber("warmup_s", o.WarmupSeconds);
             w.WriteNumber("pmessages", o.ProducerMessageCount);
             w.WriteNumber("expect", o.ExpectedMessages);
             w.WriteNumber("idle_connections", o.IdleConnections);

@@ -57,6 +57,8 @@ public static class CommandLine
                                     with neither producers nor consumers, how long to hold idle connections
           -C, --pmessages N         messages per producer
               --expect N            consume-only (or no producers): total messages sent by the other run
+              --warmup S            leave the first S seconds' latencies out of the run's percentiles (default 0;
+                                    the per-second lines still show them)
               --drain-idle S        end when no delivery arrived for S seconds after producers stop (default 5)
               --max-run S           hard limit on the whole run (default 900)
 
@@ -120,6 +122,7 @@ public static class CommandLine
                     "--duration" or "-z" => o with { DurationSeconds = Double() },
                     "--pmessages" or "-C" => o with { ProducerMessageCount = Long() },
                     "--expect" => o with { ExpectedMessages = Long() },
+                    "--warmup" => o with { WarmupSeconds = Double() },
                     "--drain-idle" => o with { DrainIdleSeconds = Double() },
                     "--max-run" => o with { MaxRunSeconds = Double() },
                     "--publish-only" => o with { Mode = RunMode.PublishOnly },

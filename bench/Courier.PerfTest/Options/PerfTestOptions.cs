@@ -100,6 +100,13 @@ public sealed record PerfTestOptions
     /// <summary>After producers stop, how long consumers may go without a delivery before the run ends.</summary>
     public double DrainIdleSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// Seconds at the start of the load whose latencies are left out of the run's histogram (still
+    /// printed each second): both processes' JIT compilation and first allocations, so that a
+    /// fixed-rate run reports the steady state. 0 keeps every second.
+    /// </summary>
+    public double WarmupSeconds { get; init; }
+
     /// <summary>Hard bound on the whole run, in seconds, whatever else is set.</summary>
     public double MaxRunSeconds { get; init; } = 900;
 
